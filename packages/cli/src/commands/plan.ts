@@ -1,0 +1,90 @@
+import { planCluster, type ClusterPlan, type PreviousAllocation } from "@kubescratch/core";
+import { parseCommandArgs } from "../args.js";
+import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { readSpec } from "../spec-input.js";
+import { formatIssue } from "@kubescratch/core";
+
+export const planHelp = `Usage: kubescratch plan SPEC [--json] [--previous PLAN.json]
+
+Validates SPEC and prints its address plan: every node with its roles, IP, pod CIDR
+(NODE_X_POD_CIDR) and bridge address (NODE_X_BRIDGE_ADDR), the service range, the kubernetes and
+DNS service IPs, the master IP and the etcd members.
+
+Options:
+  --json                print the plan as JSON (the input of --previous)
+  --previous PLAN.json  a plan printed earlier with --json: nodes that exist in it keep their pod
+                        CIDRs, so adding or removing nodes never moves the others
+  -h, --help            show this help
+
+Exit codes: 0 ok, 1 invalid spec, 2 usage error, 3 unreadable file or other failure.
+`;
+
+function readPrevious(io: Io, path: string): PreviousAllocation {
+  let data: unknown;
+  try {
+    data = JSON.parse(io.readText(path));
+  } catch (caught) {
+    throw new CommandFailure(`cannot read the previous plan ${path}: ${caught instanceof Error ? caught.message : String(caught)}`);
+  }
+  const nodes = (data as { nodes?: unknown } | null)?.nodes;
+  const valid =
+    Array.isArray(nodes) &&
+    nodes.every(
+      (node: unknown) =>
+        typeof (node as { name?: unknown } | null)?.name === "string" &&
+        typeof (node as { podCIDR?: unknown }).podCIDR === "string",
+    );
+  if (!valid) {
+    throw new CommandFailure(
+      `the previous plan ${path} has no "nodes" list of {name, podCIDR}; pass a file written by \`kubescratch plan SPEC --json\``,
+    );
+  }
+  return { nodes: nodes as { name: string; podCIDR: string }[] };
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
+}
+
+export function formatPlan(plan: ClusterPlan): string {
+  const network = plan.network;
+  const summary = [
+    ["Cluster", `${plan.clusterName} (Kubernetes ${plan.profile.version}, ${plan.profile.era === "legacy" ? "the seed's era" : "current"})`],
+    ["Security", `${plan.security.mode}, credentials ${plan.security.credentialLayout}, keys ${plan.security.keyAlgorithm}`],
+    ["Master IP", plan.controlPlane.masterIP],
+    ["API server", plan.controlPlane.apiserverURL],
+    ["Network", network.mode === "overlay" ? `overlay (${network.overlay ?? ""})` : "routed pod IPs", ],
+    ["Pod range", `${network.podCIDR}: ${network.nodeCIDRCapacity} node ranges of /${network.nodePodCIDRPrefix}, ${plan.nodes.length} used; ${network.podAddressesPerNode} pod addresses per node (max pods ${network.maxPodsPerNode})`],
+    ["Service range", `${network.serviceCIDR}: ${network.serviceCapacity} service IPs`],
+    ["kubernetes svc", network.kubernetesServiceIP],
+    ["DNS service IP", `${network.dnsServiceIP} (domain ${network.clusterDomain})`],
+    ["etcd", plan.etcd.members.map((member) => `${member.name}=${member.clientURL}`).join(", ")],
+  ];
+  const nodes = [
+    ["NODE", "ROLES", "IP", "POD CIDR", "BRIDGE ADDR", "CIDR FROM"],
+    ...plan.nodes.map((node) => [node.name, node.roles.join(","), node.ip, node.podCIDR, node.bridgeAddress, node.podCIDRSource]),
+  ];
+  return `${table(summary.map(([label, value]) => [`${label}:`, value ?? ""]))}\n\n${table(nodes)}\n`;
+}
+
+export function planCommand(io: Io, args: readonly string[]): ExitCode {
+  const { values, positionals } = parseCommandArgs(args, {
+    json: { type: "boolean" },
+    previous: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(planHelp);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError("plan needs exactly one SPEC file");
+  const [path] = positionals as [string];
+  const previous = values.previous === undefined ? undefined : readPrevious(io, values.previous);
+  const { spec, fileName } = readSpec(io, path);
+  for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
+  const plan = planCluster(spec.spec, previous ? { previous } : {});
+  io.out(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+  return EXIT.ok;
+}

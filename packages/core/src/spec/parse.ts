@@ -1,0 +1,155 @@
+// Text or data in, a validated ClusterSpec with every default applied out — or one SpecError that
+// lists every problem with its JSON pointer, source position, and fix.
+import { CORE_SCHEMA, load, YAMLException } from "js-yaml";
+import { addressAt, formatIp, parseCidr, parseIp } from "../net/ip.js";
+import { resolveKubernetesVersion, type KubernetesVersion } from "../versions/kubernetes.js";
+import type { SpecWithStaticDefaults } from "./compatibility.js";
+import { SpecError, type SpecIssue } from "./errors.js";
+import type { ClusterSpec } from "./generated/types.js";
+import { yamlLocator, type Locator } from "./locate.js";
+import { validateAgainstSchema } from "./schema-validate.js";
+import { semanticIssues } from "./semantic.js";
+
+export interface ValidatedSpec {
+  readonly spec: ClusterSpec;
+  /** Problems worth knowing that do not stop generation (e.g. fewer than 4 nodes). */
+  readonly warnings: readonly SpecIssue[];
+}
+
+export interface ParseOptions {
+  /** "yaml" (default; JSON is valid YAML) or "json" for strict JSON. */
+  readonly format?: "yaml" | "json";
+  /** Shown in error messages; the core never opens it. */
+  readonly fileName?: string;
+}
+
+/** Parses and validates a spec given as YAML or JSON text. Throws SpecError. */
+export function parseSpecText(text: string, options: ParseOptions = {}): ValidatedSpec {
+  const locate = yamlLocator(text);
+  let document: unknown;
+  try {
+    document = options.format === "json" ? JSON.parse(text) : load(text, { schema: CORE_SCHEMA });
+  } catch (caught) {
+    throw new SpecError([syntaxIssue(caught)], [], options.fileName);
+  }
+  return validate(document, locate, options.fileName);
+}
+
+/**
+ * Validates a spec given as data (e.g. built by a tool). The input is not modified. Throws SpecError.
+ */
+export function parseSpec(document: unknown): ValidatedSpec {
+  return validate(copyJson(document), undefined, undefined);
+}
+
+function copyJson(document: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(document) ?? "null") as unknown;
+  } catch {
+    throw new SpecError([
+      {
+        severity: "error",
+        pointer: "",
+        message: "the spec is not plain JSON data (it holds cycles or BigInt values).",
+        fix: "Pass an object made of strings, numbers, booleans, arrays and plain objects.",
+      },
+    ]);
+  }
+}
+
+function syntaxIssue(caught: unknown): SpecIssue {
+  if (caught instanceof YAMLException) {
+    const mark = caught.mark as { line?: number; column?: number } | undefined;
+    return {
+      severity: "error",
+      pointer: "",
+      message: `the text is not valid YAML: ${caught.reason}.`,
+      fix: "Fix the YAML syntax at the position shown (indentation, quotes, duplicate keys).",
+      ...(mark?.line !== undefined ? { line: mark.line + 1, column: (mark.column ?? 0) + 1 } : {}),
+    };
+  }
+  const message = caught instanceof Error ? caught.message : String(caught);
+  return {
+    severity: "error",
+    pointer: "",
+    message: `the text is not valid JSON: ${message}.`,
+    fix: "Fix the JSON syntax, or pass the spec as YAML.",
+  };
+}
+
+/** Adds source positions and orders the issues as they appear in the text. */
+function withPositions(issues: readonly SpecIssue[], locate: Locator | undefined): SpecIssue[] {
+  if (!locate) return [...issues];
+  const positioned = issues.map((issue) => {
+    const at = /^unknown property|^the key /.test(issue.message) ? "key" : "value";
+    const position = locate(issue.pointer, at);
+    return position ? { ...issue, line: position.line, column: position.column } : issue;
+  });
+  // Array.prototype.sort is stable, so issues at one position keep the order of the checks.
+  return positioned.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+function validate(document: unknown, locate: Locator | undefined, fileName: string | undefined): ValidatedSpec {
+  if (document === undefined || document === null) {
+    throw new SpecError(
+      [
+        {
+          severity: "error",
+          pointer: "",
+          message: "the spec is empty.",
+          fix: "Start from `kubescratch init`, or see fixtures/specs/minimal.yaml.",
+        },
+      ],
+      [],
+      fileName,
+    );
+  }
+  const schemaIssues = validateAgainstSchema(document);
+  if (schemaIssues.length > 0) throw new SpecError(withPositions(schemaIssues, locate), [], fileName);
+
+  // The schema has passed and filled its static defaults.
+  const withDefaults = document as SpecWithStaticDefaults;
+  const version = resolveKubernetesVersion(withDefaults.kubernetesVersion);
+  const { errors, warnings } = semanticIssues(withDefaults, version);
+  const positionedWarnings = withPositions(warnings, locate);
+  if (errors.length > 0 || !version) throw new SpecError(withPositions(errors, locate), positionedWarnings, fileName);
+  return { spec: applyVersionDefaults(withDefaults, version), warnings: positionedWarnings };
+}
+
+/** Fills the defaults that depend on the Kubernetes version or on other fields. */
+function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesVersion): ClusterSpec {
+  const legacy = version.era === "legacy";
+  const runtimeType = spec.runtime.type ?? (legacy ? "docker" : "containerd");
+  const firstControlPlane = spec.nodes.find((node) => node.roles.includes("control-plane"));
+  const service = parseCidr(spec.network.serviceCIDR);
+  if (!firstControlPlane || !service.ok) throw new Error("unreachable: semantic checks passed without these");
+  const canonical = (ip: string): string => {
+    const parsed = parseIp(ip);
+    return parsed ? formatIp(parsed.value, parsed.family) : ip;
+  };
+  return {
+    ...spec,
+    kubernetesVersion: spec.kubernetesVersion.replace(/^v/, ""),
+    security: { ...spec.security, credentialLayout: spec.security.credentialLayout ?? (legacy ? "per-role" : "per-entity") },
+    controlPlane: {
+      masterIP: canonical(spec.controlPlane.masterIP ?? firstControlPlane.ip),
+      apiserverPort: spec.controlPlane.apiserverPort ?? (legacy ? 443 : 6443),
+    },
+    runtime: {
+      ...spec.runtime,
+      type: runtimeType,
+      rootDir: spec.runtime.rootDir ?? RUNTIME_ROOT[runtimeType],
+    },
+    images: { ...spec.images, registry: spec.images.registry ?? (legacy ? "gcr.io/google_containers" : "registry.k8s.io") },
+    network: {
+      ...spec.network,
+      dnsServiceIP: canonical(spec.network.dnsServiceIP ?? formatIp(addressAt(service.cidr, 10n), service.cidr.family)),
+    },
+  };
+}
+
+const RUNTIME_ROOT: Readonly<Record<ClusterSpec["runtime"]["type"], string>> = {
+  docker: "/var/lib/docker",
+  rkt: "/var/lib/rkt",
+  containerd: "/var/lib/containerd",
+};

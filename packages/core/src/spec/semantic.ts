@@ -1,0 +1,351 @@
+// Checks that need more than one field or real address arithmetic; they run after the schema has
+// passed and its defaults are in place, and collect every problem instead of stopping at the first.
+import {
+  cidrContains,
+  cidrSize,
+  cidrsOverlap,
+  familyBits,
+  formatCidr,
+  parseCidr,
+  parseIp,
+  subnetCount,
+  type Cidr,
+  type IpFamily,
+} from "../net/ip.js";
+import { insideWindow, supportedVersionsText, type KubernetesVersion } from "../versions/kubernetes.js";
+import { OPTION_WINDOWS, type SpecWithStaticDefaults } from "./compatibility.js";
+import { pointerOf, type SpecIssue } from "./errors.js";
+
+export interface SemanticResult {
+  readonly errors: SpecIssue[];
+  readonly warnings: SpecIssue[];
+}
+
+/** Addresses in the pod range that are not pods: network, broadcast (IPv4) and the bridge itself. */
+export function reservedPerNodeRange(family: IpFamily): number {
+  return family === "ipv4" ? 3 : 2;
+}
+
+/** Ports that the generated cluster already uses, by era, so the apiserver port cannot collide. */
+const RESERVED_PORTS: Readonly<Record<KubernetesVersion["era"], Readonly<Record<number, string>>>> = {
+  legacy: {
+    4001: "etcd's client port",
+    7001: "etcd's peer port",
+    8080: "the apiserver's local insecure port",
+    10250: "the kubelet",
+    10251: "the scheduler's health port",
+    10252: "the controller-manager's health port",
+  },
+  current: {
+    2379: "etcd's client port",
+    2380: "etcd's peer port",
+    2381: "etcd's metrics port",
+    10250: "the kubelet",
+    10256: "kube-proxy's health port",
+    10257: "the controller-manager's secure port",
+    10259: "the scheduler's secure port",
+  },
+};
+
+export function semanticIssues(
+  spec: SpecWithStaticDefaults,
+  version: KubernetesVersion | undefined,
+): SemanticResult {
+  const errors: SpecIssue[] = [];
+  const warnings: SpecIssue[] = [];
+  const error = (pointer: string, message: string, fix: string): void => {
+    errors.push({ severity: "error", pointer, message, fix });
+  };
+  const warn = (pointer: string, message: string, fix: string): void => {
+    warnings.push({ severity: "warning", pointer, message, fix });
+  };
+
+  if (!version) {
+    error(
+      "/kubernetesVersion",
+      `Kubernetes ${spec.kubernetesVersion} is not supported.`,
+      `Use ${supportedVersionsText()}, e.g. kubernetesVersion: "1.34".`,
+    );
+  } else {
+    for (const window of OPTION_WINDOWS) {
+      if (window.selected(spec) && !insideWindow(window, version)) {
+        error(
+          window.pointer,
+          `${window.option} cannot be used with Kubernetes ${version.minor}: ${window.reason}.`,
+          window.alternative,
+        );
+      }
+    }
+  }
+
+  // --- addresses -------------------------------------------------------------------------------
+  const families = new Map<string, IpFamily>();
+  const cidrField = (pointer: string, text: string, what: string): Cidr | undefined => {
+    const parsed = parseCidr(text);
+    if (parsed.ok) {
+      families.set(pointer, parsed.cidr.family);
+      return parsed.cidr;
+    }
+    if (parsed.reason === "host-bits") {
+      error(pointer, `${JSON.stringify(text)} has host bits set: ${what} must start at its network address.`, `Write ${parsed.network}.`);
+    } else {
+      error(
+        pointer,
+        `${JSON.stringify(text)} is not a CIDR range.`,
+        `Write ${what} as address/prefix-length, e.g. 10.10.0.0/16.`,
+      );
+    }
+    return undefined;
+  };
+  const ipField = (pointer: string, text: string, what: string): bigint | undefined => {
+    const parsed = parseIp(text);
+    if (parsed) {
+      families.set(pointer, parsed.family);
+      return parsed.value;
+    }
+    error(
+      pointer,
+      `${JSON.stringify(text)} is not an IP address.`,
+      `Write ${what} as a plain address without a prefix, e.g. 192.168.1.10.`,
+    );
+    return undefined;
+  };
+
+  const podRange = cidrField("/network/podCIDR", spec.network.podCIDR, "the pod range");
+  const serviceRange = cidrField("/network/serviceCIDR", spec.network.serviceCIDR, "the service range");
+  const nodeIps = spec.nodes.map((node, index) => ipField(pointerOf("nodes", index, "ip"), node.ip, "the node's IP"));
+  const pinned = spec.nodes.map((node, index) =>
+    node.podCIDR === undefined
+      ? undefined
+      : cidrField(pointerOf("nodes", index, "podCIDR"), node.podCIDR, "a node's pod range"),
+  );
+  const masterIp =
+    spec.controlPlane.masterIP === undefined
+      ? undefined
+      : ipField("/controlPlane/masterIP", spec.controlPlane.masterIP, "the master IP");
+  const dnsIp =
+    spec.network.dnsServiceIP === undefined
+      ? undefined
+      : ipField("/network/dnsServiceIP", spec.network.dnsServiceIP, "the DNS service IP");
+
+  // One address family for the whole cluster; the seed's Kubernetes has no IPv6 at all (S7).
+  const familyEntries = [...families.entries()];
+  const ipv6 = familyEntries.filter(([, family]) => family === "ipv6");
+  if (version?.era === "legacy" && ipv6.length > 0) {
+    for (const [pointer] of ipv6) {
+      error(
+        pointer,
+        `IPv6 is not supported by Kubernetes ${version.minor} (S7).`,
+        "Use IPv4 addresses and ranges, or a current Kubernetes version.",
+      );
+    }
+  } else if (ipv6.length > 0 && ipv6.length < familyEntries.length) {
+    const majority: IpFamily = ipv6.length * 2 > familyEntries.length ? "ipv6" : "ipv4";
+    for (const [pointer, family] of familyEntries) {
+      if (family !== majority) {
+        error(
+          pointer,
+          `is ${family === "ipv4" ? "IPv4" : "IPv6"} while the rest of the cluster is ${majority === "ipv4" ? "IPv4" : "IPv6"}; dual-stack clusters are not supported.`,
+          `Use ${majority === "ipv4" ? "IPv4" : "IPv6"} addresses and ranges throughout.`,
+        );
+      }
+    }
+  }
+  if (podRange) {
+    const prefix = spec.network.nodePodCIDRPrefix;
+    const bits = familyBits(podRange.family);
+    if (prefix > bits) {
+      error(
+        "/network/nodePodCIDRPrefix",
+        `/${prefix} is longer than an ${podRange.family === "ipv4" ? "IPv4" : "IPv6"} address (${bits} bits).`,
+        `Use a prefix from ${podRange.prefix} to ${bits}, e.g. 24.`,
+      );
+    } else if (prefix < podRange.prefix) {
+      error(
+        "/network/nodePodCIDRPrefix",
+        `a node's range (/${prefix}) cannot be larger than the pod range ${formatCidr(podRange)}.`,
+        `Use a prefix of at least ${podRange.prefix}, e.g. ${Math.min(bits, Math.max(podRange.prefix, 24))}.`,
+      );
+    } else {
+      const perNode = (1n << BigInt(bits - prefix)) - BigInt(reservedPerNodeRange(podRange.family));
+      if (perNode < BigInt(spec.network.maxPodsPerNode)) {
+        const needed = spec.network.maxPodsPerNode + reservedPerNodeRange(podRange.family);
+        const fitting = bits - Math.ceil(Math.log2(needed));
+        error(
+          "/network/nodePodCIDRPrefix",
+          `a /${prefix} per node leaves ${perNode} pod addresses, fewer than maxPodsPerNode (${spec.network.maxPodsPerNode}) plus network, broadcast and bridge addresses.`,
+          `Use nodePodCIDRPrefix ${fitting} or shorter, or lower network.maxPodsPerNode to ${perNode}.`,
+        );
+      }
+      const available = subnetCount(podRange, prefix);
+      if (available < BigInt(spec.nodes.length)) {
+        error(
+          "/network/podCIDR",
+          `${formatCidr(podRange)} holds ${available} node ranges of /${prefix}, fewer than the ${spec.nodes.length} nodes.`,
+          `Use a larger pod range (a shorter prefix than /${podRange.prefix}) or a longer nodePodCIDRPrefix.`,
+        );
+      }
+    }
+  }
+
+  if (podRange && serviceRange && cidrsOverlap(podRange, serviceRange)) {
+    error(
+      "/network/serviceCIDR",
+      `${formatCidr(serviceRange)} overlaps the pod range ${formatCidr(podRange)}.`,
+      "Choose ranges that do not overlap, e.g. podCIDR 10.10.0.0/16 and serviceCIDR 10.0.0.0/16.",
+    );
+  }
+  if (serviceRange && cidrSize(serviceRange) < 16n) {
+    error(
+      "/network/serviceCIDR",
+      `${formatCidr(serviceRange)} is too small: the kubernetes service takes its first address and DNS its tenth.`,
+      "Use a range of at least 16 addresses (a /28 or shorter prefix), e.g. 10.0.0.0/16.",
+    );
+  }
+
+  // --- nodes ---------------------------------------------------------------------------------------
+  const firstByName = new Map<string, number>();
+  const firstByIp = new Map<bigint, number>();
+  spec.nodes.forEach((node, index) => {
+    const earlier = firstByName.get(node.name);
+    if (earlier !== undefined) {
+      error(pointerOf("nodes", index, "name"), `node name "${node.name}" is already used by /nodes/${earlier}.`, "Give every node a unique name.");
+    } else {
+      firstByName.set(node.name, index);
+    }
+    const ip = nodeIps[index];
+    if (ip === undefined) return;
+    const pointer = pointerOf("nodes", index, "ip");
+    const sameIp = firstByIp.get(ip);
+    if (sameIp !== undefined) {
+      error(pointer, `${node.ip} is already the IP of /nodes/${sameIp}.`, "Give every node its own IP address.");
+    } else {
+      firstByIp.set(ip, index);
+    }
+    const nodeFamily = families.get(pointer);
+    if (podRange && nodeFamily && cidrContains(podRange, nodeFamily, ip)) {
+      error(pointer, `${node.ip} lies inside the pod range ${formatCidr(podRange)}.`, "Move the pod range away from the node network, or fix the node's IP.");
+    }
+    if (serviceRange && nodeFamily && cidrContains(serviceRange, nodeFamily, ip)) {
+      error(pointer, `${node.ip} lies inside the service range ${formatCidr(serviceRange)}.`, "Move the service range away from the node network, or fix the node's IP.");
+    }
+  });
+
+  const pinnedAt = new Map<string, number>();
+  pinned.forEach((cidr, index) => {
+    if (!cidr) return;
+    const pointer = pointerOf("nodes", index, "podCIDR");
+    const text = formatCidr(cidr);
+    if (podRange && !(cidrContains(podRange, cidr.family, cidr.network) && cidr.prefix >= podRange.prefix)) {
+      error(pointer, `${text} is not inside the pod range ${formatCidr(podRange)}.`, "Pin a range from network.podCIDR, or leave podCIDR out to have one allocated.");
+      return;
+    }
+    if (cidr.prefix !== spec.network.nodePodCIDRPrefix) {
+      error(
+        pointer,
+        `${text} is a /${cidr.prefix}, but node ranges are /${spec.network.nodePodCIDRPrefix} (network.nodePodCIDRPrefix).`,
+        `Pin a /${spec.network.nodePodCIDRPrefix}, or leave podCIDR out.`,
+      );
+      return;
+    }
+    const other = pinnedAt.get(text);
+    if (other !== undefined) {
+      error(pointer, `${text} is already pinned by /nodes/${other}.`, "Give every node its own pod range.");
+    } else {
+      pinnedAt.set(text, index);
+    }
+  });
+
+  const controlPlanes = spec.nodes.filter((node) => node.roles.includes("control-plane"));
+  const etcdMembers = spec.nodes.filter((node) => node.roles.includes("etcd"));
+  if (controlPlanes.length === 0) {
+    error("/nodes", "no node has the control-plane role.", 'Add "control-plane" to the roles of the node at the master IP.');
+  }
+  if (etcdMembers.length === 0) {
+    error("/nodes", "no node has the etcd role.", 'Add "etcd" to the roles of one node (or of 3 or 5 nodes for a replicated etcd).');
+  } else if (etcdMembers.length > 5) {
+    error(
+      "/nodes",
+      `${etcdMembers.length} nodes have the etcd role; more than 5 members slow every write without adding useful fault tolerance.`,
+      'Keep the "etcd" role on 1, 3 or 5 nodes (S25).',
+    );
+  } else if (etcdMembers.length % 2 === 0) {
+    warn(
+      "/nodes",
+      `${etcdMembers.length} etcd members tolerate no more failures than ${etcdMembers.length - 1}, and need a larger quorum.`,
+      'Use 1, 3 or 5 nodes with the "etcd" role (S25).',
+    );
+  }
+  if (!spec.nodes.some((node) => node.roles.includes("worker"))) {
+    warn("/nodes", "no node has the worker role, so ordinary pods have nowhere to run.", 'Add "worker" to the roles of at least one node.');
+  }
+  if (spec.nodes.length < 4) {
+    warn(
+      "/nodes",
+      `the cluster has ${spec.nodes.length} ${spec.nodes.length === 1 ? "node" : "nodes"}; the guide recommends at least 4 (S2).`,
+      "Add nodes for room to schedule and to survive a node failure.",
+    );
+  }
+
+  if (masterIp !== undefined) {
+    const master = spec.nodes.findIndex((node, index) => nodeIps[index] === masterIp);
+    if (master < 0) {
+      error("/controlPlane/masterIP", `${spec.controlPlane.masterIP ?? ""} is not the IP of any node.`, "Use the IP of a node with the control-plane role.");
+    } else if (!spec.nodes[master]?.roles.includes("control-plane")) {
+      error(
+        "/controlPlane/masterIP",
+        `${spec.controlPlane.masterIP ?? ""} belongs to node "${spec.nodes[master]?.name ?? ""}", which has no control-plane role.`,
+        'Use the IP of a control-plane node, or add "control-plane" to that node\'s roles.',
+      );
+    }
+  }
+
+  if (dnsIp !== undefined && serviceRange) {
+    const dnsFamily = families.get("/network/dnsServiceIP");
+    const size = cidrSize(serviceRange);
+    if (!dnsFamily || !cidrContains(serviceRange, dnsFamily, dnsIp)) {
+      error("/network/dnsServiceIP", `${spec.network.dnsServiceIP ?? ""} is outside the service range ${formatCidr(serviceRange)}.`, "Pick an address inside network.serviceCIDR, or leave dnsServiceIP out (the tenth address is used).");
+    } else if (dnsIp === serviceRange.network || dnsIp === serviceRange.network + 1n || (serviceRange.family === "ipv4" && dnsIp === serviceRange.network + size - 1n)) {
+      error(
+        "/network/dnsServiceIP",
+        `${spec.network.dnsServiceIP ?? ""} is reserved: the range's network address, its last address, or the kubernetes service's own address.`,
+        "Pick another address inside the service range, e.g. the tenth.",
+      );
+    }
+  }
+
+  // --- ports, cloud, certificates -----------------------------------------------------------------
+  const port = spec.controlPlane.apiserverPort;
+  if (port !== undefined && version) {
+    const owner = RESERVED_PORTS[version.era][port];
+    if (owner) {
+      error("/controlPlane/apiserverPort", `port ${port} is already used by ${owner}.`, `Use the default (${version.era === "legacy" ? 443 : 6443}) or another free port.`);
+    }
+  }
+
+  if (spec.cloudProvider.config !== undefined && spec.cloudProvider.name === "none") {
+    error("/cloudProvider/config", "a cloud-config is set but cloudProvider.name is \"none\".", "Set cloudProvider.name to the provider the config is for, or remove the config.");
+  }
+
+  const ca = spec.security.ca;
+  if (ca) {
+    if (ca.certificate !== undefined && ca.certificateFile !== undefined) {
+      error("/security/ca/certificateFile", "both certificate and certificateFile are set.", "Keep one of them.");
+    }
+    if (ca.key !== undefined && ca.keyFile !== undefined) {
+      error("/security/ca/keyFile", "both key and keyFile are set.", "Keep one of them.");
+    }
+    if (ca.certificate === undefined && ca.certificateFile === undefined) {
+      error("/security/ca", "a CA key is given without its certificate.", "Add certificate (PEM) or certificateFile.");
+    }
+  }
+  if (spec.security.leafValidityDays > spec.security.caValidityDays) {
+    error(
+      "/security/leafValidityDays",
+      `leaf certificates (${spec.security.leafValidityDays} days) would outlive their CA (${spec.security.caValidityDays} days).`,
+      "Make leafValidityDays at most caValidityDays.",
+    );
+  }
+
+  return { errors, warnings };
+}
