@@ -3,7 +3,23 @@ import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-const nodeBuiltins = ["fs", "path", "os", "child_process", "net", "http", "https", "crypto", "process", "url", "util", "stream", "worker_threads", "zlib", "module"];
+const nodeBuiltins = [
+  "fs",
+  "path",
+  "os",
+  "child_process",
+  "net",
+  "http",
+  "https",
+  "crypto",
+  "process",
+  "url",
+  "util",
+  "stream",
+  "worker_threads",
+  "zlib",
+  "module",
+];
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "coverage/**"] },
@@ -32,7 +48,9 @@ export default tseslint.config(
             name,
             message: "The core is pure: take data through function arguments; the CLI does the I/O.",
           })),
-          patterns: [{ group: ["node:*"], message: "The core is pure: no Node built-ins; the CLI does the I/O." }],
+          patterns: [
+            { group: ["node:*"], message: "The core is pure: no Node built-ins; the CLI does the I/O." },
+          ],
         },
       ],
       "no-restricted-globals": [
@@ -51,8 +69,14 @@ export default tseslint.config(
       ],
       "no-restricted-syntax": [
         "error",
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "Time comes in through options.now." },
-        { selector: "CallExpression[callee.object.name='console']", message: "The core returns diagnostics; it never prints." },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: "Time comes in through options.now.",
+        },
+        {
+          selector: "CallExpression[callee.object.name='console']",
+          message: "The core returns diagnostics; it never prints.",
+        },
       ],
     },
   },

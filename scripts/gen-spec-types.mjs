@@ -58,9 +58,15 @@ export async function generate() {
     "types.ts": await format(
       banner("the spec as written (ClusterSpecInput) and as parseSpec returns it (ClusterSpec)") +
         "\n/** A cluster spec as a user writes it: every field with a default may be left out. */\n" +
-        input.replace(/^\/\*\*[\s\S]*?\*\/\nexport interface ClusterSpecInput/m, "export interface ClusterSpecInput") +
+        input.replace(
+          /^\/\*\*[\s\S]*?\*\/\nexport interface ClusterSpecInput/m,
+          "export interface ClusterSpecInput",
+        ) +
         "\n/** A validated cluster spec with every default applied: what `parseSpec` returns. */\n" +
-        resolved.replace(/^\/\*\*[\s\S]*?\*\/\nexport interface ClusterSpec /m, "export interface ClusterSpec "),
+        resolved.replace(
+          /^\/\*\*[\s\S]*?\*\/\nexport interface ClusterSpec /m,
+          "export interface ClusterSpec ",
+        ),
     ),
     "cluster-schema.ts": await format(
       banner("the schema itself") +

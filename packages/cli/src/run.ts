@@ -52,7 +52,9 @@ export function run(argv: readonly string[], io: Io): ExitCode {
     if (caught instanceof SpecError) {
       for (const issue of caught.issues) io.err(`${formatIssue(issue, caught.fileName)}\n`);
       for (const warning of caught.warnings) io.err(`${formatIssue(warning, caught.fileName)}\n`);
-      io.err(`${caught.issues.length} ${caught.issues.length === 1 ? "error" : "errors"}: the spec is invalid.\n`);
+      io.err(
+        `${caught.issues.length} ${caught.issues.length === 1 ? "error" : "errors"}: the spec is invalid.\n`,
+      );
       return EXIT.invalidSpec;
     }
     if (caught instanceof UsageError) {
@@ -64,7 +66,9 @@ export function run(argv: readonly string[], io: Io): ExitCode {
       return EXIT.failure;
     }
     const detail = caught instanceof Error ? caught.message : String(caught);
-    io.err(`kubescratch ${name}: internal error: ${detail}\nPlease report this with the spec that caused it.\n`);
+    io.err(
+      `kubescratch ${name}: internal error: ${detail}\nPlease report this with the spec that caused it.\n`,
+    );
     return EXIT.failure;
   }
 }

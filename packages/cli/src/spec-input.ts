@@ -10,7 +10,8 @@ export function readSpec(io: Io, path: string): { spec: ValidatedSpec; fileName:
     text = path === "-" ? io.readStdin() : io.readText(path);
   } catch (caught) {
     const code = (caught as { code?: string }).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String(code ?? caught);
+    const reason =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String(code ?? caught);
     throw new CommandFailure(`cannot read ${fileName}: ${reason}`);
   }
   const format = path.endsWith(".json") ? "json" : "yaml";

@@ -95,7 +95,9 @@ export function initCommand(io: Io, args: readonly string[]): ExitCode {
   try {
     io.writeTextAtomic(target, text);
   } catch (caught) {
-    throw new CommandFailure(`cannot write ${file ?? ""}: ${(caught as { code?: string }).code ?? String(caught)}`);
+    throw new CommandFailure(
+      `cannot write ${file ?? ""}: ${(caught as { code?: string }).code ?? String(caught)}`,
+    );
   }
   io.err(`wrote ${file ?? ""}; check it with: kubescratch validate ${file ?? ""}\n`);
   return EXIT.ok;

@@ -25,7 +25,9 @@ function readPrevious(io: Io, path: string): PreviousAllocation {
   try {
     data = JSON.parse(io.readText(path));
   } catch (caught) {
-    throw new CommandFailure(`cannot read the previous plan ${path}: ${caught instanceof Error ? caught.message : String(caught)}`);
+    throw new CommandFailure(
+      `cannot read the previous plan ${path}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    );
   }
   const nodes = (data as { nodes?: unknown } | null)?.nodes;
   const valid =
@@ -44,19 +46,36 @@ function readPrevious(io: Io, path: string): PreviousAllocation {
 }
 
 function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function formatPlan(plan: ClusterPlan): string {
   const network = plan.network;
   const summary = [
-    ["Cluster", `${plan.clusterName} (Kubernetes ${plan.profile.version}, ${plan.profile.era === "legacy" ? "the seed's era" : "current"})`],
-    ["Security", `${plan.security.mode}, credentials ${plan.security.credentialLayout}, keys ${plan.security.keyAlgorithm}`],
+    [
+      "Cluster",
+      `${plan.clusterName} (Kubernetes ${plan.profile.version}, ${plan.profile.era === "legacy" ? "the seed's era" : "current"})`,
+    ],
+    [
+      "Security",
+      `${plan.security.mode}, credentials ${plan.security.credentialLayout}, keys ${plan.security.keyAlgorithm}`,
+    ],
     ["Master IP", plan.controlPlane.masterIP],
     ["API server", plan.controlPlane.apiserverURL],
-    ["Network", network.mode === "overlay" ? `overlay (${network.overlay ?? ""})` : "routed pod IPs", ],
-    ["Pod range", `${network.podCIDR}: ${network.nodeCIDRCapacity} node ranges of /${network.nodePodCIDRPrefix}, ${plan.nodes.length} used; ${network.podAddressesPerNode} pod addresses per node (max pods ${network.maxPodsPerNode})`],
+    ["Network", network.mode === "overlay" ? `overlay (${network.overlay ?? ""})` : "routed pod IPs"],
+    [
+      "Pod range",
+      `${network.podCIDR}: ${network.nodeCIDRCapacity} node ranges of /${network.nodePodCIDRPrefix}, ${plan.nodes.length} used; ${network.podAddressesPerNode} pod addresses per node (max pods ${network.maxPodsPerNode})`,
+    ],
     ["Service range", `${network.serviceCIDR}: ${network.serviceCapacity} service IPs`],
     ["kubernetes svc", network.kubernetesServiceIP],
     ["DNS service IP", `${network.dnsServiceIP} (domain ${network.clusterDomain})`],
@@ -64,7 +83,14 @@ export function formatPlan(plan: ClusterPlan): string {
   ];
   const nodes = [
     ["NODE", "ROLES", "IP", "POD CIDR", "BRIDGE ADDR", "CIDR FROM"],
-    ...plan.nodes.map((node) => [node.name, node.roles.join(","), node.ip, node.podCIDR, node.bridgeAddress, node.podCIDRSource]),
+    ...plan.nodes.map((node) => [
+      node.name,
+      node.roles.join(","),
+      node.ip,
+      node.podCIDR,
+      node.bridgeAddress,
+      node.podCIDRSource,
+    ]),
   ];
   return `${table(summary.map(([label, value]) => [`${label}:`, value ?? ""]))}\n\n${table(nodes)}\n`;
 }

@@ -32,7 +32,9 @@ export function validateCommand(io: Io, args: readonly string[]): ExitCode {
     for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
     if (!values.quiet) {
       const version = spec.spec.kubernetesVersion;
-      io.out(`${fileName}: valid (cluster "${spec.spec.name}", Kubernetes ${version}, ${spec.spec.nodes.length} nodes)\n`);
+      io.out(
+        `${fileName}: valid (cluster "${spec.spec.name}", Kubernetes ${version}, ${spec.spec.nodes.length} nodes)\n`,
+      );
     }
   }
   return EXIT.ok;

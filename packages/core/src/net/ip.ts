@@ -63,7 +63,11 @@ export function parseCidr(text: string): CidrParseResult {
   if (!address || prefix > BITS[address.family]) return { ok: false, reason: "syntax" };
   const network = address.value & mask(address.family, prefix);
   if (network !== address.value) {
-    return { ok: false, reason: "host-bits", network: formatCidr({ family: address.family, network, prefix }) };
+    return {
+      ok: false,
+      reason: "host-bits",
+      network: formatCidr({ family: address.family, network, prefix }),
+    };
   }
   return { ok: true, cidr: { family: address.family, network, prefix } };
 }
@@ -108,7 +112,11 @@ export function subnetCount(cidr: Cidr, prefix: number): bigint {
 
 /** The `index`-th subnet of length `prefix` inside `cidr`. */
 export function subnetAt(cidr: Cidr, prefix: number, index: bigint): Cidr {
-  return { family: cidr.family, prefix, network: cidr.network + index * (1n << BigInt(BITS[cidr.family] - prefix)) };
+  return {
+    family: cidr.family,
+    prefix,
+    network: cidr.network + index * (1n << BigInt(BITS[cidr.family] - prefix)),
+  };
 }
 
 /** Index of `subnet` among the subnets of its own length in `cidr`, or undefined if not aligned inside it. */

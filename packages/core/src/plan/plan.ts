@@ -165,7 +165,8 @@ function allocatePodRanges(
 /** Plans a validated spec. Pure and deterministic: the same inputs give the same plan. */
 export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): ClusterPlan {
   const version = resolveKubernetesVersion(spec.kubernetesVersion);
-  if (!version) throw new Error(`unreachable: ${spec.kubernetesVersion} passed validation but is unsupported`);
+  if (!version)
+    throw new Error(`unreachable: ${spec.kubernetesVersion} passed validation but is unsupported`);
   const profile = versionProfile(version);
   const podRange = mustCidr(spec.network.podCIDR);
   const serviceRange = mustCidr(spec.network.serviceCIDR);

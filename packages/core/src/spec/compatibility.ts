@@ -5,12 +5,18 @@ import type { OptionWindow } from "../versions/kubernetes.js";
 import type { ClusterSpec } from "./generated/types.js";
 
 /** The spec after schema defaults, before version-dependent defaults: those fields may still be absent. */
-export type SpecWithStaticDefaults = Omit<ClusterSpec, "security" | "controlPlane" | "runtime" | "images" | "network"> & {
-  security: Omit<ClusterSpec["security"], "credentialLayout"> & Partial<Pick<ClusterSpec["security"], "credentialLayout">>;
+export type SpecWithStaticDefaults = Omit<
+  ClusterSpec,
+  "security" | "controlPlane" | "runtime" | "images" | "network"
+> & {
+  security: Omit<ClusterSpec["security"], "credentialLayout"> &
+    Partial<Pick<ClusterSpec["security"], "credentialLayout">>;
   controlPlane: Partial<ClusterSpec["controlPlane"]>;
-  runtime: Omit<ClusterSpec["runtime"], "type" | "rootDir"> & Partial<Pick<ClusterSpec["runtime"], "type" | "rootDir">>;
+  runtime: Omit<ClusterSpec["runtime"], "type" | "rootDir"> &
+    Partial<Pick<ClusterSpec["runtime"], "type" | "rootDir">>;
   images: Partial<ClusterSpec["images"]>;
-  network: Omit<ClusterSpec["network"], "dnsServiceIP"> & Partial<Pick<ClusterSpec["network"], "dnsServiceIP">>;
+  network: Omit<ClusterSpec["network"], "dnsServiceIP"> &
+    Partial<Pick<ClusterSpec["network"], "dnsServiceIP">>;
 };
 
 const IN_TREE_PROVIDERS = ["aws", "gce", "mesos", "openshift", "ovirt", "rackspace", "vagrant"] as const;
@@ -37,7 +43,8 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     option: 'runtime.type "containerd"',
     selected: (spec) => spec.runtime.type === "containerd",
     since: 11,
-    reason: "kubelet talks to containerd through CRI, which arrived after the seed's era (containerd's CRI plugin, Kubernetes 1.11)",
+    reason:
+      "kubelet talks to containerd through CRI, which arrived after the seed's era (containerd's CRI plugin, Kubernetes 1.11)",
     alternative: 'Use runtime.type "docker" or "rkt" with the seed\'s versions.',
   },
   {
@@ -45,7 +52,8 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     option: 'security.mode "firewall-only"',
     selected: (spec) => spec.security.mode === "firewall-only",
     until: 20,
-    reason: "the apiserver's insecure HTTP port stopped serving in Kubernetes 1.20 (kubernetes/kubernetes#95856)",
+    reason:
+      "the apiserver's insecure HTTP port stopped serving in Kubernetes 1.20 (kubernetes/kubernetes#95856)",
     alternative: 'Use security.mode "https".',
   },
   {
@@ -61,7 +69,8 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     option: 'security.credentialLayout "per-entity"',
     selected: (spec) => spec.security.credentialLayout === "per-entity",
     since: 7,
-    reason: "per-node credentials need the Node authorizer, which arrived in Kubernetes 1.7; the seed's releases cannot use them (S15)",
+    reason:
+      "per-node credentials need the Node authorizer, which arrived in Kubernetes 1.7; the seed's releases cannot use them (S15)",
     alternative: 'Use security.credentialLayout "per-role" or "admin-shared".',
   },
   {
@@ -69,7 +78,8 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     option: 'security.credentialLayout "per-role"',
     selected: (spec) => spec.security.credentialLayout === "per-role",
     until: 7,
-    reason: "current releases authorize kubelets by node identity (Node authorizer and NodeRestriction), so every kubelet needs its own credential",
+    reason:
+      "current releases authorize kubelets by node identity (Node authorizer and NodeRestriction), so every kubelet needs its own credential",
     alternative: 'Use security.credentialLayout "per-entity".',
   },
   {
@@ -77,7 +87,8 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     option: 'security.credentialLayout "admin-shared"',
     selected: (spec) => spec.security.credentialLayout === "admin-shared",
     until: 7,
-    reason: "current releases authorize kubelets by node identity (Node authorizer and NodeRestriction); sharing the admin's credential would give every node cluster-admin",
+    reason:
+      "current releases authorize kubelets by node identity (Node authorizer and NodeRestriction); sharing the admin's credential would give every node cluster-admin",
     alternative: 'Use security.credentialLayout "per-entity".',
   },
   {
@@ -86,25 +97,26 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     selected: (spec) => spec.network.bridge.management === "kubelet",
     until: 5,
     reason: "kubelet --configure-cbr0 was removed in Kubernetes 1.5 (kubernetes/kubernetes#34906)",
-    alternative: 'Use network.bridge.management "manual": kubescratch writes the bridge script (and a CNI bridge config for current releases).',
+    alternative:
+      'Use network.bridge.management "manual": kubescratch writes the bridge script (and a CNI bridge config for current releases).',
   },
-  ...IN_TREE_PROVIDERS.map(
-    (provider): OptionWindow<SpecWithStaticDefaults> => ({
-      pointer: "/cloudProvider/name",
-      option: `cloudProvider.name "${provider}"`,
-      selected: (spec) => spec.cloudProvider.name === provider,
-      until: 31,
-      reason: "in-tree cloud providers were removed in Kubernetes 1.31 (KEP-2395)",
-      alternative: 'Use cloudProvider.name "external" and run the provider\'s cloud-controller-manager, or "none".',
-    }),
-  ),
+  ...IN_TREE_PROVIDERS.map((provider): OptionWindow<SpecWithStaticDefaults> => ({
+    pointer: "/cloudProvider/name",
+    option: `cloudProvider.name "${provider}"`,
+    selected: (spec) => spec.cloudProvider.name === provider,
+    until: 31,
+    reason: "in-tree cloud providers were removed in Kubernetes 1.31 (KEP-2395)",
+    alternative:
+      'Use cloudProvider.name "external" and run the provider\'s cloud-controller-manager, or "none".',
+  })),
   {
     pointer: "/cloudProvider/name",
     option: 'cloudProvider.name "external"',
     selected: (spec) => spec.cloudProvider.name === "external",
     since: 6,
     reason: "external cloud providers (cloud-controller-manager) arrived in Kubernetes 1.6",
-    alternative: "Use one of the seed's in-tree providers (aws, gce, mesos, openshift, ovirt, rackspace, vagrant) or \"none\".",
+    alternative:
+      'Use one of the seed\'s in-tree providers (aws, gce, mesos, openshift, ovirt, rackspace, vagrant) or "none".',
   },
   {
     pointer: "/images/hyperkube",

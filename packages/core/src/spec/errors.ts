@@ -21,7 +21,9 @@ export class SpecError extends Error {
 
   constructor(issues: readonly SpecIssue[], warnings: readonly SpecIssue[] = [], fileName?: string) {
     const lines = issues.map((issue) => formatIssue(issue, fileName));
-    super(`invalid cluster spec (${issues.length} ${issues.length === 1 ? "error" : "errors"}):\n${lines.join("\n")}`);
+    super(
+      `invalid cluster spec (${issues.length} ${issues.length === 1 ? "error" : "errors"}):\n${lines.join("\n")}`,
+    );
     this.name = "SpecError";
     this.issues = issues;
     this.warnings = warnings;

@@ -89,7 +89,11 @@ function withPositions(issues: readonly SpecIssue[], locate: Locator | undefined
   return positioned.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
-function validate(document: unknown, locate: Locator | undefined, fileName: string | undefined): ValidatedSpec {
+function validate(
+  document: unknown,
+  locate: Locator | undefined,
+  fileName: string | undefined,
+): ValidatedSpec {
   if (document === undefined || document === null) {
     throw new SpecError(
       [
@@ -112,7 +116,8 @@ function validate(document: unknown, locate: Locator | undefined, fileName: stri
   const version = resolveKubernetesVersion(withDefaults.kubernetesVersion);
   const { errors, warnings } = semanticIssues(withDefaults, version);
   const positionedWarnings = withPositions(warnings, locate);
-  if (errors.length > 0 || !version) throw new SpecError(withPositions(errors, locate), positionedWarnings, fileName);
+  if (errors.length > 0 || !version)
+    throw new SpecError(withPositions(errors, locate), positionedWarnings, fileName);
   return { spec: applyVersionDefaults(withDefaults, version), warnings: positionedWarnings };
 }
 
@@ -130,7 +135,10 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
   return {
     ...spec,
     kubernetesVersion: spec.kubernetesVersion.replace(/^v/, ""),
-    security: { ...spec.security, credentialLayout: spec.security.credentialLayout ?? (legacy ? "per-role" : "per-entity") },
+    security: {
+      ...spec.security,
+      credentialLayout: spec.security.credentialLayout ?? (legacy ? "per-role" : "per-entity"),
+    },
     controlPlane: {
       masterIP: canonical(spec.controlPlane.masterIP ?? firstControlPlane.ip),
       apiserverPort: spec.controlPlane.apiserverPort ?? (legacy ? 443 : 6443),
@@ -140,10 +148,15 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
       type: runtimeType,
       rootDir: spec.runtime.rootDir ?? RUNTIME_ROOT[runtimeType],
     },
-    images: { ...spec.images, registry: spec.images.registry ?? (legacy ? "gcr.io/google_containers" : "registry.k8s.io") },
+    images: {
+      ...spec.images,
+      registry: spec.images.registry ?? (legacy ? "gcr.io/google_containers" : "registry.k8s.io"),
+    },
     network: {
       ...spec.network,
-      dnsServiceIP: canonical(spec.network.dnsServiceIP ?? formatIp(addressAt(service.cidr, 10n), service.cidr.family)),
+      dnsServiceIP: canonical(
+        spec.network.dnsServiceIP ?? formatIp(addressAt(service.cidr, 10n), service.cidr.family),
+      ),
     },
   };
 }

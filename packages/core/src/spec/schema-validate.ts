@@ -10,9 +10,12 @@ let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   // Compiled once per process (about 7 ms); `useDefaults` fills every schema default in place.
-  compiled ??= new Ajv2020({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true }).compile(
-    clusterSchema,
-  );
+  compiled ??= new Ajv2020({
+    allErrors: true,
+    useDefaults: true,
+    strict: true,
+    allowUnionTypes: true,
+  }).compile(clusterSchema);
   return compiled;
 }
 
@@ -164,7 +167,7 @@ function describe(error: ErrorObject, document: unknown): SpecIssue | undefined 
       const wanted = expectedTypes(params["type"]);
       const quoteHint =
         params["type"] === "string" && (typeof value === "number" || typeof value === "boolean")
-          ? ` Put it in quotes: YAML reads an unquoted ${show(value)} as ${typeName(value)} (and 1.30 as the number 1.3).`
+          ? ` Put the value in quotes: unquoted, YAML reads it as ${typeName(value)}${typeof value === "number" ? " (1.30 becomes 1.3)" : ""}.`
           : "";
       return issue(
         error.instancePath,
@@ -177,7 +180,7 @@ function describe(error: ErrorObject, document: unknown): SpecIssue | undefined 
       return issue(
         error.instancePath + pointerOf(name),
         `the key ${show(name)} is not allowed here.`,
-        `Expected ${lowerFirst(expectation(schema))}`,
+        `Expected ${lowerFirst(expectation(schema?.propertyNames ?? schema))}`,
       );
     }
     case "pattern":
@@ -218,12 +221,16 @@ function describe(error: ErrorObject, document: unknown): SpecIssue | undefined 
         `Remove the duplicate.`,
       );
     default:
-      return issue(error.instancePath, `${error.message ?? "is invalid"}.`, `Expected ${lowerFirst(expectation(schema))}`);
+      return issue(
+        error.instancePath,
+        `${error.message ?? "is invalid"}.`,
+        `Expected ${lowerFirst(expectation(schema))}`,
+      );
   }
 }
 
 function lowerFirst(text: string): string {
   // Descriptions that start with an acronym or field name (CLUSTER_NAME, MASTER_IP) keep their case.
-  if (/^[A-Z][a-z]/.test(text)) return text.charAt(0).toLowerCase() + text.slice(1);
+  if (/^[A-Z](?![A-Z_])/.test(text)) return text.charAt(0).toLowerCase() + text.slice(1);
   return text;
 }

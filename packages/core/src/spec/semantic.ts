@@ -79,15 +79,22 @@ export function semanticIssues(
   }
 
   // --- addresses -------------------------------------------------------------------------------
+  /** The address family of every address field, with the text as written, by pointer. */
   const families = new Map<string, IpFamily>();
+  const texts = new Map<string, string>();
   const cidrField = (pointer: string, text: string, what: string): Cidr | undefined => {
     const parsed = parseCidr(text);
     if (parsed.ok) {
       families.set(pointer, parsed.cidr.family);
+      texts.set(pointer, text);
       return parsed.cidr;
     }
     if (parsed.reason === "host-bits") {
-      error(pointer, `${JSON.stringify(text)} has host bits set: ${what} must start at its network address.`, `Write ${parsed.network}.`);
+      error(
+        pointer,
+        `${JSON.stringify(text)} has host bits set: ${what} must start at its network address.`,
+        `Write ${parsed.network}.`,
+      );
     } else {
       error(
         pointer,
@@ -101,6 +108,7 @@ export function semanticIssues(
     const parsed = parseIp(text);
     if (parsed) {
       families.set(pointer, parsed.family);
+      texts.set(pointer, text);
       return parsed.value;
     }
     error(
@@ -113,7 +121,9 @@ export function semanticIssues(
 
   const podRange = cidrField("/network/podCIDR", spec.network.podCIDR, "the pod range");
   const serviceRange = cidrField("/network/serviceCIDR", spec.network.serviceCIDR, "the service range");
-  const nodeIps = spec.nodes.map((node, index) => ipField(pointerOf("nodes", index, "ip"), node.ip, "the node's IP"));
+  const nodeIps = spec.nodes.map((node, index) =>
+    ipField(pointerOf("nodes", index, "ip"), node.ip, "the node's IP"),
+  );
   const pinned = spec.nodes.map((node, index) =>
     node.podCIDR === undefined
       ? undefined
@@ -145,7 +155,7 @@ export function semanticIssues(
       if (family !== majority) {
         error(
           pointer,
-          `is ${family === "ipv4" ? "IPv4" : "IPv6"} while the rest of the cluster is ${majority === "ipv4" ? "IPv4" : "IPv6"}; dual-stack clusters are not supported.`,
+          `${texts.get(pointer) ?? ""} is ${family === "ipv4" ? "IPv4" : "IPv6"} while the rest of the cluster is ${majority === "ipv4" ? "IPv4" : "IPv6"}; dual-stack clusters are not supported.`,
           `Use ${majority === "ipv4" ? "IPv4" : "IPv6"} addresses and ranges throughout.`,
         );
       }
@@ -209,7 +219,11 @@ export function semanticIssues(
   spec.nodes.forEach((node, index) => {
     const earlier = firstByName.get(node.name);
     if (earlier !== undefined) {
-      error(pointerOf("nodes", index, "name"), `node name "${node.name}" is already used by /nodes/${earlier}.`, "Give every node a unique name.");
+      error(
+        pointerOf("nodes", index, "name"),
+        `node name "${node.name}" is already used by /nodes/${earlier}.`,
+        "Give every node a unique name.",
+      );
     } else {
       firstByName.set(node.name, index);
     }
@@ -218,16 +232,28 @@ export function semanticIssues(
     const pointer = pointerOf("nodes", index, "ip");
     const sameIp = firstByIp.get(ip);
     if (sameIp !== undefined) {
-      error(pointer, `${node.ip} is already the IP of /nodes/${sameIp}.`, "Give every node its own IP address.");
+      error(
+        pointer,
+        `${node.ip} is already the IP of /nodes/${sameIp}.`,
+        "Give every node its own IP address.",
+      );
     } else {
       firstByIp.set(ip, index);
     }
     const nodeFamily = families.get(pointer);
     if (podRange && nodeFamily && cidrContains(podRange, nodeFamily, ip)) {
-      error(pointer, `${node.ip} lies inside the pod range ${formatCidr(podRange)}.`, "Move the pod range away from the node network, or fix the node's IP.");
+      error(
+        pointer,
+        `${node.ip} lies inside the pod range ${formatCidr(podRange)}.`,
+        "Move the pod range away from the node network, or fix the node's IP.",
+      );
     }
     if (serviceRange && nodeFamily && cidrContains(serviceRange, nodeFamily, ip)) {
-      error(pointer, `${node.ip} lies inside the service range ${formatCidr(serviceRange)}.`, "Move the service range away from the node network, or fix the node's IP.");
+      error(
+        pointer,
+        `${node.ip} lies inside the service range ${formatCidr(serviceRange)}.`,
+        "Move the service range away from the node network, or fix the node's IP.",
+      );
     }
   });
 
@@ -237,7 +263,11 @@ export function semanticIssues(
     const pointer = pointerOf("nodes", index, "podCIDR");
     const text = formatCidr(cidr);
     if (podRange && !(cidrContains(podRange, cidr.family, cidr.network) && cidr.prefix >= podRange.prefix)) {
-      error(pointer, `${text} is not inside the pod range ${formatCidr(podRange)}.`, "Pin a range from network.podCIDR, or leave podCIDR out to have one allocated.");
+      error(
+        pointer,
+        `${text} is not inside the pod range ${formatCidr(podRange)}.`,
+        "Pin a range from network.podCIDR, or leave podCIDR out to have one allocated.",
+      );
       return;
     }
     if (cidr.prefix !== spec.network.nodePodCIDRPrefix) {
@@ -259,10 +289,18 @@ export function semanticIssues(
   const controlPlanes = spec.nodes.filter((node) => node.roles.includes("control-plane"));
   const etcdMembers = spec.nodes.filter((node) => node.roles.includes("etcd"));
   if (controlPlanes.length === 0) {
-    error("/nodes", "no node has the control-plane role.", 'Add "control-plane" to the roles of the node at the master IP.');
+    error(
+      "/nodes",
+      "no node has the control-plane role.",
+      'Add "control-plane" to the roles of the node at the master IP.',
+    );
   }
   if (etcdMembers.length === 0) {
-    error("/nodes", "no node has the etcd role.", 'Add "etcd" to the roles of one node (or of 3 or 5 nodes for a replicated etcd).');
+    error(
+      "/nodes",
+      "no node has the etcd role.",
+      'Add "etcd" to the roles of one node (or of 3 or 5 nodes for a replicated etcd).',
+    );
   } else if (etcdMembers.length > 5) {
     error(
       "/nodes",
@@ -277,7 +315,11 @@ export function semanticIssues(
     );
   }
   if (!spec.nodes.some((node) => node.roles.includes("worker"))) {
-    warn("/nodes", "no node has the worker role, so ordinary pods have nowhere to run.", 'Add "worker" to the roles of at least one node.');
+    warn(
+      "/nodes",
+      "no node has the worker role, so ordinary pods have nowhere to run.",
+      'Add "worker" to the roles of at least one node.',
+    );
   }
   if (spec.nodes.length < 4) {
     warn(
@@ -290,7 +332,11 @@ export function semanticIssues(
   if (masterIp !== undefined) {
     const master = spec.nodes.findIndex((node, index) => nodeIps[index] === masterIp);
     if (master < 0) {
-      error("/controlPlane/masterIP", `${spec.controlPlane.masterIP ?? ""} is not the IP of any node.`, "Use the IP of a node with the control-plane role.");
+      error(
+        "/controlPlane/masterIP",
+        `${spec.controlPlane.masterIP ?? ""} is not the IP of any node.`,
+        "Use the IP of a node with the control-plane role.",
+      );
     } else if (!spec.nodes[master]?.roles.includes("control-plane")) {
       error(
         "/controlPlane/masterIP",
@@ -304,8 +350,16 @@ export function semanticIssues(
     const dnsFamily = families.get("/network/dnsServiceIP");
     const size = cidrSize(serviceRange);
     if (!dnsFamily || !cidrContains(serviceRange, dnsFamily, dnsIp)) {
-      error("/network/dnsServiceIP", `${spec.network.dnsServiceIP ?? ""} is outside the service range ${formatCidr(serviceRange)}.`, "Pick an address inside network.serviceCIDR, or leave dnsServiceIP out (the tenth address is used).");
-    } else if (dnsIp === serviceRange.network || dnsIp === serviceRange.network + 1n || (serviceRange.family === "ipv4" && dnsIp === serviceRange.network + size - 1n)) {
+      error(
+        "/network/dnsServiceIP",
+        `${spec.network.dnsServiceIP ?? ""} is outside the service range ${formatCidr(serviceRange)}.`,
+        "Pick an address inside network.serviceCIDR, or leave dnsServiceIP out (the tenth address is used).",
+      );
+    } else if (
+      dnsIp === serviceRange.network ||
+      dnsIp === serviceRange.network + 1n ||
+      (serviceRange.family === "ipv4" && dnsIp === serviceRange.network + size - 1n)
+    ) {
       error(
         "/network/dnsServiceIP",
         `${spec.network.dnsServiceIP ?? ""} is reserved: the range's network address, its last address, or the kubernetes service's own address.`,
@@ -319,24 +373,40 @@ export function semanticIssues(
   if (port !== undefined && version) {
     const owner = RESERVED_PORTS[version.era][port];
     if (owner) {
-      error("/controlPlane/apiserverPort", `port ${port} is already used by ${owner}.`, `Use the default (${version.era === "legacy" ? 443 : 6443}) or another free port.`);
+      error(
+        "/controlPlane/apiserverPort",
+        `port ${port} is already used by ${owner}.`,
+        `Use the default (${version.era === "legacy" ? 443 : 6443}) or another free port.`,
+      );
     }
   }
 
   if (spec.cloudProvider.config !== undefined && spec.cloudProvider.name === "none") {
-    error("/cloudProvider/config", "a cloud-config is set but cloudProvider.name is \"none\".", "Set cloudProvider.name to the provider the config is for, or remove the config.");
+    error(
+      "/cloudProvider/config",
+      'a cloud-config is set but cloudProvider.name is "none".',
+      "Set cloudProvider.name to the provider the config is for, or remove the config.",
+    );
   }
 
   const ca = spec.security.ca;
   if (ca) {
     if (ca.certificate !== undefined && ca.certificateFile !== undefined) {
-      error("/security/ca/certificateFile", "both certificate and certificateFile are set.", "Keep one of them.");
+      error(
+        "/security/ca/certificateFile",
+        "both certificate and certificateFile are set.",
+        "Keep one of them.",
+      );
     }
     if (ca.key !== undefined && ca.keyFile !== undefined) {
       error("/security/ca/keyFile", "both key and keyFile are set.", "Keep one of them.");
     }
     if (ca.certificate === undefined && ca.certificateFile === undefined) {
-      error("/security/ca", "a CA key is given without its certificate.", "Add certificate (PEM) or certificateFile.");
+      error(
+        "/security/ca",
+        "a CA key is given without its certificate.",
+        "Add certificate (PEM) or certificateFile.",
+      );
     }
   }
   if (spec.security.leafValidityDays > spec.security.caValidityDays) {

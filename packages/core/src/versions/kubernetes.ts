@@ -16,11 +16,36 @@ export interface ReleaseLine {
 
 /** Supported release lines: the seed's era and the current releases. */
 export const RELEASE_LINES: readonly ReleaseLine[] = [
-  { minor: "1.1", era: "legacy", patch: "1.1.8", source: "last 1.1 release (kubernetes/kubernetes CHANGELOG)" },
-  { minor: "1.2", era: "legacy", patch: "1.2.7", source: "last 1.2 release (kubernetes/kubernetes CHANGELOG)" },
-  { minor: "1.30", era: "current", patch: "1.30.14", source: "kubernetes.io/releases/1.30 (final, EOL 2025-07-15)" },
-  { minor: "1.31", era: "current", patch: "1.31.14", source: "not verified here; pin an exact patch to be sure" },
-  { minor: "1.32", era: "current", patch: "1.32.13", source: "not verified here; pin an exact patch to be sure" },
+  {
+    minor: "1.1",
+    era: "legacy",
+    patch: "1.1.8",
+    source: "last 1.1 release (kubernetes/kubernetes CHANGELOG)",
+  },
+  {
+    minor: "1.2",
+    era: "legacy",
+    patch: "1.2.7",
+    source: "last 1.2 release (kubernetes/kubernetes CHANGELOG)",
+  },
+  {
+    minor: "1.30",
+    era: "current",
+    patch: "1.30.14",
+    source: "kubernetes.io/releases/1.30 (final, EOL 2025-07-15)",
+  },
+  {
+    minor: "1.31",
+    era: "current",
+    patch: "1.31.14",
+    source: "not verified here; pin an exact patch to be sure",
+  },
+  {
+    minor: "1.32",
+    era: "current",
+    patch: "1.32.13",
+    source: "not verified here; pin an exact patch to be sure",
+  },
   { minor: "1.33", era: "current", patch: "1.33.10", source: "kubernetes.io/releases/1.33 (2026-03-19)" },
   { minor: "1.34", era: "current", patch: "1.34.8", source: "kubernetes.io/releases/1.34 (2026-05-12)" },
   { minor: "1.35", era: "current", patch: "1.35.9", source: "kubernetes.io/releases/1.35 (2026-09-15)" },
@@ -43,7 +68,7 @@ export interface KubernetesVersion {
 export function supportedVersionsText(): string {
   const legacy = RELEASE_LINES.filter((line) => line.era === "legacy").map((line) => line.minor);
   const current = RELEASE_LINES.filter((line) => line.era === "current").map((line) => line.minor);
-  return `the seed's era (${legacy.join(", ")}) and current releases ${current[0] ?? ""}-${current[current.length - 1] ?? ""}`;
+  return `a release of the seed's era (${legacy.join(", ")}) or a current release (${current[0] ?? ""}-${current[current.length - 1] ?? ""})`;
 }
 
 /** Resolves "1.34", "v1.34" or "1.34.2"; undefined when the release line is not supported. */
@@ -76,7 +101,10 @@ export interface OptionWindow<Spec> {
 }
 
 /** True when the option is available in `version`. */
-export function insideWindow(window: { since?: number; until?: number }, version: KubernetesVersion): boolean {
+export function insideWindow(
+  window: { since?: number; until?: number },
+  version: KubernetesVersion,
+): boolean {
   if (window.since !== undefined && version.minorNumber < window.since) return false;
   if (window.until !== undefined && version.minorNumber >= window.until) return false;
   return true;

@@ -51,11 +51,21 @@ export const clusterSchema: JsonSchema = {
           description:
             "The cloud-config file (gcfg/INI syntax): section name to key/value settings, e.g. {Global: {project-id: my-project}}. Rendered to /etc/kubernetes/cloud-config and passed as --cloud-config.",
           type: "object",
-          propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9_. -]*$" },
+          propertyNames: {
+            pattern: "^[A-Za-z][A-Za-z0-9_. -]*$",
+            description: "A gcfg section name, e.g. Global.",
+          },
           additionalProperties: {
             type: "object",
-            propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9_-]*$" },
-            additionalProperties: { type: ["string", "number", "boolean"] },
+            propertyNames: {
+              pattern: "^[A-Za-z][A-Za-z0-9_-]*$",
+              description: "A gcfg setting name of letters, digits, '-' and '_', e.g. project-id.",
+            },
+            additionalProperties: {
+              type: ["string", "number", "boolean"],
+              description: "A setting's value.",
+            },
+            description: "One section: setting names to values.",
           },
         },
       },
@@ -476,11 +486,15 @@ export const clusterSchema: JsonSchema = {
               maxLength: 316,
               pattern:
                 "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+              description:
+                "A label key: an optional DNS subdomain and '/', then a name of at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.",
             },
             additionalProperties: {
               type: "string",
               maxLength: 63,
               pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",
+              description:
+                "A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).",
             },
           },
         },

@@ -35,7 +35,13 @@ export interface ClusterSpecInput {
      * The cloud-config file (gcfg/INI syntax): section name to key/value settings, e.g. {Global: {project-id: my-project}}. Rendered to /etc/kubernetes/cloud-config and passed as --cloud-config.
      */
     config?: {
+      /**
+       * One section: setting names to values.
+       */
       [k: string]: {
+        /**
+         * A setting's value.
+         */
         [k: string]: string | number | boolean;
       };
     };
@@ -314,6 +320,9 @@ export interface ClusterSpecInput {
        * Extra Kubernetes labels for the Node object.
        */
       labels?: {
+        /**
+         * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
+         */
         [k: string]: string;
       };
     },
@@ -342,6 +351,9 @@ export interface ClusterSpecInput {
        * Extra Kubernetes labels for the Node object.
        */
       labels?: {
+        /**
+         * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
+         */
         [k: string]: string;
       };
     }[],
@@ -419,7 +431,13 @@ export interface ClusterSpec {
      * The cloud-config file (gcfg/INI syntax): section name to key/value settings, e.g. {Global: {project-id: my-project}}. Rendered to /etc/kubernetes/cloud-config and passed as --cloud-config.
      */
     config?: {
+      /**
+       * One section: setting names to values.
+       */
       [k: string]: {
+        /**
+         * A setting's value.
+         */
         [k: string]: string | number | boolean;
       };
     };
@@ -698,6 +716,9 @@ export interface ClusterSpec {
        * Extra Kubernetes labels for the Node object.
        */
       labels: {
+        /**
+         * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
+         */
         [k: string]: string;
       };
     },
@@ -726,6 +747,9 @@ export interface ClusterSpec {
        * Extra Kubernetes labels for the Node object.
        */
       labels: {
+        /**
+         * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
+         */
         [k: string]: string;
       };
     }[],
