@@ -1,7 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { clusterSchema, formatIssue, parseSpec, parseSpecText, SpecError, type JsonSchema } from "../src/index.js";
+import {
+  clusterSchema,
+  formatIssue,
+  parseSpec,
+  parseSpecText,
+  SpecError,
+  type JsonSchema,
+} from "../src/index.js";
 import { expectedError, fixtureFiles, repoRoot } from "./helpers.js";
 
 function errorsOf(run: () => unknown): SpecError {
@@ -30,7 +37,9 @@ describe("the schema", () => {
   });
 
   it("is the file in schemas/ (the generated module and types are not stale)", () => {
-    expect(clusterSchema).toEqual(JSON.parse(readFileSync(join(repoRoot, "schemas/cluster.schema.json"), "utf8")));
+    expect(clusterSchema).toEqual(
+      JSON.parse(readFileSync(join(repoRoot, "schemas/cluster.schema.json"), "utf8")),
+    );
     // Exits non-zero and names the stale file when schemas/ changed without `pnpm gen`.
     expect(() =>
       execFileSync("node", ["scripts/gen-spec-types.mjs", "--check"], { cwd: repoRoot, stdio: "pipe" }),
@@ -93,11 +102,14 @@ describe("invalid fixtures", () => {
     expect(files.length).toBeGreaterThanOrEqual(25);
   });
 
-  it.each(files.map((file) => [file.name, file.text]))("%s fails with exactly its expected error", (_name, text) => {
-    const error = errorsOf(() => parseSpecText(text));
-    expect(error.issues.map((issue) => formatIssue(issue))).toEqual([expectedError(text)]);
-    for (const issue of error.issues) expect(issue.fix.length).toBeGreaterThan(10);
-  });
+  it.each(files.map((file) => [file.name, file.text]))(
+    "%s fails with exactly its expected error",
+    (_name, text) => {
+      const error = errorsOf(() => parseSpecText(text));
+      expect(error.issues.map((issue) => formatIssue(issue))).toEqual([expectedError(text)]);
+      for (const issue of error.issues) expect(issue.fix.length).toBeGreaterThan(10);
+    },
+  );
 });
 
 describe("parseSpec (data in)", () => {
@@ -144,14 +156,19 @@ describe("parseSpec (data in)", () => {
 
   it("reads strict JSON when asked to, with positions", () => {
     const error = errorsOf(() =>
-      parseSpecText('{"apiVersion": "kubescratch.dev/v1alpha1", "kind": "Cluster",\n "name": "BAD", "nodes": []}', {
-        format: "json",
-      }),
+      parseSpecText(
+        '{"apiVersion": "kubescratch.dev/v1alpha1", "kind": "Cluster",\n "name": "BAD", "nodes": []}',
+        {
+          format: "json",
+        },
+      ),
     );
     expect(error.issues.map((issue) => formatIssue(issue))).toEqual([
       expect.stringMatching(/^2:10: \/name: "BAD" is not in the expected form/),
       "2:26: /nodes: needs at least 1 entry. Fix: Add entries: the machines of the cluster (S2): x86_64 Linux; at least 4 recommended.",
     ]);
-    expect(errorsOf(() => parseSpecText("{", { format: "json" })).issues[0]?.message).toMatch(/not valid JSON/);
+    expect(errorsOf(() => parseSpecText("{", { format: "json" })).issues[0]?.message).toMatch(
+      /not valid JSON/,
+    );
   });
 });

@@ -121,7 +121,7 @@ function canonicalIp(text: string): string {
 
 /**
  * Allocates one pod range per node: pinned ranges first, then each node's range from the previous
- * plan when it still fits, then the lowest free range, in spec order.
+ * plan when it still fits, then the lowest free range in spec order (ranges of the previous plan last).
  */
 function allocatePodRanges(
   spec: ClusterSpec,
@@ -151,14 +151,29 @@ function allocatePodRanges(
     result[position] = { cidr: parsed.cidr, source: "previous" };
   });
 
+  // New ranges avoid every range of the previous plan (a removed node's pods, or a node that moved
+  // to a pinned range, may still hold those addresses) unless nothing else is left.
+  const previouslyUsed = new Set<bigint>();
+  for (const text of previousByName.values()) {
+    const parsed = parseCidr(text);
+    const index = parsed.ok && parsed.cidr.prefix === prefix ? subnetIndex(podRange, parsed.cidr) : undefined;
+    if (index !== undefined) previouslyUsed.add(index);
+  }
   const capacity = subnetCount(podRange, prefix);
-  let cursor = 0n;
+  let fresh = 0n;
+  let any = 0n;
+  const next = (): bigint => {
+    while (fresh < capacity && (taken.has(fresh) || previouslyUsed.has(fresh))) fresh++;
+    if (fresh < capacity) return fresh;
+    while (taken.has(any)) any++;
+    if (any >= capacity) throw new Error("unreachable: validation guarantees a range per node");
+    return any;
+  };
   return result.map((entry) => {
     if (entry) return entry;
-    while (taken.has(cursor)) cursor++;
-    if (cursor >= capacity) throw new Error("unreachable: validation guarantees a range per node");
-    taken.add(cursor);
-    return { cidr: subnetAt(podRange, prefix, cursor), source: "allocated" as const };
+    const index = next();
+    taken.add(index);
+    return { cidr: subnetAt(podRange, prefix, index), source: "allocated" as const };
   });
 }
 

@@ -9,7 +9,7 @@ import { pointerOf, segmentsOf, type SpecIssue } from "./errors.js";
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  // Compiled once per process (about 7 ms); `useDefaults` fills every schema default in place.
+  // Compiled once, on first use (about 7 ms); `useDefaults` fills every schema default in place.
   compiled ??= new Ajv2020({
     allErrors: true,
     useDefaults: true,
