@@ -6,7 +6,9 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const directory = "fixtures/invalid";
-for (const name of readdirSync(directory).filter((file) => file.endsWith(".yaml")).sort()) {
+for (const name of readdirSync(directory)
+  .filter((file) => file.endsWith(".yaml"))
+  .sort()) {
   const path = join(directory, name);
   let stderr = "";
   try {
@@ -18,7 +20,8 @@ for (const name of readdirSync(directory).filter((file) => file.endsWith(".yaml"
     .split("\n")
     .filter((line) => line.startsWith(`${path}:`) && !line.includes(": warning: "))
     .map((line) => line.slice(path.length + 1).replace(/^ /, ""));
-  if (errors.length !== 1) throw new Error(`${path}: expected exactly one error, got ${errors.length}:\n${stderr}`);
+  if (errors.length !== 1)
+    throw new Error(`${path}: expected exactly one error, got ${errors.length}:\n${stderr}`);
   const text = readFileSync(path, "utf8").replace(/^# expect: .*$/m, `# expect: ${errors[0]}`);
   writeFileSync(path, text);
 }

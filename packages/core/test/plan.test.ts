@@ -1,14 +1,16 @@
-import { parseSpec, planCluster, SpecError, type ClusterSpecInput } from "../src/index.js";
+import { parseSpec, planCluster, SpecError, type ClusterSpecInput, type NodeRole } from "../src/index.js";
+
+type NodeInput = ClusterSpecInput["nodes"][number];
 
 function nodes(
   count: number,
-  roles: (index: number) => string[] = (index) => (index === 0 ? ["control-plane", "etcd"] : ["worker"]),
-) {
+  roles: (index: number) => NodeRole[] = (index) => (index === 0 ? ["control-plane", "etcd"] : ["worker"]),
+): NodeInput[] {
   return Array.from({ length: count }, (_, index) => ({
     name: `node-${index}`,
     ip: `192.168.${Math.floor(index / 250)}.${(index % 250) + 1}`,
-    roles,
-  })).map((node, index) => ({ ...node, roles: node.roles(index) }));
+    roles: roles(index),
+  }));
 }
 
 function spec(overrides: Partial<ClusterSpecInput> & { nodes: ClusterSpecInput["nodes"] }): ClusterSpecInput {
@@ -92,7 +94,7 @@ describe("stable allocation", () => {
     const inserted = [
       base[0],
       base[1],
-      { name: "newcomer", ip: "192.168.9.9", roles: ["worker"] },
+      { name: "newcomer", ip: "192.168.9.9", roles: ["worker"] } satisfies NodeInput,
       base[2],
       base[3],
     ].filter((node): node is NonNullable<typeof node> => node !== undefined);
@@ -225,7 +227,7 @@ describe("stable allocation after removals", () => {
     const before = plan(spec({ nodes: base }));
     const replaced = [
       ...base.filter((node) => node.name !== "node-1"),
-      { name: "node-9", ip: "192.168.9.9", roles: ["worker"] },
+      { name: "node-9", ip: "192.168.9.9", roles: ["worker"] } satisfies NodeInput,
     ];
     const after = plan(spec({ nodes: replaced }), { previous: before });
     expect(after.nodes.find((node) => node.name === "node-9")?.podCIDR).toBe("10.10.4.0/24");
@@ -237,7 +239,7 @@ describe("stable allocation after removals", () => {
     const before = plan(spec({ network: small, nodes: base }));
     const replaced = [
       ...base.filter((node) => node.name !== "node-1"),
-      { name: "node-9", ip: "192.168.9.9", roles: ["worker"] },
+      { name: "node-9", ip: "192.168.9.9", roles: ["worker"] } satisfies NodeInput,
     ];
     const after = plan(spec({ network: small, nodes: replaced }), { previous: before });
     expect(after.nodes.find((node) => node.name === "node-9")?.podCIDR).toBe("10.10.1.0/24");

@@ -91,7 +91,7 @@ function mutate(
     else parent[last] = value;
   } else if (parent !== null && typeof parent === "object") {
     const record = parent as Record<string, Json>;
-    if (remove) delete record[last];
+    if (remove) Reflect.deleteProperty(record, last);
     else record[last] = value;
   }
   return copy;

@@ -1,4 +1,4 @@
-import { formatIssue } from "@kubescratch/core";
+import { formatIssue, resolveKubernetesVersion } from "@kubescratch/core";
 import { parseCommandArgs } from "../args.js";
 import { EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -31,7 +31,8 @@ export function validateCommand(io: Io, args: readonly string[]): ExitCode {
     const { spec, fileName } = readSpec(io, path);
     for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
     if (!values.quiet) {
-      const version = spec.spec.kubernetesVersion;
+      const version =
+        resolveKubernetesVersion(spec.spec.kubernetesVersion)?.full ?? spec.spec.kubernetesVersion;
       io.out(
         `${fileName}: valid (cluster "${spec.spec.name}", Kubernetes ${version}, ${spec.spec.nodes.length} nodes)\n`,
       );

@@ -117,32 +117,18 @@ export interface ClusterSpecInput {
      *
      * Items: One administrator.
      */
-    admins?: [
-      {
-        /**
-         * User name (certificate CN, token user).
-         */
-        name: string;
-        /**
-         * Groups (certificate O, token groups). system:masters grants full access.
-         *
-         * Items: Group name.
-         */
-        groups?: string[];
-      },
-      ...{
-        /**
-         * User name (certificate CN, token user).
-         */
-        name: string;
-        /**
-         * Groups (certificate O, token groups). system:masters grants full access.
-         *
-         * Items: Group name.
-         */
-        groups?: string[];
-      }[],
-    ];
+    admins?: {
+      /**
+       * User name (certificate CN, token user).
+       */
+      name: string;
+      /**
+       * Groups (certificate O, token groups). system:masters grants full access.
+       *
+       * Items: Group name.
+       */
+      groups?: string[];
+    }[];
     /**
      * Extra DNS names or IP addresses for the apiserver certificate (e.g. a load balancer name, 127.0.0.1).
      *
@@ -294,70 +280,37 @@ export interface ClusterSpecInput {
    *
    * Items: One machine.
    */
-  nodes: [
-    {
+  nodes: {
+    /**
+     * Node name: a DNS label (RFC 1123) of lowercase letters, digits and '-', at most 63 characters.
+     */
+    name: string;
+    /**
+     * The node's private IP address, reachable from every other node.
+     */
+    ip: string;
+    /**
+     * What runs on the node: control-plane (apiserver, controller-manager, scheduler), etcd (an etcd member), worker (schedulable for pods). kubelet and kube-proxy run on every node.
+     *
+     * @minItems 1
+     *
+     * Items: A role.
+     */
+    roles: ("control-plane" | "etcd" | "worker")[];
+    /**
+     * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.
+     */
+    podCIDR?: string;
+    /**
+     * Extra Kubernetes labels for the Node object.
+     */
+    labels?: {
       /**
-       * Node name: a DNS label (RFC 1123) of lowercase letters, digits and '-', at most 63 characters.
+       * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
        */
-      name: string;
-      /**
-       * The node's private IP address, reachable from every other node.
-       */
-      ip: string;
-      /**
-       * What runs on the node: control-plane (apiserver, controller-manager, scheduler), etcd (an etcd member), worker (schedulable for pods). kubelet and kube-proxy run on every node.
-       *
-       * @minItems 1
-       *
-       * Items: A role.
-       */
-      roles: ["control-plane" | "etcd" | "worker", ...("control-plane" | "etcd" | "worker")[]];
-      /**
-       * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.
-       */
-      podCIDR?: string;
-      /**
-       * Extra Kubernetes labels for the Node object.
-       */
-      labels?: {
-        /**
-         * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
-         */
-        [k: string]: string;
-      };
-    },
-    ...{
-      /**
-       * Node name: a DNS label (RFC 1123) of lowercase letters, digits and '-', at most 63 characters.
-       */
-      name: string;
-      /**
-       * The node's private IP address, reachable from every other node.
-       */
-      ip: string;
-      /**
-       * What runs on the node: control-plane (apiserver, controller-manager, scheduler), etcd (an etcd member), worker (schedulable for pods). kubelet and kube-proxy run on every node.
-       *
-       * @minItems 1
-       *
-       * Items: A role.
-       */
-      roles: ["control-plane" | "etcd" | "worker", ...("control-plane" | "etcd" | "worker")[]];
-      /**
-       * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.
-       */
-      podCIDR?: string;
-      /**
-       * Extra Kubernetes labels for the Node object.
-       */
-      labels?: {
-        /**
-         * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
-         */
-        [k: string]: string;
-      };
-    }[],
-  ];
+      [k: string]: string;
+    };
+  }[];
   /**
    * Node hygiene (S22).
    */
@@ -513,32 +466,18 @@ export interface ClusterSpec {
      *
      * Items: One administrator.
      */
-    admins: [
-      {
-        /**
-         * User name (certificate CN, token user).
-         */
-        name: string;
-        /**
-         * Groups (certificate O, token groups). system:masters grants full access.
-         *
-         * Items: Group name.
-         */
-        groups: string[];
-      },
-      ...{
-        /**
-         * User name (certificate CN, token user).
-         */
-        name: string;
-        /**
-         * Groups (certificate O, token groups). system:masters grants full access.
-         *
-         * Items: Group name.
-         */
-        groups: string[];
-      }[],
-    ];
+    admins: {
+      /**
+       * User name (certificate CN, token user).
+       */
+      name: string;
+      /**
+       * Groups (certificate O, token groups). system:masters grants full access.
+       *
+       * Items: Group name.
+       */
+      groups: string[];
+    }[];
     /**
      * Extra DNS names or IP addresses for the apiserver certificate (e.g. a load balancer name, 127.0.0.1).
      *
@@ -690,70 +629,37 @@ export interface ClusterSpec {
    *
    * Items: One machine.
    */
-  nodes: [
-    {
+  nodes: {
+    /**
+     * Node name: a DNS label (RFC 1123) of lowercase letters, digits and '-', at most 63 characters.
+     */
+    name: string;
+    /**
+     * The node's private IP address, reachable from every other node.
+     */
+    ip: string;
+    /**
+     * What runs on the node: control-plane (apiserver, controller-manager, scheduler), etcd (an etcd member), worker (schedulable for pods). kubelet and kube-proxy run on every node.
+     *
+     * @minItems 1
+     *
+     * Items: A role.
+     */
+    roles: ("control-plane" | "etcd" | "worker")[];
+    /**
+     * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.
+     */
+    podCIDR?: string;
+    /**
+     * Extra Kubernetes labels for the Node object.
+     */
+    labels: {
       /**
-       * Node name: a DNS label (RFC 1123) of lowercase letters, digits and '-', at most 63 characters.
+       * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
        */
-      name: string;
-      /**
-       * The node's private IP address, reachable from every other node.
-       */
-      ip: string;
-      /**
-       * What runs on the node: control-plane (apiserver, controller-manager, scheduler), etcd (an etcd member), worker (schedulable for pods). kubelet and kube-proxy run on every node.
-       *
-       * @minItems 1
-       *
-       * Items: A role.
-       */
-      roles: ["control-plane" | "etcd" | "worker", ...("control-plane" | "etcd" | "worker")[]];
-      /**
-       * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.
-       */
-      podCIDR?: string;
-      /**
-       * Extra Kubernetes labels for the Node object.
-       */
-      labels: {
-        /**
-         * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
-         */
-        [k: string]: string;
-      };
-    },
-    ...{
-      /**
-       * Node name: a DNS label (RFC 1123) of lowercase letters, digits and '-', at most 63 characters.
-       */
-      name: string;
-      /**
-       * The node's private IP address, reachable from every other node.
-       */
-      ip: string;
-      /**
-       * What runs on the node: control-plane (apiserver, controller-manager, scheduler), etcd (an etcd member), worker (schedulable for pods). kubelet and kube-proxy run on every node.
-       *
-       * @minItems 1
-       *
-       * Items: A role.
-       */
-      roles: ["control-plane" | "etcd" | "worker", ...("control-plane" | "etcd" | "worker")[]];
-      /**
-       * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.
-       */
-      podCIDR?: string;
-      /**
-       * Extra Kubernetes labels for the Node object.
-       */
-      labels: {
-        /**
-         * A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty).
-         */
-        [k: string]: string;
-      };
-    }[],
-  ];
+      [k: string]: string;
+    };
+  }[];
   /**
    * Node hygiene (S22).
    */

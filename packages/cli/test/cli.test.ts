@@ -1,0 +1,193 @@
+// The CLI as users run it: the built binary in a child process, real files, real exit codes.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { expectedError, fixtureFiles, repoRoot } from "../../core/test/helpers.js";
+
+const binary = join(repoRoot, "packages/cli/dist/main.js");
+
+function kubescratch(args: string[], options: { cwd?: string; input?: string } = {}) {
+  const result = spawnSync("node", [binary, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input ?? "",
+    encoding: "utf8",
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let scratch: string;
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), "kubescratch-cli-"));
+});
+afterEach(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe("kubescratch validate", () => {
+  it("accepts every file in fixtures/specs", () => {
+    const paths = fixtureFiles("specs").map((file) => file.path);
+    const result = kubescratch(["validate", ...paths]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split("\n")).toHaveLength(paths.length);
+    expect(result.stdout).toContain(
+      'fixtures/specs/seed-https.yaml: valid (cluster "seed", Kubernetes 1.2.7, 4 nodes)',
+    );
+  });
+
+  it.each(fixtureFiles("invalid").map((file) => [file.name, file.path, file.text]))(
+    "rejects %s with its message, exit 1, no stack trace",
+    (_name, path, text) => {
+      const relativePath = `fixtures/invalid/${_name}`;
+      const result = kubescratch(["validate", relativePath]);
+      expect(result.code).toBe(1);
+      const errors = result.stderr
+        .split("\n")
+        .filter((line) => line.startsWith(`${relativePath}:`) && !line.includes(": warning: "));
+      const expected = expectedError(text);
+      expect(errors).toEqual([
+        expected.startsWith("/") ? `${relativePath}: ${expected}` : `${relativePath}:${expected}`,
+      ]);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stdout).toBe("");
+      expect(existsSync(path)).toBe(true);
+    },
+  );
+
+  it("reads standard input with -", () => {
+    const text = readFileSync(join(repoRoot, "fixtures/specs/minimal.yaml"), "utf8");
+    const result = kubescratch(["validate", "-"], { input: text });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('<stdin>: valid (cluster "demo", Kubernetes 1.34.8, 4 nodes)\n');
+  });
+
+  it("prints warnings on stderr and still succeeds", () => {
+    const result = kubescratch(["validate", "fixtures/specs/netns-routed.yaml"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      "fixtures/specs/netns-routed.yaml:14:3: warning: /nodes: the cluster has 3 nodes; the guide recommends at least 4 (S2). Fix: Add nodes for room to schedule and to survive a node failure.\n",
+    );
+  });
+
+  it("validates JSON specs by extension", () => {
+    const path = join(scratch, "spec.json");
+    writeFileSync(
+      path,
+      JSON.stringify({ apiVersion: "kubescratch.dev/v1alpha1", kind: "Cluster", name: "j", nodes: [] }),
+    );
+    const result = kubescratch(["validate", path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${path}:1:`);
+    expect(result.stderr).toContain("/nodes: needs at least 1 entry.");
+  });
+});
+
+describe("kubescratch plan", () => {
+  it("prints the seed's plan as a table", () => {
+    const result = kubescratch(["plan", "fixtures/specs/seed-https.yaml"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Service range:   10.0.0.0/16: 65534 service IPs");
+    expect(result.stdout).toContain("API server:      https://172.16.0.10:443");
+    expect(result.stdout).toMatch(
+      /^master\s+control-plane,etcd\s+172\.16\.0\.10\s+10\.10\.0\.0\/24\s+10\.10\.0\.1\/24\s+allocated$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^node-3\s+worker\s+172\.16\.0\.13\s+10\.10\.3\.0\/24\s+10\.10\.3\.1\/24\s+allocated$/m,
+    );
+  });
+
+  it("prints JSON that --previous reads back, keeping existing nodes' ranges", () => {
+    const first = kubescratch(["plan", "--json", "fixtures/specs/minimal.yaml"]);
+    expect(first.code).toBe(0);
+    const previousPath = join(scratch, "plan.json");
+    writeFileSync(previousPath, first.stdout);
+    const grown = readFileSync(join(repoRoot, "fixtures/specs/minimal.yaml"), "utf8").replace(
+      "  - name: worker-1\n",
+      "  - name: early\n    ip: 192.168.10.50\n    roles: [worker]\n  - name: worker-1\n",
+    );
+    const specPath = join(scratch, "grown.yaml");
+    writeFileSync(specPath, grown);
+    const second = kubescratch(["plan", "--json", "--previous", previousPath, specPath]);
+    expect(second.code).toBe(0);
+    const before = JSON.parse(first.stdout) as { nodes: { name: string; podCIDR: string }[] };
+    const after = JSON.parse(second.stdout) as { nodes: { name: string; podCIDR: string }[] };
+    for (const node of before.nodes)
+      expect(after.nodes.find((other) => other.name === node.name)?.podCIDR).toBe(node.podCIDR);
+    expect(after.nodes.find((node) => node.name === "early")?.podCIDR).toBe("10.10.4.0/24");
+  });
+
+  it("fails with exit 3 and one line on an unreadable previous plan", () => {
+    const previousPath = join(scratch, "broken.json");
+    writeFileSync(previousPath, "{");
+    const result = kubescratch(["plan", "--previous", previousPath, "fixtures/specs/minimal.yaml"]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^kubescratch plan: cannot read the previous plan .*broken\.json: /);
+    expect(result.stdout).toBe("");
+  });
+});
+
+describe("kubescratch init", () => {
+  it("writes a starter spec that validates and points editors at the shipped schema", () => {
+    const target = join(scratch, "cluster.yaml");
+    const result = kubescratch(["init", target]);
+    expect(result.code).toBe(0);
+    const text = readFileSync(target, "utf8");
+    const schemaLine = /^# yaml-language-server: \$schema=(.+)$/m.exec(text);
+    expect(schemaLine).not.toBeNull();
+    const schemaPath = resolve(dirname(target), schemaLine?.[1] ?? "");
+    expect(JSON.parse(readFileSync(schemaPath, "utf8"))).toMatchObject({ title: "ClusterSpec" });
+    expect(kubescratch(["validate", target]).code).toBe(0);
+  });
+
+  it("never overwrites a file unless --force is given", () => {
+    const target = join(scratch, "cluster.yaml");
+    writeFileSync(target, "mine\n");
+    const refused = kubescratch(["init", target]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("already exists; pass --force to overwrite it");
+    expect(readFileSync(target, "utf8")).toBe("mine\n");
+    expect(kubescratch(["init", "--force", target]).code).toBe(0);
+    expect(readFileSync(target, "utf8")).toContain("kind: Cluster");
+  });
+
+  it("prints to standard output without a FILE", () => {
+    const result = kubescratch(["init", "--schema", "https://example.invalid/cluster.schema.json"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")[0]).toBe(
+      "# yaml-language-server: $schema=https://example.invalid/cluster.schema.json",
+    );
+  });
+});
+
+describe("usage and failures", () => {
+  it.each(["init", "validate", "plan"])("%s --help prints its usage and exits 0", (command) => {
+    const result = kubescratch([command, "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: kubescratch ${command}`));
+    expect(result.stdout).toContain("Exit codes:");
+  });
+
+  it("--help lists the commands", () => {
+    const result = kubescratch(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/init\s+write a commented starter spec/);
+  });
+
+  it.each([
+    [[], /^Usage: kubescratch COMMAND/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["plan", "--bogus", "x.yaml"], /Unknown option '--bogus'/],
+    [["plan"], /plan needs exactly one SPEC file/],
+    [["validate"], /validate needs at least one SPEC file/],
+  ])("%j is a usage error (exit 2)", (args, message) => {
+    const result = kubescratch(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it("a missing file is exit 3 with one clear line", () => {
+    const result = kubescratch(["validate", "nope.yaml"]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe("kubescratch validate: cannot read nope.yaml: no such file\n");
+  });
+});
