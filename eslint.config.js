@@ -37,6 +37,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { ...globals.node } },
+  },
+  {
     // The core and the site's page code are pure: no Node built-ins, no clock, no randomness, no
     // environment. Time and randomness come in through generateCluster's options (DESIGN.md).
     files: ["packages/core/src/**/*.ts", "site/src/**/*.ts"],
