@@ -1,9 +1,8 @@
-import { planCluster, type ClusterPlan, type PreviousAllocation } from "@kubescratch/core";
+import { formatIssue, planCluster, type ClusterPlan, type PreviousAllocation } from "@kubescratch/core";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { readSpec } from "../spec-input.js";
-import { formatIssue } from "@kubescratch/core";
 
 export const planHelp = `Usage: kubescratch plan SPEC [--json] [--previous PLAN.json]
 
