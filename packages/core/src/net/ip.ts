@@ -125,3 +125,19 @@ export function subnetIndex(cidr: Cidr, subnet: Cidr): bigint | undefined {
   if (!cidrContains(cidr, subnet.family, subnet.network)) return undefined;
   return (subnet.network - cidr.network) >> BigInt(BITS[cidr.family] - subnet.prefix);
 }
+
+/** An address in its canonical text form ("FD00::B" -> "fd00::b"); undefined when it is not one. */
+export function canonicalIp(text: string): string | undefined {
+  const parsed = parseIp(text);
+  return parsed ? fromBigInt(parsed.value, parsed.family) : undefined;
+}
+
+/** Addresses in a node's pod range that are not pods: network, broadcast (IPv4) and the bridge itself. */
+export function reservedPerNodeRange(family: IpFamily): number {
+  return family === "ipv4" ? 3 : 2;
+}
+
+/** Pod addresses in a node range of length `prefix`, after the reserved ones. */
+export function podAddressesPerRange(family: IpFamily, prefix: number): bigint {
+  return (1n << BigInt(BITS[family] - prefix)) - BigInt(reservedPerNodeRange(family));
+}

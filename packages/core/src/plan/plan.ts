@@ -2,18 +2,18 @@
 // that the components, the CLI's table and the site all read.
 import {
   addressAt,
+  canonicalIp,
   cidrSize,
   formatCidr,
   formatIp,
   parseCidr,
-  parseIp,
+  podAddressesPerRange,
   subnetAt,
   subnetCount,
   subnetIndex,
   type Cidr,
 } from "../net/ip.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
-import { reservedPerNodeRange } from "../spec/semantic.js";
 import { resolveKubernetesVersion } from "../versions/kubernetes.js";
 import { versionProfile, type VersionProfile } from "../versions/profile.js";
 
@@ -113,10 +113,10 @@ function mustCidr(text: string): Cidr {
   return parsed.cidr;
 }
 
-function canonicalIp(text: string): string {
-  const parsed = parseIp(text);
-  if (!parsed) throw new Error(`unreachable: ${text} passed validation but is not an IP`);
-  return formatIp(parsed.value, parsed.family);
+function mustIp(text: string): string {
+  const canonical = canonicalIp(text);
+  if (canonical === undefined) throw new Error(`unreachable: ${text} passed validation but is not an IP`);
+  return canonical;
 }
 
 /**
@@ -193,7 +193,7 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
     const bridgeIP = formatIp(addressAt(range.cidr, 1n), range.cidr.family);
     return {
       name: node.name,
-      ip: canonicalIp(node.ip),
+      ip: mustIp(node.ip),
       roles: [...node.roles],
       labels: { ...node.labels },
       podCIDR: formatCidr(range.cidr),
@@ -217,7 +217,6 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
       clientURL: `${profile.etcd.scheme}://${hostPort(node.ip, profile.etcd.clientPort)}`,
       peerURL: `${profile.etcd.scheme}://${hostPort(node.ip, profile.etcd.peerPort)}`,
     }));
-  const bits = podRange.family === "ipv4" ? 32 : 128;
   const serviceSize = cidrSize(serviceRange);
 
   return {
@@ -242,9 +241,7 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
       podCIDR: formatCidr(podRange),
       nodePodCIDRPrefix: spec.network.nodePodCIDRPrefix,
       nodeCIDRCapacity: safeNumber(subnetCount(podRange, spec.network.nodePodCIDRPrefix)),
-      podAddressesPerNode: safeNumber(
-        (1n << BigInt(bits - spec.network.nodePodCIDRPrefix)) - BigInt(reservedPerNodeRange(podRange.family)),
-      ),
+      podAddressesPerNode: safeNumber(podAddressesPerRange(podRange.family, spec.network.nodePodCIDRPrefix)),
       maxPodsPerNode: spec.network.maxPodsPerNode,
       serviceCIDR: formatCidr(serviceRange),
       serviceCapacity: safeNumber(serviceRange.family === "ipv4" ? serviceSize - 2n : serviceSize - 1n),

@@ -1,7 +1,7 @@
 // Text or data in, a validated ClusterSpec with every default applied out — or one SpecError that
 // lists every problem with its JSON pointer, source position, and fix.
 import { CORE_SCHEMA, load, YAMLException } from "js-yaml";
-import { addressAt, formatIp, parseCidr, parseIp } from "../net/ip.js";
+import { addressAt, canonicalIp, formatIp, parseCidr } from "../net/ip.js";
 import { resolveKubernetesVersion, type KubernetesVersion } from "../versions/kubernetes.js";
 import type { SpecWithStaticDefaults } from "./compatibility.js";
 import { SpecError, type SpecIssue } from "./errors.js";
@@ -128,10 +128,7 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
   const firstControlPlane = spec.nodes.find((node) => node.roles.includes("control-plane"));
   const service = parseCidr(spec.network.serviceCIDR);
   if (!firstControlPlane || !service.ok) throw new Error("unreachable: semantic checks passed without these");
-  const canonical = (ip: string): string => {
-    const parsed = parseIp(ip);
-    return parsed ? formatIp(parsed.value, parsed.family) : ip;
-  };
+  const canonical = (ip: string): string => canonicalIp(ip) ?? ip;
   return {
     ...spec,
     kubernetesVersion: spec.kubernetesVersion.replace(/^v/, ""),

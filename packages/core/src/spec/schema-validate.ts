@@ -102,7 +102,7 @@ function expectedTypes(type: unknown): string {
   return types.map((entry) => TYPE_WORDS[String(entry)] ?? String(entry)).join(" or ");
 }
 
-/** The first sentence of a description, without its trailing period, to quote as the expected form. */
+/** The schema's description of a field, quoted as the expected form in a fix. */
 function expectation(schema: JsonSchema | undefined): string {
   return schema?.description ?? "see schemas/cluster.schema.json";
 }

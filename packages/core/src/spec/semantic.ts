@@ -8,6 +8,8 @@ import {
   formatCidr,
   parseCidr,
   parseIp,
+  podAddressesPerRange,
+  reservedPerNodeRange,
   subnetCount,
   type Cidr,
   type IpFamily,
@@ -19,11 +21,6 @@ import { pointerOf, type SpecIssue } from "./errors.js";
 export interface SemanticResult {
   readonly errors: SpecIssue[];
   readonly warnings: SpecIssue[];
-}
-
-/** Addresses in the pod range that are not pods: network, broadcast (IPv4) and the bridge itself. */
-export function reservedPerNodeRange(family: IpFamily): number {
-  return family === "ipv4" ? 3 : 2;
 }
 
 /** Ports that the generated cluster already uses, by era, so the apiserver port cannot collide. */
@@ -177,7 +174,7 @@ export function semanticIssues(
         `Use a prefix of at least ${podRange.prefix}, e.g. ${Math.min(bits, Math.max(podRange.prefix, 24))}.`,
       );
     } else {
-      const perNode = (1n << BigInt(bits - prefix)) - BigInt(reservedPerNodeRange(podRange.family));
+      const perNode = podAddressesPerRange(podRange.family, prefix);
       if (perNode < BigInt(spec.network.maxPodsPerNode)) {
         const needed = spec.network.maxPodsPerNode + reservedPerNodeRange(podRange.family);
         const fitting = bits - Math.ceil(Math.log2(needed));
