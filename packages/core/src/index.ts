@@ -22,3 +22,41 @@ export {
   type ReleaseLine,
 } from "./versions/kubernetes.js";
 export type { VersionProfile } from "./versions/profile.js";
+export type { Artifact, ArtifactKind } from "./artifact.js";
+export {
+  issuePki,
+  BACKDATE_MS,
+  EXPIRY_WARNING_DAYS,
+  type CertificateStatus,
+  type IssuedCertificate,
+  type Kubeconfig,
+  type Pki,
+  type PkiOptions,
+  type ServiceAccountKey,
+} from "./pki/issue.js";
+export { pkiArtifacts, type PkiArtifacts } from "./pki/artifacts.js";
+export {
+  CERTIFICATE_PROFILES,
+  expandProfiles,
+  type CertificateProfile,
+  type CertificateRequest,
+  type CertificateScope,
+  type CertificateUsage,
+  type Holders,
+} from "./pki/profiles.js";
+export { KUBECONFIG_PROFILES, renderKubeconfig, type KubeconfigProfile } from "./pki/kubeconfigs.js";
+export {
+  KEY_ALGORITHMS,
+  readPrivateKey,
+  type KeyAlgorithm,
+  type KeyCapability,
+  type SignatureDigest,
+} from "./pki/keys.js";
+export {
+  generateToken,
+  type PasswordCredential,
+  type RandomSource,
+  type TokenCredential,
+} from "./pki/credentials.js";
+export { emptyPkiState, readPkiState, type PkiState, type StoredCertificate } from "./pki/state.js";
+export type { DistinguishedName, SubjectNames, KeyUsage, ExtendedKeyUsage } from "./pki/x509.js";

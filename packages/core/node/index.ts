@@ -1,0 +1,64 @@
+// Secure defaults for Node.js callers of @kubescratch/core: native key generation and signing, the
+// system's random source and clock.
+import { createPrivateKey, generateKeyPair, randomBytes, sign, type KeyObject } from "node:crypto";
+import type { KeyAlgorithm, KeyCapability, RandomSource } from "@kubescratch/core";
+
+/** Parsed keys kept for signing: CA keys sign every leaf, and parsing a PEM costs about 0.3 ms. */
+const KEY_CACHE_SIZE = 64;
+
+const PRIVATE_KEY = { type: "pkcs8", format: "pem" } as const;
+// Node returns both halves; the public one is asked for as DER, the cheapest export.
+const PUBLIC_KEY = { type: "spki", format: "der" } as const;
+
+function generatePem(algorithm: KeyAlgorithm): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const done = (error: Error | null, _publicKey: unknown, privateKey: string): void =>
+      error ? reject(error) : resolve(privateKey);
+    const encodings = { publicKeyEncoding: PUBLIC_KEY, privateKeyEncoding: PRIVATE_KEY };
+    switch (algorithm) {
+      case "rsa-2048":
+      case "rsa-3072":
+      case "rsa-4096":
+        generateKeyPair(
+          "rsa",
+          { modulusLength: Number(algorithm.slice(4)), publicExponent: 0x10001, ...encodings },
+          done,
+        );
+        return;
+      case "ecdsa-p256":
+      case "ecdsa-p384":
+        generateKeyPair(
+          "ec",
+          { namedCurve: algorithm === "ecdsa-p256" ? "prime256v1" : "secp384r1", ...encodings },
+          done,
+        );
+        return;
+    }
+  });
+}
+
+/**
+ * Node's native crypto (OpenSSL): asynchronous key generation on libuv's thread pool, so the keys
+ * the core requests together are made on every core; PKCS#1 v1.5 and ECDSA signatures.
+ */
+export function nodeKeyCapability(): KeyCapability {
+  const cache = new Map<string, KeyObject>();
+  const keyObject = (pem: string): KeyObject => {
+    let key = cache.get(pem);
+    if (key === undefined) {
+      key = createPrivateKey(pem);
+      if (cache.size >= KEY_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      cache.set(pem, key);
+    }
+    return key;
+  };
+  return {
+    generateKeyPair: generatePem,
+    sign(privateKeyPem, digest, data) {
+      return new Uint8Array(sign(digest, data, keyObject(privateKeyPem)));
+    },
+  };
+}
+
+/** The operating system's CSPRNG. */
+export const nodeRandom: RandomSource = (byteCount) => new Uint8Array(randomBytes(byteCount));

@@ -1,0 +1,20 @@
+// An artifact: one file of a node's bundle (or the admin bundle), with the facts the install script,
+// MANIFEST.json and the review site need.
+
+export type ArtifactKind =
+  "certificate" | "private-key" | "public-key" | "certificate-request" | "kubeconfig" | "credentials-csv";
+
+export interface Artifact {
+  /** Absolute install path on a node; relative inside the admin bundle. */
+  readonly path: string;
+  /** Unix permission bits: 0o600 for secrets, 0o755 for scripts, 0o644 otherwise. */
+  readonly mode: number;
+  readonly content: string;
+  readonly kind: ArtifactKind;
+  /** Private keys, tokens, passwords and kubeconfigs with credentials: redacted on the review site. */
+  readonly secret: boolean;
+  /** One sentence: why the file exists. */
+  readonly why: string;
+  /** The seed requirements (S1..S31) it serves. */
+  readonly requirements: readonly string[];
+}

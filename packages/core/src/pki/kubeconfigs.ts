@@ -1,0 +1,134 @@
+// The kubeconfig table (S14, S15): which identities get one, where it is installed, which server it
+// names and which credential it carries. Rendered the way `kubectl config set-cluster /
+// set-credentials / set-context / use-context` writes a file.
+import { dump } from "js-yaml";
+import type { ClusterPlan, NodePlan } from "../plan/plan.js";
+import type { ClusterSpec } from "../spec/generated/types.js";
+import type { Era } from "../versions/kubernetes.js";
+import { componentTokenId } from "./credentials.js";
+import { base64, utf8Bytes } from "./der.js";
+
+export interface KubeconfigProfile {
+  readonly name: "admin" | "kubelet" | "kube-proxy" | "controller-manager" | "scheduler";
+  readonly eras: readonly Era[];
+  readonly scope: "admin" | "node" | "control-plane";
+  readonly path: (suffix: string) => string;
+  readonly user: (suffix: string, plan: ClusterPlan) => string;
+  /** The client certificate's profile (HTTPS mode, when the era authenticates this identity by cert). */
+  readonly certificate?: (era: Era) => string | undefined;
+  /** The token's id (seed releases in HTTPS mode). */
+  readonly token?: (suffix: string, plan: ClusterPlan, spec: ClusterSpec) => string | undefined;
+  /** The load-balanced master address, or the node's own apiserver (control-plane daemons). */
+  readonly server: "cluster" | "own-node";
+  readonly why: string;
+  readonly requirements: readonly string[];
+}
+
+export const KUBECONFIG_PROFILES: readonly KubeconfigProfile[] = [
+  {
+    name: "admin",
+    eras: ["legacy", "current"],
+    scope: "admin",
+    path: (admin) => `kubeconfigs/${admin}.kubeconfig`,
+    user: (admin) => admin,
+    certificate: () => "admin",
+    token: (admin, plan) => (plan.profile.era === "legacy" ? `admin/${admin}` : undefined),
+    server: "cluster",
+    why: "An administrator's kubectl configuration: the cluster, their credentials and the context joining them.",
+    requirements: ["S14"],
+  },
+  {
+    name: "kubelet",
+    eras: ["legacy", "current"],
+    scope: "node",
+    path: () => "/var/lib/kubelet/kubeconfig",
+    user: (node, plan) => (plan.profile.era === "current" ? `system:node:${node}` : "kubelet"),
+    certificate: (era) => (era === "current" ? "kubelet-client" : undefined),
+    token: (_node, plan, spec) => componentTokenId("kubelet", plan, spec),
+    server: "cluster",
+    why: "How the kubelet finds and authenticates to the apiserver.",
+    requirements: ["S15"],
+  },
+  {
+    name: "kube-proxy",
+    eras: ["legacy", "current"],
+    scope: "node",
+    path: () => "/var/lib/kube-proxy/kubeconfig",
+    user: (_node, plan) => (plan.profile.era === "current" ? "system:kube-proxy" : "kube-proxy"),
+    certificate: (era) => (era === "current" ? "kube-proxy" : undefined),
+    token: (_node, plan, spec) => componentTokenId("kube-proxy", plan, spec),
+    server: "cluster",
+    why: "How kube-proxy finds and authenticates to the apiserver.",
+    requirements: ["S15"],
+  },
+  {
+    name: "controller-manager",
+    eras: ["current"],
+    scope: "control-plane",
+    path: () => "/etc/kubernetes/controller-manager.conf",
+    user: () => "system:kube-controller-manager",
+    certificate: () => "controller-manager",
+    server: "own-node",
+    why: "The controller-manager's connection to the apiserver on its own node.",
+    requirements: ["S15"],
+  },
+  {
+    name: "scheduler",
+    eras: ["current"],
+    scope: "control-plane",
+    path: () => "/etc/kubernetes/scheduler.conf",
+    user: () => "system:kube-scheduler",
+    certificate: () => "scheduler",
+    server: "own-node",
+    why: "The scheduler's connection to the apiserver on its own node.",
+    requirements: ["S15"],
+  },
+];
+
+export interface KubeconfigContent {
+  readonly clusterName: string;
+  readonly server: string;
+  /** PEM of the CA that signed the apiserver's certificate (HTTPS mode). */
+  readonly certificateAuthority?: string;
+  readonly user: string;
+  readonly clientCertificate?: string;
+  readonly clientKey?: string;
+  readonly token?: string;
+}
+
+function data(pem: string): string {
+  return base64(utf8Bytes(pem));
+}
+
+/** Renders a kubeconfig with the fields in kubectl's order; `kind: Config`, one cluster, user and context. */
+export function renderKubeconfig(content: KubeconfigContent): string {
+  const contextName = `${content.user}@${content.clusterName}`;
+  const cluster =
+    content.certificateAuthority === undefined
+      ? // The seed's firewall-only form (S14): plain HTTP, so there is no certificate to check.
+        { "insecure-skip-tls-verify": true, server: content.server }
+      : { "certificate-authority-data": data(content.certificateAuthority), server: content.server };
+  const user: Record<string, string> = {};
+  if (content.clientCertificate !== undefined)
+    user["client-certificate-data"] = data(content.clientCertificate);
+  if (content.clientKey !== undefined) user["client-key-data"] = data(content.clientKey);
+  if (content.token !== undefined) user.token = content.token;
+  return dump(
+    {
+      apiVersion: "v1",
+      clusters: [{ cluster, name: content.clusterName }],
+      contexts: [{ context: { cluster: content.clusterName, user: content.user }, name: contextName }],
+      "current-context": contextName,
+      kind: "Config",
+      preferences: {},
+      users: [{ name: content.user, user }],
+    },
+    { lineWidth: -1, noRefs: true },
+  );
+}
+
+/** The URL a control-plane daemon on `node` uses for its own apiserver. */
+export function ownNodeServer(node: NodePlan, plan: ClusterPlan): string {
+  const host = node.ip.includes(":") ? `[${node.ip}]` : node.ip;
+  return `https://${host}:${plan.controlPlane.apiserverPort}`;
+}
