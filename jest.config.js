@@ -13,6 +13,7 @@ export default {
   },
   moduleNameMapper: {
     "^@kubescratch/core$": "<rootDir>/packages/core/src/index.ts",
+    "^@kubescratch/core/node$": "<rootDir>/packages/core/node/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   testTimeout: 60000,

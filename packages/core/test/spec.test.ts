@@ -53,6 +53,16 @@ describe("valid fixtures", () => {
     expect(spec.apiVersion).toBe("kubescratch.dev/v1alpha1");
   });
 
+  // A resolved spec is itself a valid spec: every default passes the schema it comes from
+  // (once it did not: the legacy registry gcr.io/google_containers failed the registry pattern).
+  it.each(fixtureFiles("specs").map((file) => [file.name, file.text]))(
+    "%s resolved validates again, unchanged",
+    (_name, text) => {
+      const { spec } = parseSpecText(text);
+      expect(parseSpec(spec).spec).toEqual(spec);
+    },
+  );
+
   it("applies every default to the minimal spec", () => {
     const minimal = fixtureFiles("specs").find((file) => file.name === "minimal.yaml");
     const { spec, warnings } = parseSpecText(minimal?.text ?? "");

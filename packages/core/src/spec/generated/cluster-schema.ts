@@ -396,7 +396,7 @@ export const clusterSchema: JsonSchema = {
           description:
             "Registry prefix of the Kubernetes images. Default: gcr.io/google_containers for legacy versions, registry.k8s.io for current ones.",
           type: "string",
-          pattern: "^[a-z0-9][-a-z0-9.:/]*[a-z0-9]$",
+          pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$",
         },
         hyperkube: {
           description:
