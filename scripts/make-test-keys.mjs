@@ -5,16 +5,29 @@ import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 
 const COUNTS = { "rsa-2048": 48, "rsa-3072": 4, "rsa-4096": 4, "ecdsa-p256": 48, "ecdsa-p384": 32 };
-const pem = { privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } };
+const pem = {
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+};
 
 const keys = {};
 for (const [algorithm, count] of Object.entries(COUNTS)) {
   keys[algorithm] = Array.from({ length: count }, () => {
     const { privateKey } = algorithm.startsWith("rsa-")
-      ? generateKeyPairSync("rsa", { modulusLength: Number(algorithm.slice(4)), publicExponent: 0x10001, ...pem })
-      : generateKeyPairSync("ec", { namedCurve: algorithm === "ecdsa-p256" ? "prime256v1" : "secp384r1", ...pem });
+      ? generateKeyPairSync("rsa", {
+          modulusLength: Number(algorithm.slice(4)),
+          publicExponent: 0x10001,
+          ...pem,
+        })
+      : generateKeyPairSync("ec", {
+          namedCurve: algorithm === "ecdsa-p256" ? "prime256v1" : "secp384r1",
+          ...pem,
+        });
     return privateKey;
   });
 }
 const note = "TEST ONLY. These private keys are public; scripts/make-test-keys.mjs made them.";
-writeFileSync(new URL("../fixtures/state/test-keys.json", import.meta.url), JSON.stringify({ note, keys }, null, 2) + "\n");
+writeFileSync(
+  new URL("../fixtures/state/test-keys.json", import.meta.url),
+  JSON.stringify({ note, keys }, null, 2) + "\n",
+);

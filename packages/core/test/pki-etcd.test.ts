@@ -156,7 +156,9 @@ describe("a three-member etcd cluster on the generated etcd PKI", () => {
     const result = etcdctl(outsider, "get", "/registry/kubescratch/test");
     expect(result.status).not.toBe(0);
     // etcdctl only says "context deadline exceeded"; the members' logs say why.
-    const logs = ["cp-1", "cp-2", "cp-3"].map((name) => readFileSync(join(directory, `${name}.log`), "utf8")).join("");
+    const logs = ["cp-1", "cp-2", "cp-3"]
+      .map((name) => readFileSync(join(directory, `${name}.log`), "utf8"))
+      .join("");
     expect(logs).toMatch(/certificate signed by unknown authority/);
   });
 });

@@ -272,11 +272,9 @@ describe("kubectl (Go TLS) against openssl s_server with the generated apiserver
     return pki.certificates.find((entry) => entry.id === id) as IssuedCertificate;
   }
 
-  it("the admin kubeconfig's client certificate and CA complete a mutual TLS handshake", async () => {
-    const { spec, plan } = fixtureSpec("current-ha.yaml");
-    expect(spec.security.apiserverExtraSANs).toContain("127.0.0.1");
-    const pki = await issueFor(spec, plan, { now: new Date() });
-    const directory = join(scratch, "tls-ok");
+  /** Serves with cp-1's apiserver certificate and asks with the admin kubeconfig of `client`. */
+  async function handshake(name: string, pki: Pki, client: Pki = pki) {
+    const directory = join(scratch, name);
     const apiserver = pemOf(pki, "apiserver/cp-1");
     const port = await serve(
       directory,
@@ -284,8 +282,20 @@ describe("kubectl (Go TLS) against openssl s_server with the generated apiserver
       apiserver.privateKeyPem as string,
       pemOf(pki, "ca").certificatePem as string,
     );
-    const admin = pki.kubeconfigs.find((entry) => entry.name === "admin")?.content as string;
-    const result = await kubectlGet(directory, admin, port);
+    let admin = client.kubeconfigs.find((entry) => entry.name === "admin")?.content as string;
+    if (client !== pki) {
+      // Another cluster's admin that still trusts this cluster's CA for the server.
+      const caData = Buffer.from(pemOf(pki, "ca").certificatePem as string).toString("base64");
+      admin = admin.replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${caData}`);
+    }
+    return kubectlGet(directory, admin, port);
+  }
+
+  it("the admin kubeconfig's client certificate and CA complete a mutual TLS handshake", async () => {
+    const { spec, plan } = fixtureSpec("current-ha.yaml");
+    expect(spec.security.apiserverExtraSANs).toContain("127.0.0.1");
+    const pki = await issueFor(spec, plan, { now: new Date() });
+    const result = await handshake("tls-ok", pki);
     expect(result.output).toBe("ok");
     expect(result.status).toBe(0);
   });
@@ -296,19 +306,7 @@ describe("kubectl (Go TLS) against openssl s_server with the generated apiserver
     input.security = { ...input.security, apiserverExtraSANs: ["api.prod.example.com"] };
     const withoutLoopback = parseSpec(input).spec;
     const pki = await issueFor(withoutLoopback, planCluster(withoutLoopback), { now: new Date() });
-    const directory = join(scratch, "tls-no-san");
-    const apiserver = pemOf(pki, "apiserver/cp-1");
-    const port = await serve(
-      directory,
-      apiserver.certificatePem as string,
-      apiserver.privateKeyPem as string,
-      pemOf(pki, "ca").certificatePem as string,
-    );
-    const result = await kubectlGet(
-      directory,
-      pki.kubeconfigs.find((entry) => entry.name === "admin")?.content as string,
-      port,
-    );
+    const result = await handshake("tls-no-san", pki);
     expect(result.status).not.toBe(0);
     expect(result.output).toMatch(/certificate is valid for .*not 127\.0\.0\.1/);
   });
@@ -362,22 +360,7 @@ describe("kubectl (Go TLS) against openssl s_server with the generated apiserver
     const { spec, plan } = fixtureSpec("current-ha.yaml");
     const pki = await issueFor(spec, plan, { now: new Date() });
     const other = await issueFor(spec, plan, { now: new Date(), keys: nodeKeyCapability() });
-    const apiserver = pemOf(pki, "apiserver/cp-1");
-    const directory = join(scratch, "tls-other-ca");
-    const port = await serve(
-      directory,
-      apiserver.certificatePem as string,
-      apiserver.privateKeyPem as string,
-      pemOf(pki, "ca").certificatePem as string,
-    );
-    // The other cluster's admin, but trusting this cluster's CA for the server.
-    const foreignAdmin = (
-      other.kubeconfigs.find((entry) => entry.name === "admin")?.content as string
-    ).replace(
-      /certificate-authority-data: \S+/,
-      `certificate-authority-data: ${Buffer.from(pemOf(pki, "ca").certificatePem as string).toString("base64")}`,
-    );
-    const result = await kubectlGet(directory, foreignAdmin, port);
+    const result = await handshake("tls-other-ca", pki, other);
     expect(result.status).not.toBe(0);
     expect(result.output).toMatch(/unknown certificate authority|bad certificate|certificate required/);
   });

@@ -2,7 +2,6 @@ import { X509Certificate } from "node:crypto";
 import {
   CERTIFICATE_PROFILES,
   expandProfiles,
-  issuePki,
   parseSpec,
   pkiArtifacts,
   planCluster,
@@ -14,7 +13,7 @@ import {
   type Pki,
 } from "../src/index.js";
 import { fixtureFiles } from "./helpers.js";
-import { FIXED_NOW, fixtureSpec, issueFor, premadeKeys, seededRandom } from "./pki-helpers.js";
+import { FIXED_NOW, fixtureSpec, issueFor, seededRandom } from "./pki-helpers.js";
 
 const DAY = 86_400_000;
 

@@ -67,10 +67,6 @@ const CURVES: Readonly<Record<string, KeyAlgorithm>> = {
   [OID.prime256v1]: "ecdsa-p256",
   [OID.secp384r1]: "ecdsa-p384",
 };
-const CURVE_OF: Readonly<Record<string, string>> = {
-  "ecdsa-p256": OID.prime256v1,
-  "ecdsa-p384": OID.secp384r1,
-};
 
 export function isRsa(algorithm: KeyAlgorithm): boolean {
   return algorithm.startsWith("rsa-");
@@ -161,8 +157,4 @@ export function publicKeyAlgorithm(publicKeyInfo: string): KeyAlgorithm | undefi
   const [modulus] = children(fromDer(readBitString(key)), "RSAPublicKey");
   const n = readUnsigned(modulus);
   return RSA_SIZES[n.length * 8 - Math.clz32(n.charCodeAt(0)) + 24];
-}
-
-export function curveOid(algorithm: KeyAlgorithm): string | undefined {
-  return CURVE_OF[algorithm];
 }
