@@ -11,6 +11,8 @@ export interface Io {
   /** Writes a whole file or nothing: a temporary file in the same directory, then a rename. */
   readonly writeTextAtomic: (path: string, text: string) => void;
   readonly cwd: () => string;
+  /** The clock: certificate validity starts from it and expiry is judged against it. */
+  readonly now: () => Date;
 }
 
 export function nodeIo(): Io {
@@ -31,5 +33,6 @@ export function nodeIo(): Io {
       }
     },
     cwd: () => process.cwd(),
+    now: () => new Date(),
   };
 }

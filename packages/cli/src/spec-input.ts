@@ -1,19 +1,70 @@
-import { parseSpecText, type ValidatedSpec } from "@kubescratch/core";
+import { dirname, resolve } from "node:path";
+import {
+  parseSpecText,
+  positionIssues,
+  readProvidedCa,
+  SpecError,
+  type ValidatedSpec,
+} from "@kubescratch/core";
 import { CommandFailure } from "./exit-codes.js";
 import type { Io } from "./io.js";
 
-/** Reads a spec file ("-" is standard input) and validates it; SpecError propagates. */
-export function readSpec(io: Io, path: string): { spec: ValidatedSpec; fileName: string } {
+export interface SpecInput {
+  readonly spec: ValidatedSpec;
+  readonly fileName: string;
+  /** Contents of the files the spec names (security.ca.certificateFile / keyFile), by their spec path. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+function reason(caught: unknown): string {
+  const code = (caught as { code?: string }).code;
+  return code === "ENOENT"
+    ? "no such file"
+    : code === "EISDIR"
+      ? "it is a directory"
+      : String(code ?? caught);
+}
+
+/**
+ * Reads a spec file ("-" is standard input), validates it, reads the CA files it names (relative to
+ * the spec's directory) and checks a provided CA against the clock. SpecError propagates.
+ */
+export function readSpec(io: Io, path: string): SpecInput {
   const fileName = path === "-" ? "<stdin>" : path;
   let text: string;
   try {
     text = path === "-" ? io.readStdin() : io.readText(path);
   } catch (caught) {
-    const code = (caught as { code?: string }).code;
-    const reason =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String(code ?? caught);
-    throw new CommandFailure(`cannot read ${fileName}: ${reason}`);
+    throw new CommandFailure(`cannot read ${fileName}: ${reason(caught)}`);
   }
   const format = path.endsWith(".json") ? "json" : "yaml";
-  return { spec: parseSpecText(text, { format, fileName }), fileName };
+  const spec = parseSpecText(text, { format, fileName });
+  const base = path === "-" ? io.cwd() : dirname(resolve(io.cwd(), path));
+  const files: Record<string, string> = {};
+  const ca = spec.spec.security.ca;
+  for (const [field, file] of [
+    ["certificateFile", ca?.certificateFile],
+    ["keyFile", ca?.keyFile],
+  ] as const) {
+    if (file === undefined) continue;
+    const location = resolve(base, file);
+    try {
+      files[file] = io.readText(location);
+    } catch (caught) {
+      const issue = {
+        severity: "error",
+        pointer: `/security/ca/${field}`,
+        message: `cannot read "${file}" (${location}): ${reason(caught)}.`,
+        fix: "Check the path; it is relative to the directory of the spec file.",
+      } as const;
+      throw new SpecError(positionIssues(text, [issue]), [], fileName);
+    }
+  }
+  try {
+    readProvidedCa(spec.spec, io.now(), files);
+  } catch (caught) {
+    if (caught instanceof SpecError) throw new SpecError(positionIssues(text, caught.issues), [], fileName);
+    throw caught;
+  }
+  return { spec, fileName, files };
 }

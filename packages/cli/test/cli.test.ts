@@ -126,6 +126,75 @@ describe("kubescratch plan", () => {
   });
 });
 
+describe("certificates in validate and plan", () => {
+  function caSpec(extra: string): string {
+    const minimal = readFileSync(join(repoRoot, "fixtures/specs/minimal.yaml"), "utf8");
+    const specPath = join(scratch, "cluster.yaml");
+    writeFileSync(specPath, minimal.replace("name: demo\n", `name: demo\nsecurity:\n  ca:\n${extra}`));
+    return specPath;
+  }
+  function opensslCa(name: string, basicConstraints: string): void {
+    const result = spawnSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        .concat([
+          "-keyout",
+          join(scratch, `${name}.key`),
+          "-out",
+          join(scratch, `${name}.crt`),
+          "-days",
+          "3650",
+        ])
+        .concat(["-subj", `/CN=${name}`, "-addext", basicConstraints]),
+      { encoding: "utf8" },
+    );
+    expect(result.status).toBe(0);
+  }
+
+  it("reads certificateFile and keyFile relative to the spec and accepts a usable CA", () => {
+    opensslCa("corp", "basicConstraints=critical,CA:TRUE");
+    const result = kubescratch([
+      "validate",
+      caSpec("    certificateFile: corp.crt\n    keyFile: corp.key\n"),
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  it("names the field, line and reason for a CA that is not one, and for a missing file", () => {
+    opensslCa("leaf", "basicConstraints=critical,CA:FALSE");
+    const specPath = caSpec("    certificateFile: leaf.crt\n    keyFile: leaf.key\n");
+    const notCa = kubescratch(["validate", specPath]);
+    expect(notCa.code).toBe(1);
+    expect(notCa.stderr).toContain(
+      `${specPath}:8:22: /security/ca/certificateFile: CN=leaf is not a certificate authority (its basic constraints lack CA:TRUE).`,
+    );
+    const missing = kubescratch(["validate", caSpec("    certificateFile: nope.crt\n")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      `/security/ca/certificateFile: cannot read "nope.crt" (${join(scratch, "nope.crt")}): no such file.`,
+    );
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("plan lists every certificate with its holders and not-after date", () => {
+    const result = kubescratch(["plan", "fixtures/specs/current-ha.yaml"]);
+    expect(result.code).toBe(0);
+    const year = new Date().getUTCFullYear();
+    expect(result.stdout).toMatch(
+      new RegExp(`^ca\\s+CN=kubernetes\\s+self\\s+all nodes\\s+${year + 10}-`, "m"),
+    );
+    expect(result.stdout).toMatch(
+      new RegExp(`^etcd-peer/cp-2\\s+CN=cp-2\\s+etcd-ca\\s+cp-2\\s+${year + 1}-`, "m"),
+    );
+    expect(result.stdout).toMatch(/^etcd-ca\s+CN=etcd-ca\s+self\s+cp-1,cp-2,cp-3\s+/m);
+    const json = JSON.parse(kubescratch(["plan", "--json", "fixtures/specs/current-ha.yaml"]).stdout) as {
+      certificates: { id: string; notAfter: string }[];
+    };
+    expect(json.certificates).toHaveLength(41);
+  });
+});
+
 describe("kubescratch init", () => {
   it("writes a starter spec that validates and points editors at the shipped schema", () => {
     const target = join(scratch, "cluster.yaml");

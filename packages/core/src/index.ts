@@ -1,5 +1,11 @@
 // @kubescratch/core: pure functions from a cluster spec to everything a cluster needs.
-export { parseSpec, parseSpecText, type ParseOptions, type ValidatedSpec } from "./spec/parse.js";
+export {
+  parseSpec,
+  parseSpecText,
+  positionIssues,
+  type ParseOptions,
+  type ValidatedSpec,
+} from "./spec/parse.js";
 export { SpecError, formatIssue, type SpecIssue } from "./spec/errors.js";
 export type { ClusterSpec, ClusterSpecInput } from "./spec/generated/types.js";
 export { clusterSchema } from "./spec/generated/cluster-schema.js";
@@ -38,6 +44,8 @@ export { pkiArtifacts, type PkiArtifacts } from "./pki/artifacts.js";
 export {
   CERTIFICATE_PROFILES,
   expandProfiles,
+  planCertificates,
+  type PlannedCertificate,
   type CertificateProfile,
   type CertificateRequest,
   type CertificateScope,
@@ -58,5 +66,6 @@ export {
   type RandomSource,
   type TokenCredential,
 } from "./pki/credentials.js";
+export { providedCa as readProvidedCa, type ProvidedCa } from "./pki/provided-ca.js";
 export { emptyPkiState, readPkiState, type PkiState, type StoredCertificate } from "./pki/state.js";
 export type { DistinguishedName, SubjectNames, KeyUsage, ExtendedKeyUsage } from "./pki/x509.js";

@@ -1,4 +1,11 @@
-import { formatIssue, planCluster, type ClusterPlan, type PreviousAllocation } from "@kubescratch/core";
+import {
+  formatIssue,
+  planCertificates,
+  planCluster,
+  type ClusterPlan,
+  type PlannedCertificate,
+  type PreviousAllocation,
+} from "@kubescratch/core";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -8,7 +15,8 @@ export const planHelp = `Usage: kubescratch plan SPEC [--json] [--previous PLAN.
 
 Validates SPEC and prints its address plan: every node with its roles, IP, pod CIDR
 (NODE_X_POD_CIDR) and bridge address (NODE_X_BRIDGE_ADDR), the service range, the kubernetes and
-DNS service IPs, the master IP and the etcd members.
+DNS service IPs, the master IP and the etcd members; then every certificate the cluster needs: its
+subject, signer, the nodes that hold it, and its not-after date if it were issued now.
 
 Options:
   --json                print the plan as JSON (the input of --previous)
@@ -55,6 +63,30 @@ function table(rows: readonly (readonly string[])[]): string {
         .trimEnd(),
     )
     .join("\n");
+}
+
+function holdersText(holders: readonly string[], plan: ClusterPlan): string {
+  if (holders.length === 0) return "(state only)";
+  if (holders.length === plan.nodes.length && holders.length > 1) return "all nodes";
+  return holders.join(",");
+}
+
+export function formatCertificates(certificates: readonly PlannedCertificate[], plan: ClusterPlan): string {
+  if (certificates.length === 0) return "Certificates: none (firewall-only mode)\n";
+  const rows = [
+    ["CERTIFICATE", "SUBJECT", "SIGNER", "HOLDERS", "NOT AFTER"],
+    ...certificates.map((certificate) => [
+      certificate.id,
+      [
+        ...certificate.subject.organizations.map((org) => `O=${org}`),
+        `CN=${certificate.subject.commonName}`,
+      ].join(","),
+      certificate.signer,
+      holdersText(certificate.holders, plan),
+      certificate.notAfter.slice(0, 10),
+    ]),
+  ];
+  return `${table(rows)}\n`;
 }
 
 export function formatPlan(plan: ClusterPlan): string {
@@ -110,6 +142,11 @@ export function planCommand(io: Io, args: readonly string[]): ExitCode {
   const { spec, fileName } = readSpec(io, path);
   for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
   const plan = planCluster(spec.spec, previous ? { previous } : {});
-  io.out(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+  const certificates = planCertificates({ plan, spec: spec.spec }, io.now());
+  io.out(
+    values.json
+      ? `${JSON.stringify({ ...plan, certificates }, null, 2)}\n`
+      : `${formatPlan(plan)}\n${formatCertificates(certificates, plan)}`,
+  );
   return EXIT.ok;
 }

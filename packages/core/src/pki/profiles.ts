@@ -492,3 +492,31 @@ export function expandProfiles(context: ProfileContext, keyIsRsa: boolean): Cert
   }
   return requests;
 }
+
+/** A certificate as the plan lists it: what will exist, who holds it, and until when (if issued now). */
+export interface PlannedCertificate {
+  readonly id: string;
+  readonly subject: DistinguishedName;
+  readonly signer: string;
+  readonly usage: CertificateUsage;
+  readonly subjectNames: SubjectNames;
+  readonly holders: readonly string[];
+  readonly validityDays: number;
+  /** ISO time: `now` plus the validity (a reused certificate keeps its own, earlier or equal). */
+  readonly notAfter: string;
+}
+
+/** The certificate inventory of a plan, without making any key. */
+export function planCertificates(context: ProfileContext, now: Date): PlannedCertificate[] {
+  const rsa = context.spec.security.keyAlgorithm.startsWith("rsa-");
+  return expandProfiles(context, rsa).map((request) => ({
+    id: request.id,
+    subject: request.subject,
+    signer: request.signer,
+    usage: request.profile.usage,
+    subjectNames: request.subjectNames,
+    holders: [...new Set([...request.certificateHolders, ...request.keyHolders])],
+    validityDays: request.validityDays,
+    notAfter: new Date(now.getTime() + request.validityDays * 86_400_000).toISOString(),
+  }));
+}

@@ -78,6 +78,11 @@ function syntaxIssue(caught: unknown): SpecIssue {
 }
 
 /** Adds source positions and orders the issues as they appear in the text. */
+/** Adds the YAML (or JSON) line and column of each issue's pointer in `text`, where it exists. */
+export function positionIssues(text: string, issues: readonly SpecIssue[]): SpecIssue[] {
+  return withPositions(issues, yamlLocator(text));
+}
+
 function withPositions(issues: readonly SpecIssue[], locate: Locator | undefined): SpecIssue[] {
   if (!locate) return [...issues];
   const positioned = issues.map((issue) => {
