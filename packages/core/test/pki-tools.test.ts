@@ -4,7 +4,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import { createConnection, createServer } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -272,10 +274,10 @@ describe("kubectl (Go TLS) against openssl s_server with the generated apiserver
     return pki.certificates.find((entry) => entry.id === id) as IssuedCertificate;
   }
 
-  /** Serves with cp-1's apiserver certificate and asks with the admin kubeconfig of `client`. */
+  /** Serves with the first apiserver certificate and asks with the admin kubeconfig of `client`. */
   async function handshake(name: string, pki: Pki, client: Pki = pki) {
     const directory = join(scratch, name);
-    const apiserver = pemOf(pki, "apiserver/cp-1");
+    const apiserver = pki.certificates.find((entry) => entry.profile === "apiserver") as IssuedCertificate;
     const port = await serve(
       directory,
       apiserver.certificatePem as string,
@@ -291,13 +293,67 @@ describe("kubectl (Go TLS) against openssl s_server with the generated apiserver
     return kubectlGet(directory, admin, port);
   }
 
-  it("the admin kubeconfig's client certificate and CA complete a mutual TLS handshake", async () => {
-    const { spec, plan } = fixtureSpec("current-ha.yaml");
-    expect(spec.security.apiserverExtraSANs).toContain("127.0.0.1");
-    const pki = await issueFor(spec, plan, { now: new Date() });
-    const result = await handshake("tls-ok", pki);
+  it.each([
+    ["current-ha.yaml", "ecdsa-p256, client certificate"],
+    ["minimal.yaml", "rsa-2048, client certificate"],
+    ["seed-https.yaml", "the seed's HTTPS form: rsa-2048, client certificate and token"],
+  ])("%s (%s): the admin kubeconfig completes a mutual TLS handshake", async (name) => {
+    const { spec } = fixtureSpec(name);
+    const input = JSON.parse(JSON.stringify(spec)) as ClusterSpecInput;
+    input.security = { ...input.security, apiserverExtraSANs: ["127.0.0.1"] };
+    const loopback = parseSpec(input).spec;
+    const pki = await issueFor(loopback, planCluster(loopback), { now: new Date() });
+    const result = await handshake(`tls-ok-${name}`, pki);
     expect(result.output).toBe("ok");
     expect(result.status).toBe(0);
+  });
+
+  it("kubectl presents the admin's identity (CN as user, O as groups) and token to an mTLS server", async () => {
+    const { spec } = fixtureSpec("seed-https.yaml");
+    const input = JSON.parse(JSON.stringify(spec)) as ClusterSpecInput;
+    input.security = { ...input.security, apiserverExtraSANs: ["127.0.0.1"] };
+    const loopback = parseSpec(input).spec;
+    const pki = await issueFor(loopback, planCluster(loopback), { now: new Date() });
+    const apiserver = pki.certificates.find((entry) => entry.profile === "apiserver") as IssuedCertificate;
+    const server = createHttpsServer(
+      {
+        cert: apiserver.certificatePem,
+        key: apiserver.privateKeyPem,
+        ca: pemOf(pki, "ca").certificatePem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (request, response) => {
+        const peer = (request.socket as TLSSocket).getPeerCertificate();
+        response.end(
+          JSON.stringify({
+            user: peer.subject.CN,
+            groups: peer.subject.O,
+            authorization: request.headers.authorization,
+          }),
+        );
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const directory = join(scratch, "whoami");
+      mkdirSync(directory, { recursive: true });
+      const result = await kubectlGet(
+        directory,
+        pki.kubeconfigs.find((entry) => entry.name === "admin")?.content as string,
+        port,
+      );
+      expect(result.status).toBe(0);
+      const token = pki.tokens.find((entry) => entry.id === "admin/admin")?.token;
+      expect(JSON.parse(result.stdout)).toEqual({
+        user: "admin",
+        groups: "system:masters",
+        authorization: `Bearer ${token}`,
+      });
+    } finally {
+      server.close();
+    }
   });
 
   it("fails when 127.0.0.1 is not among the apiserver's names", async () => {

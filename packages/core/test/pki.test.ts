@@ -368,6 +368,25 @@ describe("reproducible and reusable (S1; DESIGN.md determinism)", () => {
     }
   });
 
+  it("renews a CA that would expire before today's leaves with the same key, keeping what it signed", async () => {
+    const { spec } = withChanges("minimal.yaml", (input) => {
+      input.security = { ...input.security, caValidityDays: 400, leafValidityDays: 365 };
+    });
+    const plan = planCluster(spec);
+    const first = await issueFor(spec, plan);
+    const later = new Date(FIXED_NOW.getTime() + 40 * DAY);
+    const second = await issueFor(spec, plan, { previousState: first.state, now: later });
+    const renewed = byId(second, "ca");
+    expect(renewed.status).toBe("reissued");
+    expect(renewed.reason).toMatch(/^it would expire \(2027-04-05\) before certificates issued today$/);
+    expect(renewed.privateKeyPem).toBe(byId(first, "ca").privateKeyPem);
+    const leaves = second.certificates.filter((entry) => entry.usage !== "ca");
+    expect(leaves.every((entry) => entry.status === "reused")).toBe(true);
+    const kept = x509(byId(second, "apiserver/master"));
+    expect(kept.checkIssued(x509(renewed))).toBe(true);
+    expect(kept.verify(x509(renewed).publicKey)).toBe(true);
+  });
+
   it("a changed key algorithm replaces every key and says why", async () => {
     const { spec, plan } = fixtureSpec("minimal.yaml");
     const first = await issueFor(spec, plan);
