@@ -53,7 +53,15 @@ function nativeFloor(algorithm, count) {
     while (next < count) {
       next += 1;
       await new Promise((resolve, reject) =>
-        generateKeyPair(options[0], { ...options[1], privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "der" } }, (error) => (error ? reject(error) : resolve())),
+        generateKeyPair(
+          options[0],
+          {
+            ...options[1],
+            privateKeyEncoding: { type: "pkcs8", format: "pem" },
+            publicKeyEncoding: { type: "spki", format: "der" },
+          },
+          (error) => (error ? reject(error) : resolve()),
+        ),
       );
     }
   };
@@ -81,7 +89,12 @@ for (const algorithm of algorithms) {
   const seconds = (performance.now() - start) / 1000;
   const keys = pki.keysGenerated;
   const reuseStart = performance.now();
-  const again = await issuePki(spec, plan, { now: new Date(), random: nodeRandom, keys: nodeKeyCapability(), previousState: pki.state });
+  const again = await issuePki(spec, plan, {
+    now: new Date(),
+    random: nodeRandom,
+    keys: nodeKeyCapability(),
+    previousState: pki.state,
+  });
   const reuseSeconds = (performance.now() - reuseStart) / 1000;
   if (again.keysGenerated !== 0) throw new Error("regeneration with a complete state made keys");
   const floor = await nativeFloor(algorithm, keys);
@@ -103,10 +116,25 @@ for (const algorithm of algorithms) {
 
 const format = (value, digits = 2) => value.toFixed(digits);
 console.log(`kubescratch PKI benchmark — ${new Date().toISOString()}`);
-console.log(`${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, OpenSSL ${process.versions.openssl}`);
+console.log(
+  `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, OpenSSL ${process.versions.openssl}`,
+);
 console.log(`peak RSS of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
 console.log(
-  ["algorithm", "nodes", "keys", "certs", "PKI s", "keys/s", "reuse s", "native floor s", "PKI/floor", "openssl loop s", "PKI/openssl", "openssl loop"].join(" | "),
+  [
+    "algorithm",
+    "nodes",
+    "keys",
+    "certs",
+    "PKI s",
+    "keys/s",
+    "reuse s",
+    "native floor s",
+    "PKI/floor",
+    "openssl loop s",
+    "PKI/openssl",
+    "openssl loop",
+  ].join(" | "),
 );
 for (const row of rows) {
   console.log(
