@@ -1,4 +1,6 @@
 import { X509Certificate } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   CERTIFICATE_PROFILES,
   expandProfiles,
@@ -12,7 +14,7 @@ import {
   type IssuedCertificate,
   type Pki,
 } from "../src/index.js";
-import { fixtureFiles } from "./helpers.js";
+import { fixtureFiles, repoRoot } from "./helpers.js";
 import { FIXED_NOW, fixtureSpec, issueFor, seededRandom } from "./pki-helpers.js";
 
 const DAY = 86_400_000;
@@ -493,4 +495,31 @@ describe("key algorithms", () => {
       expect(pki.serviceAccountKey.keyAlgorithm).toBe("rsa-2048");
     },
   );
+});
+
+describe("golden PKI output (fixtures/golden/pki, made by this code and reviewed)", () => {
+  // Regenerate after a deliberate change with UPDATE_GOLDEN=1 and review the diff with
+  // `openssl x509 -text -noout -in FILE`.
+  const directory = join(repoRoot, "fixtures/golden/pki/minimal");
+
+  it("minimal.yaml with the fixed clock, seed and pre-made keys gives the same bytes as the last review", async () => {
+    const { spec, plan } = fixtureSpec("minimal.yaml");
+    const pki = await issueFor(spec, plan);
+    const files: Record<string, string> = {
+      "ca.crt": byId(pki, "ca").certificatePem as string,
+      "apiserver-master.crt": byId(pki, "apiserver/master").certificatePem as string,
+      "kubelet-client-worker-1.crt": byId(pki, "kubelet-client/worker-1").certificatePem as string,
+      "etcd-peer-master.crt": byId(pki, "etcd-peer/master").certificatePem as string,
+      "worker-1.kubeconfig": pki.kubeconfigs.find(
+        (entry) => entry.path === "/var/lib/kubelet/kubeconfig" && entry.holders[0] === "worker-1",
+      )?.content as string,
+    };
+    if (process.env.UPDATE_GOLDEN === "1") {
+      mkdirSync(directory, { recursive: true });
+      for (const [name, content] of Object.entries(files)) writeFileSync(join(directory, name), content);
+    }
+    for (const [name, content] of Object.entries(files)) {
+      expect(content).toBe(readFileSync(join(directory, name), "utf8"));
+    }
+  });
 });
