@@ -123,7 +123,7 @@ export function renderKubeconfig(content: KubeconfigContent): string {
       preferences: {},
       users: [{ name: content.user, user }],
     },
-    { lineWidth: -1, noRefs: true },
+    { lineWidth: -1, noRefs: true, noArrayIndent: true },
   );
 }
 
