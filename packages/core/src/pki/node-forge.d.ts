@@ -1,6 +1,6 @@
 // The part of node-forge the PKI uses: DER encoding and decoding, and SHA digests. Declared here
-// instead of taking @types/node-forge, whose `/// <reference types="node" />` would bring Node's
-// globals (Buffer, process) into the pure core's compilation. The deep imports also load only these
+// instead of taking @types/node-forge, whose `/// <reference types="node" />` would bring all of
+// Node's globals into the pure core's compilation. The deep imports also load only these
 // modules, not forge's TLS, ciphers and pure-JS RSA.
 
 declare module "node-forge/lib/asn1.js" {
