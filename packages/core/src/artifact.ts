@@ -2,7 +2,22 @@
 // MANIFEST.json and the review site need.
 
 export type ArtifactKind =
-  "certificate" | "private-key" | "public-key" | "certificate-request" | "kubeconfig" | "credentials-csv";
+  | "certificate"
+  | "private-key"
+  | "public-key"
+  | "certificate-request"
+  | "kubeconfig"
+  | "credentials-csv"
+  /** A static pod manifest in the kubelet's manifest folder (S24). */
+  | "static-pod"
+  | "systemd-unit"
+  /** A daemon's configuration file: KubeletConfiguration, containerd config.toml, /etc/default/docker, cloud-config. */
+  | "config"
+  /** Kubernetes objects for the admin to apply (DNS addon, Node objects, RBAC). */
+  | "kubernetes-manifest"
+  | "script"
+  /** Plain lists for people, e.g. the images to mirror. */
+  | "text";
 
 export interface Artifact {
   /** Absolute install path on a node; relative inside the admin bundle. */

@@ -1,26 +1,141 @@
-// The version profile: the facts about a Kubernetes release that the plan and the components need.
-// Later components extend this table (flags, images, probes); they ask it instead of comparing versions.
+// The version profile: the facts about a Kubernetes release that the plan and the components need
+// (ports, images, admission plugins, probes). Components ask it instead of comparing versions; flag
+// windows live beside it in flags.ts. Sources: shared/reference/k8s-versions.md; image tags of the
+// current lines from kubeadm's image lists (kubernetes/minikube constants_kubeadm_images.go for
+// 1.30-1.32), the rest marked unverified: every image can be overridden in the spec (images.*).
 import type { Era, KubernetesVersion } from "./kubernetes.js";
+
+export interface ComponentImages {
+  /** The seed's all-in-one image (`hyperkube apiserver|controller-manager|scheduler`); legacy only. */
+  readonly hyperkube?: string;
+  /** Image name (without registry) and tag per control-plane component; current only. */
+  readonly apiserver?: string;
+  readonly controllerManager?: string;
+  readonly scheduler?: string;
+  readonly proxy?: string;
+  /** etcd image, relative to the registry like every image here (the registry comes from the spec). */
+  readonly etcd: string;
+  readonly pause: string;
+  /** The DNS addon's images: kube2sky/skydns of the seed's era, CoreDNS today. */
+  readonly dns: readonly string[];
+  /** Where the tags come from. */
+  readonly source: string;
+}
 
 export interface VersionProfile {
   readonly version: string;
   readonly minor: string;
+  readonly minorNumber: number;
   readonly era: Era;
   readonly etcd: {
     /** etcd 2 on 4001/7001 over HTTP in the seed's era; etcd 3 on 2379/2380 with mutual TLS today. */
     readonly clientPort: number;
     readonly peerPort: number;
     readonly scheme: "http" | "https";
+    /** etcd's own metrics/health listener (current only). */
+    readonly metricsPort?: number;
   };
   /** The apiserver's local insecure port (seed era only; removed in 1.24, unserved since 1.20). */
   readonly apiserverInsecurePort?: number;
+  /** Health ports: HTTP 10252/10251 in the seed's era, HTTPS 10257/10259 today. */
+  readonly health: {
+    readonly scheme: "HTTP" | "HTTPS";
+    readonly controllerManagerPort: number;
+    readonly schedulerPort: number;
+    /** Path of the apiserver's liveness probe; readiness uses /readyz when there is one. */
+    readonly apiserverLiveness: string;
+    readonly apiserverReadiness?: string;
+  };
+  /** The admission plugins to name: the seed's recommended list, or the one kubeadm adds today. */
+  readonly admissionPlugins: readonly string[];
+  readonly images: ComponentImages;
+  /** Static pod files: the seed wrote JSON pod templates; current tools write YAML. */
+  readonly manifestFormat: "json" | "yaml";
 }
 
-const ERA_PROFILES: Readonly<Record<Era, Omit<VersionProfile, "version" | "minor" | "era">>> = {
-  legacy: { etcd: { clientPort: 4001, peerPort: 7001, scheme: "http" }, apiserverInsecurePort: 8080 },
-  current: { etcd: { clientPort: 2379, peerPort: 2380, scheme: "https" } },
+const LEGACY_IMAGES: Readonly<Record<string, Omit<ComponentImages, "hyperkube">>> = {
+  "1.1": {
+    etcd: "etcd:2.0.12",
+    pause: "pause:0.8.0",
+    dns: ["etcd:2.0.9", "kube2sky:1.11", "skydns:2015-03-11-001", "exechealthz:1.0"],
+    source: "the seed (etcd 2.0.12) and cluster/addons/dns of release-1.1; not re-verified",
+  },
+  "1.2": {
+    etcd: "etcd:2.2.1",
+    pause: "pause:2.0",
+    dns: ["etcd-amd64:2.2.1", "kube2sky:1.14", "skydns:2015-10-13-8c72f8c", "exechealthz:1.0"],
+    source: "cluster/addons/dns and cluster/images/etcd of release-1.2; not re-verified",
+  },
 };
 
+interface CurrentImageTags {
+  readonly etcd: string;
+  readonly pause: string;
+  readonly coredns: string;
+  readonly source: string;
+}
+
+const CURRENT_IMAGE_TAGS: Readonly<Record<string, CurrentImageTags>> = {
+  "1.30": { etcd: "3.5.15-0", pause: "3.9", coredns: "v1.11.3", source: "kubeadm v1.30.6 image list" },
+  "1.31": { etcd: "3.5.15-0", pause: "3.10", coredns: "v1.11.3", source: "kubeadm v1.31.2 image list" },
+  "1.32": { etcd: "3.5.16-0", pause: "3.10", coredns: "v1.11.3", source: "kubeadm v1.32.0 image list" },
+  "1.33": { etcd: "3.5.21-0", pause: "3.10", coredns: "v1.12.0", source: "not verified here" },
+  "1.34": { etcd: "3.6.4-0", pause: "3.10.1", coredns: "v1.12.1", source: "not verified here" },
+  "1.35": { etcd: "3.6.5-0", pause: "3.10.1", coredns: "v1.13.1", source: "not verified here" },
+  "1.36": { etcd: "3.6.5-0", pause: "3.10.1", coredns: "v1.13.1", source: "not verified here" },
+};
+
+/** The seed's RECOMMENDED_LIST per release (admission-controllers docs of 1.1 and 1.2). */
+const LEGACY_ADMISSION: Readonly<Record<string, readonly string[]>> = {
+  "1.1": ["NamespaceLifecycle", "LimitRanger", "SecurityContextDeny", "ServiceAccount", "ResourceQuota"],
+  "1.2": ["NamespaceLifecycle", "LimitRanger", "ServiceAccount", "ResourceQuota"],
+};
+
+function images(version: KubernetesVersion): ComponentImages {
+  if (version.era === "legacy") {
+    const legacy = LEGACY_IMAGES[version.minor];
+    if (!legacy) throw new Error(`unreachable: no image table for ${version.minor}`);
+    return { hyperkube: `hyperkube:v${version.full}`, ...legacy };
+  }
+  const tags = CURRENT_IMAGE_TAGS[version.minor];
+  if (!tags) throw new Error(`unreachable: no image table for ${version.minor}`);
+  return {
+    apiserver: `kube-apiserver:v${version.full}`,
+    controllerManager: `kube-controller-manager:v${version.full}`,
+    scheduler: `kube-scheduler:v${version.full}`,
+    proxy: `kube-proxy:v${version.full}`,
+    etcd: `etcd:${tags.etcd}`,
+    pause: `pause:${tags.pause}`,
+    dns: [`coredns/coredns:${tags.coredns}`],
+    source: tags.source,
+  };
+}
+
 export function versionProfile(version: KubernetesVersion): VersionProfile {
-  return { version: version.full, minor: version.minor, era: version.era, ...ERA_PROFILES[version.era] };
+  const base = { version: version.full, minor: version.minor, minorNumber: version.minorNumber, era: version.era };
+  if (version.era === "legacy") {
+    return {
+      ...base,
+      etcd: { clientPort: 4001, peerPort: 7001, scheme: "http" },
+      apiserverInsecurePort: 8080,
+      health: { scheme: "HTTP", controllerManagerPort: 10252, schedulerPort: 10251, apiserverLiveness: "/healthz" },
+      admissionPlugins: LEGACY_ADMISSION[version.minor] ?? [],
+      images: images(version),
+      manifestFormat: "json",
+    };
+  }
+  return {
+    ...base,
+    etcd: { clientPort: 2379, peerPort: 2380, scheme: "https", metricsPort: 2381 },
+    health: {
+      scheme: "HTTPS",
+      controllerManagerPort: 10257,
+      schedulerPort: 10259,
+      apiserverLiveness: "/livez",
+      apiserverReadiness: "/readyz",
+    },
+    admissionPlugins: ["NodeRestriction"],
+    images: images(version),
+    manifestFormat: "yaml",
+  };
 }

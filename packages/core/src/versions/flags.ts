@@ -1,0 +1,198 @@
+// Every command-line flag kubescratch can emit, with the Kubernetes versions that accept it. A
+// component sets flags only through a FlagSet, which refuses a flag outside its window, so no
+// generated manifest or unit can carry a flag its version does not know. Facts and sources:
+// shared/reference/k8s-flags.json and k8s-versions.md ("—" rows there are open-ended windows).
+import type { VersionProfile } from "./profile.js";
+
+export type FlagComponent =
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "kubelet"
+  | "kube-proxy"
+  | "etcd"
+  | "docker";
+
+export interface FlagWindow {
+  readonly component: FlagComponent;
+  readonly flag: string;
+  /** First minor release (1.x) that accepts the flag. */
+  readonly since?: number;
+  /** First minor release that no longer accepts it. */
+  readonly until?: number;
+}
+
+const w = (component: FlagComponent, flags: readonly string[], since?: number, until?: number): FlagWindow[] =>
+  flags.map((flag) => ({
+    component,
+    flag,
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+  }));
+
+export const FLAG_WINDOWS: readonly FlagWindow[] = [
+  // kube-apiserver
+  ...w("kube-apiserver", [
+    "--advertise-address",
+    "--allow-privileged",
+    "--service-cluster-ip-range",
+    "--etcd-servers",
+    "--tls-cert-file",
+    "--tls-private-key-file",
+    "--client-ca-file",
+    "--token-auth-file",
+    "--service-account-key-file",
+    "--bind-address",
+    "--secure-port",
+  ]),
+  // --cluster-name left kube-apiserver's flag set; it is only emitted for the seed's releases.
+  ...w("kube-apiserver", ["--cluster-name"], undefined, 20),
+  ...w("kube-apiserver", ["--admission-control"], undefined, 10),
+  ...w("kube-apiserver", ["--insecure-bind-address", "--insecure-port"], undefined, 24),
+  ...w("kube-apiserver", ["--basic-auth-file"], undefined, 19),
+  ...w("kube-apiserver", ["--cloud-provider", "--cloud-config"], undefined, 33),
+  ...w("kube-apiserver", ["--enable-admission-plugins"], 10),
+  ...w(
+    "kube-apiserver",
+    [
+      "--authorization-mode",
+      "--kubelet-client-certificate",
+      "--kubelet-client-key",
+      "--kubelet-preferred-address-types",
+      "--etcd-cafile",
+      "--etcd-certfile",
+      "--etcd-keyfile",
+      "--enable-bootstrap-token-auth",
+      "--requestheader-client-ca-file",
+      "--requestheader-allowed-names",
+      "--requestheader-username-headers",
+      "--requestheader-group-headers",
+      "--requestheader-extra-headers-prefix",
+      "--proxy-client-cert-file",
+      "--proxy-client-key-file",
+    ],
+    10,
+  ),
+  ...w("kube-apiserver", ["--service-account-issuer", "--service-account-signing-key-file"], 12),
+  // kube-controller-manager
+  ...w("kube-controller-manager", [
+    "--cluster-name",
+    "--cluster-cidr",
+    "--allocate-node-cidrs",
+    "--service-account-private-key-file",
+    "--service-cluster-ip-range",
+    "--root-ca-file",
+  ]),
+  ...w("kube-controller-manager", ["--master"], undefined, 24),
+  ...w("kube-controller-manager", ["--cloud-provider", "--cloud-config"], undefined, 31),
+  ...w(
+    "kube-controller-manager",
+    [
+      "--bind-address",
+      "--leader-elect",
+      "--kubeconfig",
+      "--authentication-kubeconfig",
+      "--authorization-kubeconfig",
+      "--client-ca-file",
+      "--requestheader-client-ca-file",
+      "--cluster-signing-cert-file",
+      "--cluster-signing-key-file",
+      "--use-service-account-credentials",
+      "--controllers",
+      "--node-cidr-mask-size",
+    ],
+    12,
+  ),
+  // kube-scheduler
+  ...w("kube-scheduler", ["--master"], undefined, 24),
+  ...w(
+    "kube-scheduler",
+    ["--bind-address", "--leader-elect", "--kubeconfig", "--authentication-kubeconfig", "--authorization-kubeconfig"],
+    12,
+  ),
+  // kubelet
+  ...w("kubelet", ["--kubeconfig", "--root-dir", "--register-node", "--hostname-override", "--node-ip"]),
+  ...w("kubelet", ["--api-servers"], undefined, 8),
+  ...w("kubelet", ["--config"], undefined, 6),
+  ...w("kubelet", ["--configure-cbr0"], undefined, 5),
+  ...w("kubelet", ["--cluster-dns", "--cluster-domain", "--tls-cert-file", "--tls-private-key-file"], undefined, 10),
+  ...w("kubelet", ["--docker-root"], undefined, 24),
+  ...w("kubelet", ["--container-runtime"], undefined, 27),
+  ...w("kubelet", ["--allow-privileged"], undefined, 15),
+  // Deprecated since 1.19 but still accepted: "external" is how a kubelet defers to a cloud-controller-manager.
+  ...w("kubelet", ["--cloud-provider", "--cloud-config"]),
+  ...w("kubelet", ["--rkt-path", "--rkt-stage1-image"], undefined, 11),
+  // --config named the static-pod directory until 1.6, and names the KubeletConfiguration file from 1.10.
+  ...w("kubelet", ["--config"], 10),
+  // kube-proxy
+  ...w("kube-proxy", ["--master", "--kubeconfig", "--hostname-override", "--cluster-cidr"], undefined, 10),
+  ...w("kube-proxy", ["--config"], 10),
+  // etcd (versions of Kubernetes that run it the way the profile describes)
+  ...w("etcd", [
+    "--name",
+    "--data-dir",
+    "--listen-client-urls",
+    "--advertise-client-urls",
+    "--listen-peer-urls",
+    "--initial-advertise-peer-urls",
+    "--initial-cluster",
+    "--initial-cluster-state",
+    "--initial-cluster-token",
+  ]),
+  ...w(
+    "etcd",
+    [
+      "--cert-file",
+      "--key-file",
+      "--trusted-ca-file",
+      "--client-cert-auth",
+      "--peer-cert-file",
+      "--peer-key-file",
+      "--peer-trusted-ca-file",
+      "--peer-client-cert-auth",
+      "--snapshot-count",
+      "--listen-metrics-urls",
+    ],
+    13,
+  ),
+  // docker daemon options (DOCKER_OPTS), meaningful while kubelet drives docker
+  ...w("docker", ["--bridge", "--iptables", "--ip-masq", "--mtu", "--insecure-registry", "--graph"], undefined, 24),
+];
+
+/** Flags in order of setting, refusing any flag its version does not accept. */
+export class FlagSet {
+  private readonly entries: [string, string | undefined][] = [];
+
+  constructor(
+    readonly component: FlagComponent,
+    private readonly profile: VersionProfile,
+  ) {}
+
+  /** `--flag=value`, or a bare `--flag` when value is undefined. */
+  set(flag: string, value?: string | number | boolean): this {
+    const windows = FLAG_WINDOWS.filter((entry) => entry.component === this.component && entry.flag === flag);
+    if (windows.length === 0) throw new Error(`bug: ${this.component} ${flag} is not in FLAG_WINDOWS`);
+    if (!windows.some((window) => flagInWindow(window, this.profile.minorNumber))) {
+      throw new Error(`bug: ${this.component} ${flag} is not accepted by Kubernetes ${this.profile.version}`);
+    }
+    this.entries.push([flag, value === undefined ? undefined : String(value)]);
+    return this;
+  }
+
+  /** Sets the flag when `condition` holds. */
+  when(condition: boolean, flag: string, value?: string | number | boolean): this {
+    return condition ? this.set(flag, value) : this;
+  }
+
+  toArgs(): string[] {
+    return this.entries.map(([flag, value]) => (value === undefined ? flag : `${flag}=${value}`));
+  }
+
+  names(): string[] {
+    return this.entries.map(([flag]) => flag);
+  }
+}
+
+export function flagInWindow(window: Pick<FlagWindow, "since" | "until">, minorNumber: number): boolean {
+  return (window.since === undefined || minorNumber >= window.since) && (window.until === undefined || minorNumber < window.until);
+}
