@@ -22,7 +22,12 @@ export interface FlagWindow {
   readonly until?: number;
 }
 
-const w = (component: FlagComponent, flags: readonly string[], since?: number, until?: number): FlagWindow[] =>
+const w = (
+  component: FlagComponent,
+  flags: readonly string[],
+  since?: number,
+  until?: number,
+): FlagWindow[] =>
   flags.map((flag) => ({
     component,
     flag,
@@ -107,7 +112,13 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
   ...w("kube-scheduler", ["--master"], undefined, 24),
   ...w(
     "kube-scheduler",
-    ["--bind-address", "--leader-elect", "--kubeconfig", "--authentication-kubeconfig", "--authorization-kubeconfig"],
+    [
+      "--bind-address",
+      "--leader-elect",
+      "--kubeconfig",
+      "--authentication-kubeconfig",
+      "--authorization-kubeconfig",
+    ],
     12,
   ),
   // kubelet
@@ -115,7 +126,12 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
   ...w("kubelet", ["--api-servers"], undefined, 8),
   ...w("kubelet", ["--config"], undefined, 6),
   ...w("kubelet", ["--configure-cbr0"], undefined, 5),
-  ...w("kubelet", ["--cluster-dns", "--cluster-domain", "--tls-cert-file", "--tls-private-key-file"], undefined, 10),
+  ...w(
+    "kubelet",
+    ["--cluster-dns", "--cluster-domain", "--tls-cert-file", "--tls-private-key-file"],
+    undefined,
+    10,
+  ),
   ...w("kubelet", ["--docker-root"], undefined, 24),
   ...w("kubelet", ["--container-runtime"], undefined, 27),
   ...w("kubelet", ["--allow-privileged"], undefined, 15),
@@ -156,7 +172,12 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
     13,
   ),
   // docker daemon options (DOCKER_OPTS), meaningful while kubelet drives docker
-  ...w("docker", ["--bridge", "--iptables", "--ip-masq", "--mtu", "--insecure-registry", "--graph"], undefined, 24),
+  ...w(
+    "docker",
+    ["--bridge", "--iptables", "--ip-masq", "--mtu", "--insecure-registry", "--graph"],
+    undefined,
+    24,
+  ),
 ];
 
 /** Flags in order of setting, refusing any flag its version does not accept. */
@@ -194,5 +215,8 @@ export class FlagSet {
 }
 
 export function flagInWindow(window: Pick<FlagWindow, "since" | "until">, minorNumber: number): boolean {
-  return (window.since === undefined || minorNumber >= window.since) && (window.until === undefined || minorNumber < window.until);
+  return (
+    (window.since === undefined || minorNumber >= window.since) &&
+    (window.until === undefined || minorNumber < window.until)
+  );
 }

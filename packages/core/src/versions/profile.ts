@@ -112,13 +112,23 @@ function images(version: KubernetesVersion): ComponentImages {
 }
 
 export function versionProfile(version: KubernetesVersion): VersionProfile {
-  const base = { version: version.full, minor: version.minor, minorNumber: version.minorNumber, era: version.era };
+  const base = {
+    version: version.full,
+    minor: version.minor,
+    minorNumber: version.minorNumber,
+    era: version.era,
+  };
   if (version.era === "legacy") {
     return {
       ...base,
       etcd: { clientPort: 4001, peerPort: 7001, scheme: "http" },
       apiserverInsecurePort: 8080,
-      health: { scheme: "HTTP", controllerManagerPort: 10252, schedulerPort: 10251, apiserverLiveness: "/healthz" },
+      health: {
+        scheme: "HTTP",
+        controllerManagerPort: 10252,
+        schedulerPort: 10251,
+        apiserverLiveness: "/healthz",
+      },
       admissionPlugins: LEGACY_ADMISSION[version.minor] ?? [],
       images: images(version),
       manifestFormat: "json",
