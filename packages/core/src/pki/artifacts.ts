@@ -87,24 +87,26 @@ export function pkiArtifacts(pki: Pki, plan: ClusterPlan): PkiArtifacts {
   }
 
   const directory = pkiDirectory(plan);
-  give(controlPlane, {
-    path: `${directory}/sa.key`,
-    mode: SECRET,
-    content: pki.serviceAccountKey.privateKeyPem,
-    kind: "private-key",
-    secret: true,
-    why: "Signs service-account tokens (controller-manager, and the apiserver's token issuer).",
-    requirements: ["S24"],
-  });
-  give(controlPlane, {
-    path: `${directory}/sa.pub`,
-    mode: PUBLIC,
-    content: pki.serviceAccountKey.publicKeyPem,
-    kind: "public-key",
-    secret: false,
-    why: "Lets the apiserver verify service-account tokens.",
-    requirements: ["S24"],
-  });
+  if (pki.serviceAccountKey) {
+    give(controlPlane, {
+      path: `${directory}/sa.key`,
+      mode: SECRET,
+      content: pki.serviceAccountKey.privateKeyPem,
+      kind: "private-key",
+      secret: true,
+      why: "Signs service-account tokens (controller-manager, and the apiserver's token issuer).",
+      requirements: ["S28"],
+    });
+    give(controlPlane, {
+      path: `${directory}/sa.pub`,
+      mode: PUBLIC,
+      content: pki.serviceAccountKey.publicKeyPem,
+      kind: "public-key",
+      secret: false,
+      why: "Lets the apiserver verify service-account tokens.",
+      requirements: ["S26"],
+    });
+  }
   if (pki.tokens.length > 0) {
     give(controlPlane, {
       path: `${directory}/known_tokens.csv`,

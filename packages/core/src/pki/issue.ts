@@ -26,6 +26,7 @@ import {
   type CertificateFiles,
   type CertificateRequest,
   type CertificateUsage,
+  separateServiceAccountKey,
 } from "./profiles.js";
 import { providedCa } from "./provided-ca.js";
 import { emptyPkiState, normalizeState, type PkiState, type StoredCertificate } from "./state.js";
@@ -106,7 +107,8 @@ export interface ServiceAccountKey {
 
 export interface Pki {
   readonly certificates: readonly IssuedCertificate[];
-  readonly serviceAccountKey: ServiceAccountKey;
+  /** Absent when the seed's single HTTPS master signs service-account tokens with its server.key. */
+  readonly serviceAccountKey?: ServiceAccountKey;
   readonly tokens: readonly TokenCredential[];
   readonly passwords: readonly PasswordCredential[];
   readonly kubeconfigs: readonly Kubeconfig[];
@@ -309,7 +311,10 @@ export async function issuePki(spec: ClusterSpec, plan: ClusterPlan, options: Pk
       ? { pem: previous.serviceAccountKey, info: serviceAccountStored.info }
       : { newKeyReason: serviceAccountStored.reason }),
   };
-  const missing = [...decisions.values(), serviceAccount].filter((decision) => decision.pem === undefined);
+  const needsServiceAccountKey = separateServiceAccountKey(plan);
+  const missing = [...decisions.values(), ...(needsServiceAccountKey ? [serviceAccount] : [])].filter(
+    (decision) => decision.pem === undefined,
+  );
   const generated = await mapConcurrent(missing, options.keyConcurrency ?? 8, (decision) =>
     keys.generateKeyPair(decision.algorithm, decision.label),
   );
@@ -507,20 +512,22 @@ export async function issuePki(spec: ClusterSpec, plan: ClusterPlan, options: Pk
     }
   }
 
-  const serviceAccountPem = serviceAccount.pem as string;
-  const serviceAccountInfo = serviceAccount.info as PrivateKeyInfo;
-  const serviceAccountKey: ServiceAccountKey = {
-    privateKeyPem: serviceAccountPem,
-    publicKeyPem: pemEncode("PUBLIC KEY", serviceAccountInfo.publicKeyInfo),
-    keyAlgorithm: serviceAccountInfo.algorithm,
-    status:
-      serviceAccount.newKeyReason === undefined
-        ? "reused"
-        : previous.serviceAccountKey === undefined
-          ? "issued"
-          : "reissued",
-    reason: serviceAccount.newKeyReason ?? "still usable",
-  };
+  let serviceAccountKey: ServiceAccountKey | undefined;
+  if (needsServiceAccountKey) {
+    const info = serviceAccount.info as PrivateKeyInfo;
+    serviceAccountKey = {
+      privateKeyPem: serviceAccount.pem as string,
+      publicKeyPem: pemEncode("PUBLIC KEY", info.publicKeyInfo),
+      keyAlgorithm: info.algorithm,
+      status:
+        serviceAccount.newKeyReason === undefined
+          ? "reused"
+          : previous.serviceAccountKey === undefined
+            ? "issued"
+            : "reissued",
+      reason: serviceAccount.newKeyReason ?? "still usable",
+    };
+  }
 
   const tokens: TokenCredential[] = tokenRequests(plan, spec).map((request) => ({
     ...request,
@@ -539,14 +546,14 @@ export async function issuePki(spec: ClusterSpec, plan: ClusterPlan, options: Pk
     apiVersion: "kubescratch.dev/v1alpha1",
     kind: "PkiState",
     certificates: stored,
-    serviceAccountKey: serviceAccountPem,
+    ...(serviceAccountKey ? { serviceAccountKey: serviceAccountKey.privateKeyPem } : {}),
     tokens: Object.fromEntries(tokens.map((entry) => [entry.id, entry.token])),
     passwords: Object.fromEntries(passwords.map((entry) => [entry.id, entry.password])),
   });
 
   return {
     certificates,
-    serviceAccountKey,
+    ...(serviceAccountKey ? { serviceAccountKey } : {}),
     tokens,
     passwords,
     kubeconfigs,

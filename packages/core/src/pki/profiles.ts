@@ -408,6 +408,17 @@ export interface CertificateRequest {
 
 export const ADMIN_BUNDLE = "admin";
 
+/**
+ * Whether service-account tokens get their own key pair (sa.key, sa.pub). The seed signs them with
+ * the apiserver's server.key (S28); that only works with HTTPS and a single master, since every
+ * master has its own server.key. Current releases always use a separate key.
+ */
+export function separateServiceAccountKey(plan: ClusterPlan): boolean {
+  return (
+    plan.profile.era === "current" || plan.security.mode !== "https" || plan.controlPlane.nodes.length > 1
+  );
+}
+
 function holders(rule: Holders, target: ProfileTarget, plan: ClusterPlan): string[] {
   const etcd = new Set(plan.etcd.members.map((member) => member.name));
   const controlPlane = new Set(plan.controlPlane.nodes);
