@@ -141,7 +141,10 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
   // --config named the static-pod directory until 1.6, and names the KubeletConfiguration file from 1.10.
   ...w("kubelet", ["--config"], 10),
   // kube-proxy
-  ...w("kube-proxy", ["--master", "--kubeconfig", "--hostname-override", "--cluster-cidr"], undefined, 10),
+  ...w("kube-proxy", ["--master", "--kubeconfig", "--hostname-override"], undefined, 10),
+  // --cluster-cidr came with kubernetes/kubernetes#24429 (merged 2016-04-18, the 1.3 line): 1.1 and
+  // 1.2.0 reject it as an unknown flag (a 1.2.x cherry-pick was asked for there, not verified).
+  ...w("kube-proxy", ["--cluster-cidr"], 3, 10),
   ...w("kube-proxy", ["--config"], 10),
   // etcd (versions of Kubernetes that run it the way the profile describes)
   ...w("etcd", [
