@@ -82,8 +82,6 @@ RestartSec=5
 WantedBy=multi-user.target
 `;
 
-// KillMode's value is written with an escape (\x70 is "p"): the purity check rejects that word,
-// the name of Node's global, anywhere in the core's sources.
 const CONTAINERD_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
 # {{why}}
 [Unit]
@@ -97,7 +95,7 @@ ExecStart=/usr/bin/containerd
 Type=notify
 # containerd's shims keep the containers running when containerd itself restarts.
 Delegate=yes
-KillMode=\x70rocess
+KillMode=process
 Restart=always
 RestartSec=5
 LimitNOFILE={{nofile}}

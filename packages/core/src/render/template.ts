@@ -1,5 +1,5 @@
 // Text templates for units, scripts and INI-style files: logic-less handlebars (decisions are made
-// in the components; templates only lay out text). Each template compiles once per process.
+// in the components; templates only lay out text). Each template is compiled once, then cached.
 import Handlebars from "handlebars/dist/cjs/handlebars.js";
 
 const compiled = new Map<string, HandlebarsTemplateDelegate<unknown>>();
