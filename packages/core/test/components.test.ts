@@ -20,6 +20,9 @@ import {
 } from "../src/components/cluster-objects.js";
 import type { NodeContext } from "../src/components/context.js";
 import { staticPodArtifacts } from "../src/components/static-pods.js";
+import { kubeletFlags } from "../src/components/kubelet.js";
+import { kubeProxyFlags } from "../src/components/kube-proxy.js";
+import { dockerOptions } from "../src/components/runtime.js";
 import { FLAG_WINDOWS, flagInWindow, type FlagComponent } from "../src/versions/flags.js";
 import { fixtureFiles, repoRoot } from "./helpers.js";
 import { fixtureSpec, issueFor } from "./pki-helpers.js";
@@ -320,13 +323,21 @@ describe("flag windows (shared/reference/k8s-flags.json)", () => {
         const plan = planCluster(retargeted);
         const pki = await issueFor(retargeted, plan);
         for (const node of plan.nodes) {
-          for (const file of staticPodArtifacts({
-            spec: retargeted,
-            plan,
-            pki,
-            profile: plan.profile,
-            node,
-          })) {
+          const nodeContext = { spec: retargeted, plan, pki, profile: plan.profile, node };
+          const record = (component: FlagComponent, flags: readonly string[]): void => {
+            for (const flag of flags.filter((entry) => entry.startsWith("--"))) {
+              emitted.push({
+                component,
+                flag: flag.split("=")[0] ?? flag,
+                minor: plan.profile.minorNumber,
+                spec: name,
+              });
+            }
+          };
+          record("kubelet", kubeletFlags(nodeContext));
+          record("kube-proxy", kubeProxyFlags(nodeContext));
+          if (retargeted.runtime.type === "docker") record("docker", dockerOptions(nodeContext).options);
+          for (const file of staticPodArtifacts(nodeContext)) {
             const manifest = (
               file.path.endsWith(".json") ? JSON.parse(file.content) : load(file.content)
             ) as PodJson;
@@ -348,7 +359,18 @@ describe("flag windows (shared/reference/k8s-flags.json)", () => {
     }
   }, 60_000);
 
-  it("every flag the static pods emit, for every fixture at every version of its era, is inside its window", () => {
+  it("every flag the generator emits (static pods, kubelet, kube-proxy, docker), for every fixture at every version of its era, is inside its window", () => {
+    expect(new Set(emitted.map((entry) => entry.component))).toEqual(
+      new Set([
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "etcd",
+        "kubelet",
+        "kube-proxy",
+        "docker",
+      ]),
+    );
     expect(new Set(emitted.map((entry) => entry.minor)).size).toBeGreaterThanOrEqual(
       RELEASE_LINES.length - 1,
     );
