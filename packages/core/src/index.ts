@@ -69,3 +69,12 @@ export {
 export { providedCa as readProvidedCa, type ProvidedCa } from "./pki/provided-ca.js";
 export { emptyPkiState, readPkiState, type PkiState, type StoredCertificate } from "./pki/state.js";
 export type { DistinguishedName, SubjectNames, KeyUsage, ExtendedKeyUsage } from "./pki/x509.js";
+export {
+  generateCluster,
+  readClusterState,
+  type ClusterState,
+  type GenerateOptions,
+  type GeneratedCluster,
+  type NodeOutput,
+} from "./generate.js";
+export { renderCluster, type RenderedCluster } from "./components/index.js";
