@@ -311,7 +311,8 @@ describe("docker (S16)", () => {
     const generated = await generate(parseSpec(overlay).spec);
     const files = nodeFiles(generated, "node-1");
     expect(sourceDockerDefaults(file(files, "/etc/default/docker").content)).toEqual({
-      options: ["--bridge=cbr0", "--iptables=false", "--ip-masq=false", "--mtu=1450", "--graph=/data/docker"],
+      // network.mtu is the nodes' network; pods get it less flannel's 50 bytes of VXLAN (network-mtu.ts).
+      options: ["--bridge=cbr0", "--iptables=false", "--ip-masq=false", "--mtu=1400", "--graph=/data/docker"],
       nofile: "65536",
     });
     expect(unitValues(file(files, "/etc/systemd/system/docker.service").content, "LimitNOFILE")).toEqual([

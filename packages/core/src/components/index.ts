@@ -7,8 +7,10 @@ import type { ClusterPlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
 import { cloudConfigArtifacts, clusterObjectArtifacts } from "./cluster-objects.js";
 import type { ClusterContext, NodeContext } from "./context.js";
+import { hygieneArtifacts } from "./hygiene.js";
 import { kubeProxyArtifacts } from "./kube-proxy.js";
 import { kubeletArtifacts } from "./kubelet.js";
+import { networkArtifacts, networkClusterArtifacts } from "./network.js";
 import { runtimeArtifacts } from "./runtime.js";
 import { staticPodArtifacts } from "./static-pods.js";
 
@@ -25,6 +27,8 @@ const NODE_COMPONENTS: readonly ((context: NodeContext) => Artifact[])[] = [
   kubeProxyArtifacts,
   staticPodArtifacts,
   cloudConfigArtifacts,
+  networkArtifacts,
+  hygieneArtifacts,
 ];
 
 function byPath(a: Artifact, b: Artifact): number {
@@ -54,6 +58,10 @@ export function renderCluster(spec: ClusterSpec, plan: ClusterPlan, pki: Pki): R
   }
   return {
     nodes,
-    admin: withoutDuplicatePaths("the admin bundle", [...shares.admin, ...clusterObjectArtifacts(context)]),
+    admin: withoutDuplicatePaths("the admin bundle", [
+      ...shares.admin,
+      ...clusterObjectArtifacts(context),
+      ...networkClusterArtifacts(context),
+    ]),
   };
 }

@@ -7,6 +7,7 @@ import type { Artifact } from "../artifact.js";
 import { renderTemplate } from "../render/template.js";
 import { FlagSet } from "../versions/flags.js";
 import { artifact, image, type NodeContext } from "./context.js";
+import { podMTU } from "./network-mtu.js";
 
 /** containerd's CRI socket; the KubeletConfiguration's containerRuntimeEndpoint names the same one. */
 export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
@@ -166,10 +167,12 @@ export function dockerOptions(context: NodeContext): { options: string[]; notes:
   // Docker cannot masquerade without writing iptables rules, so --ip-masq=false goes with
   // --iptables=false in every network mode; the S21 rule covers traffic leaving the cluster.
   flags.set("--bridge", network.bridge.name).set("--iptables", false).set("--ip-masq", false);
-  if (overlay || network.mtu !== DOCKER_DEFAULT_MTU) {
+  // The pod bridge's MTU (network-mtu.ts): an overlay's is smaller by its encapsulation.
+  const mtu = podMTU(network);
+  if (overlay || mtu !== DOCKER_DEFAULT_MTU) {
     // Flannel's encapsulation needs it (S16); a routed network with a smaller MTU (the seed's 1460)
     // needs container interfaces that match the bridge.
-    flags.set("--mtu", network.mtu);
+    flags.set("--mtu", mtu);
     notes.push(
       overlay
         ? `--mtu: container interfaces get the ${network.overlay ?? "overlay"} network's MTU, leaving room for its encapsulation.`
