@@ -3,14 +3,19 @@
 // `openssl genrsa` process per key. Needs `pnpm build` first (pnpm bench runs it).
 //
 //   node scripts/bench.mjs [--nodes 1000] [--algorithms ecdsa-p256,rsa-2048] [--openssl-keys 200|all]
+//                          [--generate-nodes 5,100,1000] [--generate-algorithm ecdsa-p256]
+//
+// The second table runs the real `kubescratch generate` under /usr/bin/time -v (wall time, peak
+// RSS) and sets it next to the native key-generation floor for the same number of keys, which is
+// the share of the run that key generation needs at the least.
 //
 // The openssl loop runs one process per key, one at a time, as a shell loop would. By default it
 // measures 200 keys and extrapolates to the key count of the run (say so in the table); pass
 // --openssl-keys all to run every key (about 0.2 s per RSA key here).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPair } from "node:crypto";
 import { cpus, tmpdir } from "node:os";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { issuePki, parseSpec, planCluster } from "../packages/core/dist/index.js";
@@ -21,6 +26,8 @@ const { values } = parseArgs({
     nodes: { type: "string", default: "1000" },
     algorithms: { type: "string", default: "ecdsa-p256,rsa-2048" },
     "openssl-keys": { type: "string", default: "200" },
+    "generate-nodes": { type: "string", default: "5,100,1000" },
+    "generate-algorithm": { type: "string", default: "ecdsa-p256" },
   },
 });
 const nodeCount = Number(values.nodes);
@@ -151,6 +158,51 @@ for (const row of rows) {
       format(row.opensslSeconds, 1),
       format(row.seconds / row.opensslSeconds),
       row.opensslNote,
+    ].join(" | "),
+  );
+}
+
+const generateRows = [];
+for (const count of values["generate-nodes"].split(",").map(Number)) {
+  const algorithm = values["generate-algorithm"];
+  const directory = mkdtempSync(join(tmpdir(), "kubescratch-bench-generate-"));
+  const specFile = join(directory, "cluster.json");
+  const spec = clusterSpec(count, algorithm);
+  writeFileSync(
+    specFile,
+    dump({ ...spec, nodes: spec.nodes.map(({ name, ip, roles }) => ({ name, ip, roles })) }),
+  );
+  const cli = new URL("../packages/cli/dist/main.js", import.meta.url).pathname;
+  const run = spawnSync(
+    "/usr/bin/time",
+    ["-v", "node", cli, "generate", specFile, "-o", join(directory, "out"), "--json"],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+    },
+  );
+  if (run.status !== 0) throw new Error(`generate failed: ${run.stderr}`);
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(run.stderr);
+  const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
+  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1] ?? NaN) / 1024;
+  const summary = JSON.parse(run.stdout);
+  const bytes = summary.nodes.reduce((total, node) => total + node.bytes, 0);
+  const floor = await nativeFloor(algorithm, summary.keysGenerated);
+  generateRows.push({ count, algorithm, seconds, rss, keys: summary.keysGenerated, bytes, floor });
+  rmSync(directory, { recursive: true, force: true });
+}
+console.log("\nkubescratch generate (the CLI, end to end)");
+console.log(["nodes", "keys", "wall s", "peak RSS MB", "bundle MB", "key floor s", "key share"].join(" | "));
+for (const row of generateRows) {
+  console.log(
+    [
+      row.count,
+      row.keys,
+      format(row.seconds),
+      Math.round(row.rss),
+      format(row.bytes / 1048576),
+      format(row.floor),
+      `${Math.round((row.floor / row.seconds) * 100)}%`,
     ].join(" | "),
   );
 }

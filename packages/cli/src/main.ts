@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 import { nodeIo, run } from "./run.js";
 
-process.exitCode = run(process.argv.slice(2), nodeIo());
+process.exitCode = await run(process.argv.slice(2), nodeIo());

@@ -1,6 +1,7 @@
 // The kubescratch command line: dispatch, error reporting and exit codes. Only this package touches
 // files, the terminal and the process; the core gets text in and returns data.
 import { SpecError, formatIssue } from "@kubescratch/core";
+import { generateCommand, generateHelp } from "./commands/generate.js";
 import { initCommand, initHelp } from "./commands/init.js";
 import { planCommand, planHelp } from "./commands/plan.js";
 import { validateCommand, validateHelp } from "./commands/validate.js";
@@ -13,13 +14,18 @@ export { nodeIo, type Io } from "./io.js";
 interface Command {
   readonly summary: string;
   readonly help: string;
-  readonly run: (io: Io, args: readonly string[]) => ExitCode;
+  readonly run: (io: Io, args: readonly string[]) => ExitCode | Promise<ExitCode>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   init: { summary: "write a commented starter spec", help: initHelp, run: initCommand },
   validate: { summary: "check specs and print every problem", help: validateHelp, run: validateCommand },
   plan: { summary: "print the address plan of a spec", help: planHelp, run: planCommand },
+  generate: {
+    summary: "write every node's bundle, the admin bundle, the plan and the state",
+    help: generateHelp,
+    run: generateCommand,
+  },
 };
 
 export const mainHelp = `Usage: kubescratch COMMAND [options]
@@ -35,7 +41,7 @@ Run \`kubescratch COMMAND --help\` for a command's options.
 Exit codes: 0 ok, 1 invalid spec, 2 usage error, 3 anything else.
 `;
 
-export function run(argv: readonly string[], io: Io): ExitCode {
+export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   const [name, ...args] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.err : io.out)(mainHelp);
@@ -47,7 +53,7 @@ export function run(argv: readonly string[], io: Io): ExitCode {
     return EXIT.usage;
   }
   try {
-    return command.run(io, args);
+    return await command.run(io, args);
   } catch (caught) {
     if (caught instanceof SpecError) {
       for (const issue of caught.issues) io.err(`${formatIssue(issue, caught.fileName)}\n`);

@@ -77,3 +77,5 @@ export type NodeGenerateOptions = Partial<GenerateOptions>;
 export function generateCluster(spec: unknown, options: NodeGenerateOptions = {}): Promise<GeneratedCluster> {
   return generateWith(spec, { now: new Date(), random: nodeRandom, keys: nodeKeyCapability(), ...options });
 }
+
+export type { GeneratedCluster, GenerateOptions, ClusterState, NodeOutput } from "@kubescratch/core";

@@ -1,4 +1,4 @@
-// Text to bytes without Node's Buffer or the DOM's TextEncoder (neither is in the pure core's
+// Text to bytes without Node's byte buffers or the DOM's TextEncoder (neither is in the pure core's
 // libraries): UTF-8 through node-forge's util, the same code the PKI uses.
 import util from "node-forge/lib/util.js";
 

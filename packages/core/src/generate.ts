@@ -14,6 +14,8 @@ import { parseSpec, parseSpecText } from "./spec/parse.js";
 export interface ClusterState {
   readonly apiVersion: "kubescratch.dev/v1alpha1";
   readonly kind: "ClusterState";
+  /** When the cluster was first generated: the fixed modification time inside every bundle. */
+  readonly createdAt: string;
   readonly network: {
     readonly podCIDR: string;
     readonly serviceCIDR: string;
@@ -77,6 +79,9 @@ export function readClusterState(data: unknown, fileName?: string): ClusterState
     typeof network.serviceCIDR === "string" &&
     Array.isArray(network.nodes) &&
     network.nodes.every((node) => typeof node?.name === "string" && typeof node.podCIDR === "string");
+  if (typeof record.createdAt !== "string" || Number.isNaN(Date.parse(record.createdAt))) {
+    issues.push({ severity: "error", pointer: "/createdAt", message: "must be an ISO date and time.", fix });
+  }
   if (!validNetwork) {
     issues.push({
       severity: "error",
@@ -102,6 +107,7 @@ export function readClusterState(data: unknown, fileName?: string): ClusterState
   return {
     apiVersion: "kubescratch.dev/v1alpha1",
     kind: "ClusterState",
+    createdAt: record.createdAt as string,
     network: network as ClusterState["network"],
     pki,
   };
@@ -150,6 +156,7 @@ export async function generateCluster(spec: unknown, options: GenerateOptions): 
     state: {
       apiVersion: "kubescratch.dev/v1alpha1",
       kind: "ClusterState",
+      createdAt: previous?.createdAt ?? options.now.toISOString(),
       network: {
         podCIDR: plan.network.podCIDR,
         serviceCIDR: plan.network.serviceCIDR,

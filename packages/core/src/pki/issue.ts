@@ -49,6 +49,8 @@ export interface PkiOptions {
   readonly previousState?: PkiState;
   /** Contents of the files the spec names (security.ca.certificateFile / keyFile), read by the caller. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Told after each new key, e.g. for a progress bar (key generation is most of the time with RSA). */
+  readonly onKeyGenerated?: (done: number, total: number) => void;
   /** Keys requested from the capability at once (default 8: enough to keep a libuv pool busy). */
   readonly keyConcurrency?: number;
 }
@@ -315,9 +317,12 @@ export async function issuePki(spec: ClusterSpec, plan: ClusterPlan, options: Pk
   const missing = [...decisions.values(), ...(needsServiceAccountKey ? [serviceAccount] : [])].filter(
     (decision) => decision.pem === undefined,
   );
-  const generated = await mapConcurrent(missing, options.keyConcurrency ?? 8, (decision) =>
-    keys.generateKeyPair(decision.algorithm, decision.label),
-  );
+  let done = 0;
+  const generated = await mapConcurrent(missing, options.keyConcurrency ?? 8, async (decision) => {
+    const pem = await keys.generateKeyPair(decision.algorithm, decision.label);
+    options.onKeyGenerated?.(++done, missing.length);
+    return pem;
+  });
   missing.forEach((decision, index) => {
     const pem = generated[index] as string;
     decision.pem = pem;

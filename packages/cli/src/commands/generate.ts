@@ -1,0 +1,186 @@
+import { dirname, join, resolve } from "node:path";
+import {
+  bundleCluster,
+  cloudInit,
+  formatIssue,
+  generateCluster,
+  readClusterState,
+  type ClusterState,
+} from "@kubescratch/core";
+import { nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
+import { createHash } from "node:crypto";
+import { parseCommandArgs } from "../args.js";
+import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
+import type { Io, OutputFile } from "../io.js";
+import { readSpec } from "../spec-input.js";
+
+export const generateHelp = `Usage: kubescratch generate SPEC -o DIR [--state FILE] [--format tar|cloud-init] [--json]
+
+Validates SPEC, plans it, issues the PKI (reusing what the state still has right) and writes:
+  DIR/nodes/<node>.tar.gz   one bundle per node: its files, install.sh, validate.sh, MANIFEST.json, SHA256SUMS
+  DIR/admin.tar.gz          admin kubeconfigs, CA, DNS addon, images list, validate-cluster.sh, README.md
+  DIR/plan.json             the address plan
+  DIR/state.json            every key, certificate and token (mode 0600; keep it secret and keep it)
+Everything is written to a temporary folder first: on any error nothing in DIR changes.
+
+Options:
+  -o, --output DIR          output directory (created if missing; other files in it are left alone)
+  --state FILE              state to read first and update (default: DIR/state.json)
+  --format tar|cloud-init   tar (default): DIR/nodes/<node>.tar.gz; cloud-init: DIR/nodes/<node>.yaml,
+                            #cloud-config user-data with every file and the install steps
+  --allow-range-change      accept a pod or service range that differs from the state's (only when
+                            rebuilding the cluster: running pods and services keep their addresses, S5)
+  --json                    print a machine-readable summary on stdout
+  -h, --help                show this help
+
+Exit codes: 0 ok, 1 invalid spec or state, 2 usage error, 3 unreadable or unwritable file, other failure.
+`;
+
+function readState(io: Io, path: string): ClusterState | undefined {
+  if (!io.exists(path)) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(io.readText(path));
+  } catch (caught) {
+    throw new CommandFailure(
+      `cannot read the state ${path}: ${caught instanceof Error ? caught.message : String(caught)}; restore it from a backup, or move it away to issue everything anew`,
+    );
+  }
+  return readClusterState(data, path);
+}
+
+function sha256(bytes: Uint8Array | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export async function generateCommand(io: Io, args: readonly string[]): Promise<ExitCode> {
+  const { values, positionals } = parseCommandArgs(args, {
+    output: { type: "string", short: "o" },
+    state: { type: "string" },
+    format: { type: "string" },
+    "allow-range-change": { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(generateHelp);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError("generate needs exactly one SPEC file");
+  if (values.output === undefined) throw new UsageError("generate needs an output directory: -o DIR");
+  const format = values.format ?? "tar";
+  if (format !== "tar" && format !== "cloud-init")
+    throw new UsageError(`unknown --format "${format}": use tar or cloud-init`);
+  const output = resolve(io.cwd(), values.output);
+  if (io.exists(output) && !io.isDirectory(output))
+    throw new CommandFailure(`${values.output} exists and is not a directory`);
+  if (!io.exists(dirname(output))) throw new CommandFailure(`the parent of ${values.output} does not exist`);
+  const statePath = values.state === undefined ? join(output, "state.json") : resolve(io.cwd(), values.state);
+
+  const [specPath] = positionals as [string];
+  const { spec, fileName, files } = readSpec(io, specPath);
+  for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
+  const previousState = readState(io, statePath);
+
+  const progress = io.stderrIsTerminal && !values.json;
+  const cluster = await generateCluster(spec.spec, {
+    now: io.now(),
+    random: nodeRandom,
+    keys: nodeKeyCapability(),
+    files,
+    ...(previousState ? { previousState } : {}),
+    ...(values["allow-range-change"] ? { allowRangeChange: true } : {}),
+    ...(progress
+      ? {
+          onKeyGenerated: (done: number, total: number) => {
+            const width = 30;
+            const filled = Math.round((done / total) * width);
+            io.err(
+              `\rkeys [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}${done === total ? "\n" : ""}`,
+            );
+          },
+        }
+      : {}),
+  });
+  for (const warning of cluster.pki.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
+
+  const outputs: OutputFile[] = [];
+  const nodes: { name: string; file: string; bytes: number; sha256: string }[] = [];
+  if (format === "tar") {
+    const bundles = bundleCluster(cluster);
+    for (const bundle of bundles.nodes) {
+      outputs.push({ path: `nodes/${bundle.fileName}`, content: bundle.bytes, mode: 0o600 });
+      nodes.push({
+        name: bundle.fileName.replace(/\.tar\.gz$/, ""),
+        file: `nodes/${bundle.fileName}`,
+        bytes: bundle.bytes.length,
+        sha256: sha256(bundle.bytes),
+      });
+    }
+    outputs.push({ path: "admin.tar.gz", content: bundles.admin.bytes, mode: 0o600 });
+  } else {
+    for (const node of cluster.nodes) {
+      const text = cloudInit(cluster, node);
+      outputs.push({ path: `nodes/${node.name}.yaml`, content: text, mode: 0o600 });
+      nodes.push({
+        name: node.name,
+        file: `nodes/${node.name}.yaml`,
+        bytes: text.length,
+        sha256: sha256(text),
+      });
+    }
+    outputs.push({ path: "admin.tar.gz", content: bundleCluster(cluster).admin.bytes, mode: 0o600 });
+  }
+  outputs.push({ path: "plan.json", content: `${JSON.stringify(cluster.plan, null, 2)}\n`, mode: 0o644 });
+  const stateText = `${JSON.stringify(cluster.state, null, 2)}\n`;
+  const stateInOutput = dirname(statePath) === output;
+  if (stateInOutput)
+    outputs.push({ path: statePath.slice(output.length + 1), content: stateText, mode: 0o600 });
+
+  try {
+    io.replaceInDirectory(output, outputs);
+    if (!stateInOutput) io.writeTextAtomic(statePath, stateText, 0o600);
+  } catch (caught) {
+    throw new CommandFailure(
+      `cannot write ${values.output}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    );
+  }
+
+  const changed = cluster.pki.certificates.filter(
+    (entry) => entry.status !== "reused" && entry.status !== "provided",
+  );
+  if (values.json) {
+    io.out(
+      `${JSON.stringify(
+        {
+          cluster: cluster.plan.clusterName,
+          kubernetesVersion: cluster.plan.profile.version,
+          output,
+          format,
+          nodes,
+          state: statePath,
+          keysGenerated: cluster.pki.keysGenerated,
+          certificates: cluster.pki.certificates.map((entry) => ({
+            id: entry.id,
+            status: entry.status,
+            reason: entry.reason,
+            notAfter: entry.notAfter,
+          })),
+          warnings: [...spec.warnings, ...cluster.pki.warnings].map((warning) =>
+            formatIssue(warning, fileName),
+          ),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    io.out(
+      `${values.output}: ${nodes.length} node ${format === "tar" ? "bundles" : "cloud-init files"}, admin.tar.gz, plan.json; ` +
+        `${cluster.pki.keysGenerated} new keys, ${changed.length} certificates issued or reissued, state in ${values.state ?? join(values.output, "state.json")}\n`,
+    );
+    for (const entry of changed.filter((item) => item.status === "reissued"))
+      io.out(`  reissued ${entry.id}: ${entry.reason}\n`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,25 @@
+// The node's files as #cloud-config user-data (S23): write_files with modes and base64 content, and
+// runcmd for the install steps, for clouds and configuration-management tools that take user-data.
+import { dump } from "js-yaml";
+import type { GeneratedCluster, NodeOutput } from "../generate.js";
+import { base64, utf8Bytes } from "../pki/der.js";
+import { networkScripts, unitsInStartOrder } from "./index.js";
+
+export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
+  const document = {
+    write_files: node.artifacts.map((artifact) => ({
+      path: artifact.path,
+      permissions: `0${(artifact.mode & 0o7777).toString(8)}`,
+      owner: "root:root",
+      encoding: "b64",
+      content: base64(utf8Bytes(artifact.content)),
+    })),
+    runcmd: [
+      ...networkScripts(node.artifacts).map((path) => [path]),
+      ["systemctl", "daemon-reload"],
+      ...unitsInStartOrder(node.artifacts).map((unit) => ["systemctl", "enable", "--now", unit]),
+    ],
+  };
+  const header = `#cloud-config\n# kubescratch: node ${node.name} of cluster ${cluster.plan.clusterName} (Kubernetes ${cluster.plan.profile.version}).\n`;
+  return header + dump(document, { lineWidth: -1, noRefs: true });
+}

@@ -1,0 +1,247 @@
+// One deterministic tar.gz per node, and one for the admin: every artifact at its install path
+// (relative to /), install.sh and validate.sh, MANIFEST.json and SHA256SUMS. Same generation (same
+// state) gives the same bytes, so an unchanged node's bundle never changes.
+import type { Artifact } from "../artifact.js";
+import { utf8Encode } from "../bytes.js";
+import type { GeneratedCluster, NodeOutput } from "../generate.js";
+import { sha256Hex, utf8Bytes } from "../pki/der.js";
+import {
+  adminReadme,
+  installScript,
+  nginxExample,
+  validateClusterScript,
+  validateScript,
+} from "./scripts.js";
+import { tarGz, type TarEntry } from "./tar.js";
+
+export interface Bundle {
+  /** "<node>.tar.gz" or "admin.tar.gz". */
+  readonly fileName: string;
+  readonly bytes: Uint8Array;
+  /** Files inside, not counting MANIFEST.json and SHA256SUMS. */
+  readonly fileCount: number;
+}
+
+export interface ManifestEntry {
+  readonly path: string;
+  readonly mode: string;
+  readonly sha256: string;
+  readonly kind: Artifact["kind"];
+  readonly secret: boolean;
+  readonly why: string;
+  readonly requirements: readonly string[];
+}
+
+const NETWORK_SCRIPT_DIRECTORY = "/etc/kubernetes/network/";
+
+/** Where the command of a unit lives, for the install preflight's binary checks. */
+const VERSION_CHECKS: Readonly<
+  Record<string, { args: readonly string[]; expect: (version: string) => string; fix: string }>
+> = {
+  kubelet: {
+    args: ["--version"],
+    expect: (version) => `v${version}`,
+    fix: "install kubelet from kubernetes-server-linux-amd64.tar.gz (server/bin) of this version (S9)",
+  },
+  "kube-proxy": {
+    args: ["--version"],
+    expect: (version) => `v${version}`,
+    fix: "install kube-proxy from kubernetes-server-linux-amd64.tar.gz (server/bin) of this version (S9)",
+  },
+  containerd: {
+    args: ["--version"],
+    expect: () => "containerd",
+    fix: "install containerd (e.g. apt-get install containerd)",
+  },
+  docker: {
+    args: ["--version"],
+    expect: () => "Docker version",
+    fix: "install docker (the OS package of the era)",
+  },
+  rkt: { args: ["version"], expect: () => "rkt Version", fix: "install rkt >= v0.5.6 (S17)" },
+};
+
+/** The node's network setup scripts, which install.sh runs after placing the files. */
+export function networkScripts(artifacts: readonly Artifact[]): string[] {
+  return artifacts
+    .filter((artifact) => artifact.kind === "script" && artifact.path.startsWith(NETWORK_SCRIPT_DIRECTORY))
+    .map((artifact) => artifact.path);
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
+}
+
+function relativePath(path: string): string {
+  return path.replace(/^\/+/, "");
+}
+
+function sha256Of(content: string): string {
+  return sha256Hex(utf8Bytes(content));
+}
+
+/** The start order of units: runtime first, then the kubelet, then everything else by name. */
+function unitOrder(name: string): number {
+  if (/^(docker|containerd|rkt-metadata)\.service$/.test(name)) return 0;
+  if (name.startsWith("kubescratch-")) return 1;
+  if (name === "kubelet.service") return 2;
+  return 3;
+}
+
+/** The node's systemd services in the order install.sh (and cloud-init) starts them. */
+export function unitsInStartOrder(artifacts: readonly Artifact[]): string[] {
+  return artifacts
+    .filter(
+      (artifact) =>
+        artifact.kind === "systemd-unit" && /^\/etc\/systemd\/system\/[^/]+\.service$/.test(artifact.path),
+    )
+    .map((artifact) => artifact.path.slice("/etc/systemd/system/".length))
+    .sort((a, b) => unitOrder(a) - unitOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function binariesOf(artifacts: readonly Artifact[], version: string) {
+  const binaries = new Map<
+    string,
+    { path: string; versionArgs: readonly string[]; expect: string; fix: string }
+  >();
+  for (const artifact of artifacts.filter((entry) => entry.kind === "systemd-unit")) {
+    for (const match of artifact.content.matchAll(/^ExecStart=[-@:+!]*(\/\S+)/gm)) {
+      const path = match[1] ?? "";
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      const check = VERSION_CHECKS[name];
+      if (check)
+        binaries.set(path, { path, versionArgs: check.args, expect: check.expect(version), fix: check.fix });
+    }
+  }
+  return [...binaries.values()];
+}
+
+function pack(
+  files: readonly { path: string; mode: number; content: string }[],
+  manifest: readonly ManifestEntry[],
+  mtime: number,
+): Uint8Array {
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+  const all = [...files, { path: "MANIFEST.json", mode: 0o644, content: manifestText }].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
+  const sums = all.map((file) => `${sha256Of(file.content)}  ${file.path}\n`).join("");
+  const entries: TarEntry[] = [...all, { path: "SHA256SUMS", mode: 0o644, content: sums }]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((file) => ({ path: file.path, mode: file.mode, content: utf8Encode(file.content) }));
+  return tarGz(entries, mtime);
+}
+
+function manifestOf(artifacts: readonly Artifact[], absolute: boolean): ManifestEntry[] {
+  return artifacts.map((artifact) => ({
+    path: absolute ? artifact.path : artifact.path,
+    mode: octal(artifact.mode),
+    sha256: sha256Of(artifact.content),
+    kind: artifact.kind,
+    secret: artifact.secret,
+    why: artifact.why,
+    requirements: artifact.requirements,
+  }));
+}
+
+/** The bundle's modification time: when the cluster was first generated (kept in the state). */
+function mtimeOf(cluster: GeneratedCluster): number {
+  return Math.floor(Date.parse(cluster.state.createdAt) / 1000);
+}
+
+export function bundleNode(cluster: GeneratedCluster, node: NodeOutput): Bundle {
+  const plan = cluster.plan;
+  const nodePlan = plan.nodes.find((entry) => entry.name === node.name);
+  if (!nodePlan) throw new Error(`unreachable: ${node.name} is not in the plan`);
+  const version = plan.profile.version;
+  const https = plan.security.mode === "https";
+  const install = installScript({
+    nodeName: node.name,
+    nodeIp: nodePlan.ip,
+    kubernetesVersion: version,
+    files: node.artifacts.map((artifact) => ({
+      path: artifact.path,
+      mode: artifact.mode,
+      secret: artifact.secret,
+    })),
+    networkScripts: networkScripts(node.artifacts),
+    units: unitsInStartOrder(node.artifacts),
+    binaries: binariesOf(node.artifacts, version),
+    ...(cluster.spec.runtime.type === "rkt" ? { systemdMinimum: 215 } : {}),
+  });
+  const validate = validateScript({
+    nodeName: node.name,
+    roles: nodePlan.roles,
+    runtime: cluster.spec.runtime.type,
+    apiserverLocalUrl:
+      plan.profile.apiserverInsecurePort !== undefined
+        ? `http://127.0.0.1:${plan.profile.apiserverInsecurePort}`
+        : `https://127.0.0.1:${plan.controlPlane.apiserverPort}`,
+    ...(plan.profile.era === "current" && https
+      ? { kubeconfig: "/var/lib/kubelet/kubeconfig", caFile: "/etc/kubernetes/pki/ca.crt" }
+      : {}),
+  });
+  const files = [
+    ...node.artifacts.map((artifact) => ({
+      path: relativePath(artifact.path),
+      mode: artifact.mode,
+      content: artifact.content,
+    })),
+    { path: "install.sh", mode: 0o755, content: install },
+    { path: "validate.sh", mode: 0o755, content: validate },
+  ];
+  return {
+    fileName: `${node.name}.tar.gz`,
+    bytes: pack(files, manifestOf(node.artifacts, true), mtimeOf(cluster)),
+    fileCount: files.length,
+  };
+}
+
+export function bundleAdmin(cluster: GeneratedCluster): Bundle {
+  const plan = cluster.plan;
+  const admin = cluster.admin.artifacts;
+  const kubeconfig =
+    admin.find((artifact) => artifact.kind === "kubeconfig")?.path ?? "kubeconfigs/admin.kubeconfig";
+  const extra = [
+    {
+      path: "README.md",
+      mode: 0o644,
+      content: adminReadme({
+        clusterName: plan.clusterName,
+        kubernetesVersion: plan.profile.version,
+        nodes: plan.nodes.map((node) => ({ name: node.name, roles: node.roles, ip: node.ip })),
+        dnsEnabled: cluster.spec.addons.dns.enabled,
+        kubeconfigFile: kubeconfig,
+      }),
+    },
+    {
+      path: "validate-cluster.sh",
+      mode: 0o755,
+      content: validateClusterScript({
+        clusterName: plan.clusterName,
+        nodeNames: plan.nodes.map((node) => node.name),
+        dnsServiceIp: plan.network.dnsServiceIP,
+        clusterDomain: plan.network.clusterDomain,
+        kubeconfigFile: kubeconfig,
+      }),
+    },
+    {
+      path: "nginx-example.yaml",
+      mode: 0o644,
+      content: nginxExample({ kubernetesVersion: plan.profile.version }),
+    },
+  ];
+  const files = [
+    ...admin.map((artifact) => ({ path: artifact.path, mode: artifact.mode, content: artifact.content })),
+    ...extra,
+  ];
+  return {
+    fileName: "admin.tar.gz",
+    bytes: pack(files, manifestOf(admin, false), mtimeOf(cluster)),
+    fileCount: files.length,
+  };
+}
+
+export function bundleCluster(cluster: GeneratedCluster): { nodes: Bundle[]; admin: Bundle } {
+  return { nodes: cluster.nodes.map((node) => bundleNode(cluster, node)), admin: bundleAdmin(cluster) };
+}

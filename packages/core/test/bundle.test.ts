@@ -1,0 +1,202 @@
+// The bundles as an operator meets them: GNU tar unpacks them, sha256sum checks them, install.sh
+// installs them (into a scratch root) twice without changing anything the second time.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { load } from "js-yaml";
+import {
+  bundleCluster,
+  cloudInit,
+  generateCluster,
+  parseSpec,
+  type Bundle,
+  type ClusterSpecInput,
+  type GeneratedCluster,
+  type ManifestEntry,
+} from "../src/index.js";
+import { fixtureFiles } from "./helpers.js";
+import { FIXED_NOW, fixtureSpec, premadeKeys, seededRandom } from "./pki-helpers.js";
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), "kubescratch-bundle-"));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function sh(command: string, args: readonly string[], cwd?: string) {
+  const result = spawnSync(command, args, { encoding: "utf8", cwd, timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function generate(spec: unknown, previous?: GeneratedCluster): Promise<GeneratedCluster> {
+  return generateCluster(spec, {
+    now: FIXED_NOW,
+    random: seededRandom("bundle-test"),
+    keys: premadeKeys(),
+    ...(previous ? { previousState: previous.state } : {}),
+  });
+}
+
+function unpack(bundle: Bundle, name: string): string {
+  const archive = join(scratch, `${name}.tar.gz`);
+  const directory = join(scratch, name);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(archive, bundle.bytes);
+  const result = sh("tar", ["-xzf", archive, "-C", directory]);
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  return directory;
+}
+
+/** path, mode and content of every file under `root`, as `find` and `stat` see them. */
+function tree(root: string): string {
+  return sh("bash", [
+    "-c",
+    `cd "${root}" && find . -type f -printf '%P %m\\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum`,
+  ]).stdout;
+}
+
+describe("node bundles, for every fixture", () => {
+  for (const { name } of fixtureFiles("specs")) {
+    it(`${name}: GNU tar unpacks them, SHA256SUMS checks, install.sh --root installs twice to the same tree`, async () => {
+      const { spec } = fixtureSpec(name);
+      const cluster = await generate(spec);
+      const bundles = bundleCluster(cluster);
+      expect(bundles.nodes.map((bundle) => bundle.fileName)).toEqual(
+        cluster.plan.nodes.map((node) => `${node.name}.tar.gz`),
+      );
+      for (const [index, bundle] of bundles.nodes.entries()) {
+        const node = cluster.nodes[index];
+        const label = `${name}-${node?.name ?? ""}`;
+        const directory = unpack(bundle, label);
+        // Entries: root-owned, one fixed time, sorted, each with its artifact's mode.
+        const listing = sh("tar", [
+          "--numeric-owner",
+          "--full-time",
+          "-tvzf",
+          join(scratch, `${label}.tar.gz`),
+        ])
+          .stdout.trim()
+          .split("\n");
+        const paths = listing.map((line) => line.split(/\s+/).pop() ?? "");
+        expect(paths).toEqual([...paths].sort());
+        for (const line of listing)
+          expect(line).toMatch(new RegExp(`^-\\S+ 0/0 .* ${cluster.state.createdAt.slice(0, 10)} `));
+        expect(bundle.bytes.subarray(4, 8)).toEqual(new Uint8Array([0, 0, 0, 0]));
+        const check = sh("sha256sum", ["-c", "--quiet", "SHA256SUMS"], directory);
+        expect(check.stdout + check.stderr).toBe("");
+        expect(check.status).toBe(0);
+        const manifest = JSON.parse(
+          readFileSync(join(directory, "MANIFEST.json"), "utf8"),
+        ) as ManifestEntry[];
+        expect(manifest.map((entry) => entry.path)).toEqual(node?.artifacts.map((artifact) => artifact.path));
+        for (const entry of manifest) {
+          expect(`0${sh("stat", ["-c", "%a", join(directory, entry.path)]).stdout.trim()}`).toBe(entry.mode);
+          if (entry.secret) expect(entry.mode).toBe("0600");
+        }
+        // A file already on the node with other content: replaced, and kept as a backup.
+        const root = join(scratch, `${label}-root`);
+        const planted =
+          manifest.find((entry) => entry.path.endsWith(".service"))?.path ?? manifest[0]?.path ?? "";
+        mkdirSync(join(root, planted, ".."), { recursive: true });
+        writeFileSync(join(root, planted), "the operator's own version\n");
+        const install = sh("bash", [join(directory, "install.sh"), "--root", root]);
+        expect(install.stderr).toBe("");
+        expect(install.status).toBe(0);
+        expect(readFileSync(join(root, `${planted}.kubescratch-backup`), "utf8")).toBe(
+          "the operator's own version\n",
+        );
+        const installed = tree(root);
+        const again = sh("bash", [join(directory, "install.sh"), "--root", root]);
+        expect(again.status).toBe(0);
+        expect(again.stdout).toContain(`0 created, 0 changed, 0 fixed, ${manifest.length} unchanged`);
+        expect(tree(root)).toBe(installed);
+        for (const entry of manifest) {
+          expect(sh("stat", ["-c", "%a", join(root, entry.path)]).stdout.trim()).toBe(entry.mode.slice(1));
+          expect(readFileSync(join(root, entry.path), "utf8")).toBe(
+            readFileSync(join(directory, entry.path), "utf8"),
+          );
+        }
+      }
+    });
+  }
+});
+
+describe("reproducible bundles", () => {
+  it("the same state gives byte-identical bundles, for RSA and ECDSA clusters", async () => {
+    for (const name of ["seed-https.yaml", "current-ha.yaml"]) {
+      const { spec } = fixtureSpec(name);
+      const first = await generate(spec);
+      const second = await generateCluster(spec, {
+        now: new Date(FIXED_NOW.getTime() + 86_400_000),
+        random: seededRandom("other"),
+        keys: premadeKeys(),
+        previousState: first.state,
+      });
+      expect(second.pki.keysGenerated).toBe(0);
+      const a = bundleCluster(first);
+      const b = bundleCluster(second);
+      expect(b.nodes.map((bundle) => Buffer.from(bundle.bytes).toString("base64"))).toEqual(
+        a.nodes.map((bundle) => Buffer.from(bundle.bytes).toString("base64")),
+      );
+      expect(Buffer.from(b.admin.bytes).equals(Buffer.from(a.admin.bytes))).toBe(true);
+    }
+  });
+
+  it("adding a node changes its bundle, the admin bundle, and elsewhere only the files that must change", async () => {
+    for (const name of ["current-ha.yaml", "seed-https.yaml"]) {
+      const { spec } = fixtureSpec(name);
+      const first = await generate(spec);
+      const input = JSON.parse(JSON.stringify(spec)) as ClusterSpecInput;
+      const last = input.nodes[input.nodes.length - 1];
+      const ip = (last?.ip ?? "").replace(/\.(\d+)$/, (_, octet: string) => `.${Number(octet) + 20}`);
+      input.nodes.push({ name: "added", ip, roles: ["worker"] });
+      const second = await generate(parseSpec(input).spec, first);
+      const before = new Map(bundleCluster(first).nodes.map((bundle) => [bundle.fileName, bundle]));
+      for (const [index, bundle] of bundleCluster(second).nodes.entries()) {
+        const old = before.get(bundle.fileName);
+        if (!old) {
+          expect(bundle.fileName).toBe("added.tar.gz");
+          continue;
+        }
+        if (Buffer.from(old.bytes).equals(Buffer.from(bundle.bytes))) continue;
+        // Only route-carrying files may differ on the nodes that were there before.
+        const oldFiles = new Map(
+          first.nodes[index]?.artifacts.map((artifact) => [artifact.path, artifact.content]),
+        );
+        const differing = (second.nodes[index]?.artifacts ?? [])
+          .filter((artifact) => oldFiles.get(artifact.path) !== artifact.content)
+          .map((artifact) => artifact.path);
+        expect({
+          node: bundle.fileName,
+          differing: differing.filter((path) => !path.startsWith("/etc/kubernetes/network/")),
+        }).toEqual({ node: bundle.fileName, differing: [] });
+      }
+    }
+  });
+});
+
+describe("cloud-init (S23)", () => {
+  it("is #cloud-config YAML that carries every file of the bundle with its mode", async () => {
+    const { spec } = fixtureSpec("current-ha.yaml");
+    const cluster = await generate(spec);
+    for (const node of cluster.nodes) {
+      const text = cloudInit(cluster, node);
+      expect(text.startsWith("#cloud-config\n")).toBe(true);
+      const document = load(text) as {
+        write_files: { path: string; permissions: string; content: string; encoding: string }[];
+        runcmd: string[][];
+      };
+      expect(document.write_files.map((file) => file.path)).toEqual(
+        node.artifacts.map((artifact) => artifact.path),
+      );
+      for (const [index, file] of document.write_files.entries()) {
+        const artifact = node.artifacts[index];
+        expect(Buffer.from(file.content, "base64").toString("utf8")).toBe(artifact?.content);
+        expect(file.permissions).toBe(`0${((artifact?.mode ?? 0) & 0o7777).toString(8)}`);
+      }
+      expect(document.runcmd).toContainEqual(["systemctl", "enable", "--now", "kubelet.service"]);
+    }
+  });
+});

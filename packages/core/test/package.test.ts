@@ -1,0 +1,90 @@
+// A tool author's view: @kubescratch/core packed as it would be published, installed into a fresh
+// project outside the workspace, imported from an ES module and from TypeScript, and used.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "./helpers.js";
+
+describe("the published package", () => {
+  let project: string;
+  beforeAll(() => {
+    project = mkdtempSync(join(tmpdir(), "kubescratch-consumer-"));
+    execFileSync("npx", ["--yes", "pnpm@10.34.9", "pack", "--pack-destination", project], {
+      cwd: join(repoRoot, "packages/core"),
+      stdio: "pipe",
+    });
+    const tarball = readdirSync(project).find((file) => file.endsWith(".tgz"));
+    if (!tarball) throw new Error("pnpm pack wrote no tarball");
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({
+        name: "consumer",
+        private: true,
+        type: "module",
+        dependencies: { "@kubescratch/core": `file:./${tarball}` },
+      }),
+    );
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+      cwd: project,
+      stdio: "pipe",
+    });
+  }, 180_000);
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  it("is importable from an ES module and generates a cluster", () => {
+    writeFileSync(
+      join(project, "use.mjs"),
+      [
+        'import { readFileSync } from "node:fs";',
+        'import { bundleCluster } from "@kubescratch/core";',
+        'import { generateCluster } from "@kubescratch/core/node";',
+        `const cluster = await generateCluster(readFileSync(${JSON.stringify(join(repoRoot, "fixtures/specs/current-ha.yaml"))}, "utf8"));`,
+        "const { nodes } = bundleCluster(cluster);",
+        "console.log(cluster.nodes.length, nodes.every((bundle) => bundle.bytes.length > 1000), cluster.plan.profile.version);",
+      ].join("\n"),
+    );
+    const result = spawnSync("node", ["use.mjs"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toBe("6 true 1.34.8");
+  });
+
+  it("type-checks from TypeScript: the public types resolve", () => {
+    writeFileSync(
+      join(project, "use.ts"),
+      [
+        'import { generateCluster, type GeneratedCluster } from "@kubescratch/core/node";',
+        'import { parseSpecText, type ClusterSpec, type Artifact } from "@kubescratch/core";',
+        "const spec: ClusterSpec = parseSpecText('apiVersion: kubescratch.dev/v1alpha1\\nkind: Cluster\\nname: x\\nnodes: []').spec;",
+        "export async function files(): Promise<readonly Artifact[]> {",
+        "  const cluster: GeneratedCluster = await generateCluster(spec);",
+        "  return cluster.nodes.flatMap((node) => node.artifacts);",
+        "}",
+        "// @ts-expect-error: a misspelt option is a type error for tool authors",
+        "void generateCluster(spec, { previousStat: undefined });",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ["use.ts"],
+      }),
+    );
+    const result = spawnSync(
+      "node",
+      [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
+      { cwd: project, encoding: "utf8" },
+    );
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
