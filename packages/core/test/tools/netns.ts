@@ -68,6 +68,17 @@ export class NetnsLab {
     return full;
   }
 
+  /**
+   * Gives a namespace an "eth0" with an address, as a node's own network card: one end of a veth pair
+   * whose other end stays in the same namespace (this kernel has no dummy driver), so it reaches nothing.
+   */
+  uplink(namespace: string, address: string): void {
+    must("ip", ["-n", namespace, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0-end"]);
+    must("ip", ["-n", namespace, "addr", "add", address, "dev", "eth0"]);
+    must("ip", ["-n", namespace, "link", "set", "eth0-end", "up"]);
+    must("ip", ["-n", namespace, "link", "set", "eth0", "up"]);
+  }
+
   /** Runs a command inside a namespace. */
   exec(namespace: string, args: readonly string[], input?: string): Run {
     return run("ip", ["netns", "exec", namespace, ...args], input);
