@@ -83,6 +83,8 @@ export const VARIANTS: Readonly<Record<string, () => Input>> = {
     variant((input) => Object.assign(network(input), { mode: "overlay", overlay: "weave" })),
   "current-openvswitch": () =>
     variant((input) => Object.assign(network(input), { mode: "overlay", overlay: "openvswitch", mtu: 9000 })),
+  "current-openvswitch-1500": () =>
+    variant((input) => Object.assign(network(input), { mode: "overlay", overlay: "openvswitch" })),
   "current-monit-storage": () =>
     variant((input) => {
       input.hygiene = { monit: true, storageClients: ["nfs-common", "glusterfs-client"] };
