@@ -7,6 +7,7 @@
 //   routes and rules both times;
 // - the CNI configuration is used by Debian's containernetworking-plugins to add a pod.
 // Namespaces carry a unique prefix and are deleted in afterAll/finally; nothing touches the host's.
+import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +21,12 @@ import {
   ROUTE_PROTOCOL,
 } from "../src/components/network.js";
 import { podMTU } from "../src/components/network-mtu.js";
-import { OVS_BRIDGE, OVS_LINK, tunnelPort } from "../src/components/network-overlays.js";
+import {
+  FLANNEL_ETCD_SCRIPT_PATH,
+  OVS_BRIDGE,
+  OVS_LINK,
+  tunnelPort,
+} from "../src/components/network-overlays.js";
 import { must, NetnsLab, networkState, run } from "./tools/netns.js";
 import {
   mustFile,
@@ -381,5 +387,97 @@ describe("the CNI configuration with Debian's CNI plugins (bridge, host-local, l
     expect(newer.status).not.toBe(0);
     expect(newer.stdout + newer.stderr).toMatch(/incompatible CNI versions/);
     process.stdout.write(`CNI plugins: ADD, CHECK, DEL and pings in ${Date.now() - started} ms\n`);
+  });
+});
+
+describe("seed-era flannel's etcd script against a real etcd (v2 API)", () => {
+  it("writes the network and one reservation (no TTL) per node; a second run changes nothing", async () => {
+    const cluster = await renderVariant("seed-flannel");
+    const member = cluster.plan.etcd.members[0];
+    if (!member) throw new Error("no etcd member");
+    const namespace = lab.add("et");
+    lab.uplink(namespace, `${member.ip}/24`);
+    const data = join(scratch, "etcd-data");
+    // etcd 3.4 (Debian's) serves the v2 API the seed's flannel reads when asked to; it listens on the
+    // member's own address inside the namespace, its peer and metrics ports on the namespace's loopback.
+    const etcd = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        namespace,
+        "etcd",
+        "--name",
+        member.name,
+        "--data-dir",
+        data,
+        "--enable-v2",
+        "--listen-client-urls",
+        member.clientURL,
+        "--advertise-client-urls",
+        member.clientURL,
+        "--listen-peer-urls",
+        "http://127.0.0.1:23899",
+        "--initial-advertise-peer-urls",
+        "http://127.0.0.1:23899",
+        "--initial-cluster",
+        `${member.name}=http://127.0.0.1:23899`,
+        "--listen-metrics-urls",
+        "http://127.0.0.1:23898",
+        "--logger=zap",
+        "--log-outputs=stderr",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let log = "";
+    etcd.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    const etcdctl = (...args: string[]) =>
+      lab.exec(namespace, ["env", "ETCDCTL_API=2", "etcdctl", "--endpoints", member.clientURL, ...args]);
+    try {
+      const deadline = Date.now() + 15_000;
+      while (etcdctl("ls", "/").status !== 0) {
+        if (Date.now() > deadline) throw new Error(`etcd did not start:\n${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const script = writeScript(
+        "flannel-etcd.sh",
+        mustFile(cluster.admin, FLANNEL_ETCD_SCRIPT_PATH).content,
+      );
+      for (const round of [1, 2]) {
+        const result = lab.runScriptReadOnly(namespace, script);
+        expect({ round, status: result.status, stderr: result.stderr }).toEqual({
+          round,
+          status: 0,
+          stderr: "",
+        });
+      }
+      expect(JSON.parse(etcdctl("get", "/coreos.com/network/config").stdout)).toEqual({
+        Network: cluster.plan.network.podCIDR,
+        SubnetLen: cluster.plan.network.nodePodCIDRPrefix,
+        Backend: { Type: "vxlan" },
+      });
+      const keys = etcdctl("ls", "/coreos.com/network/subnets").stdout.trim().split("\n").sort();
+      expect(keys).toEqual(
+        cluster.plan.nodes
+          .map((node) => `/coreos.com/network/subnets/${node.podCIDR.replace("/", "-")}`)
+          .sort(),
+      );
+      for (const node of cluster.plan.nodes) {
+        const extended = etcdctl(
+          "-o",
+          "extended",
+          "get",
+          `/coreos.com/network/subnets/${node.podCIDR.replace("/", "-")}`,
+        ).stdout;
+        expect(extended).toMatch(/^TTL: 0$/m);
+        expect(extended).toContain(JSON.stringify({ PublicIP: node.ip, BackendType: "vxlan" }));
+      }
+    } finally {
+      etcd.kill("SIGKILL");
+      await new Promise((resolve) =>
+        etcd.exitCode !== null ? resolve(undefined) : etcd.once("exit", resolve),
+      );
+      must("ip", ["netns", "del", namespace]);
+    }
   });
 });

@@ -343,6 +343,8 @@ const FLANNEL_ETCD_SCRIPT = `#!/usr/bin/env bash
 # flanneld waits for the configuration. Running it again rewrites the same values.
 set -euo pipefail
 
+# etcd 2's API, where flannel of the seed's era reads its configuration (etcdctl 3.x needs telling).
+export ETCDCTL_API=2
 endpoints={{endpoints}}
 
 # The flannel network: the cluster pod range, one /{{prefix}} per node, VXLAN encapsulation.
