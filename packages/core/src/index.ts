@@ -78,6 +78,14 @@ export {
   type NodeOutput,
 } from "./generate.js";
 export { renderCluster, type RenderedCluster } from "./components/index.js";
-export { bundleAdmin, bundleCluster, bundleNode, type Bundle, type ManifestEntry } from "./bundle/index.js";
+export {
+  bundleAdmin,
+  bundleCluster,
+  bundleNode,
+  type Bundle,
+  type BundleOptions,
+  type Gzip,
+  type ManifestEntry,
+} from "./bundle/index.js";
 export { cloudInit } from "./bundle/cloud-init.js";
 export { tar, tarGz, type TarEntry } from "./bundle/tar.js";

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import {
+  bundleAdmin,
   bundleCluster,
   cloudInit,
   formatIssue,
@@ -7,7 +8,7 @@ import {
   readClusterState,
   type ClusterState,
 } from "@kubescratch/core";
-import { nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
+import { nodeBundleOptions, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
 import { createHash } from "node:crypto";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
@@ -107,7 +108,7 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
   const outputs: OutputFile[] = [];
   const nodes: { name: string; file: string; bytes: number; sha256: string }[] = [];
   if (format === "tar") {
-    const bundles = bundleCluster(cluster);
+    const bundles = bundleCluster(cluster, nodeBundleOptions);
     for (const bundle of bundles.nodes) {
       outputs.push({ path: `nodes/${bundle.fileName}`, content: bundle.bytes, mode: 0o600 });
       nodes.push({
@@ -129,7 +130,11 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
         sha256: sha256(text),
       });
     }
-    outputs.push({ path: "admin.tar.gz", content: bundleCluster(cluster).admin.bytes, mode: 0o600 });
+    outputs.push({
+      path: "admin.tar.gz",
+      content: bundleAdmin(cluster, nodeBundleOptions).bytes,
+      mode: 0o600,
+    });
   }
   outputs.push({ path: "plan.json", content: `${JSON.stringify(cluster.plan, null, 2)}\n`, mode: 0o644 });
   const stateText = `${JSON.stringify(cluster.state, null, 2)}\n`;

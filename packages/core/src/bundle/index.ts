@@ -2,9 +2,8 @@
 // (relative to /), install.sh and validate.sh, MANIFEST.json and SHA256SUMS. Same generation (same
 // state) gives the same bytes, so an unchanged node's bundle never changes.
 import type { Artifact } from "../artifact.js";
-import { utf8Encode } from "../bytes.js";
+import { sha256Hex, utf8Encode } from "../bytes.js";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
-import { sha256Hex, utf8Bytes } from "../pki/der.js";
 import {
   adminReadme,
   installScript,
@@ -76,10 +75,6 @@ function relativePath(path: string): string {
   return path.replace(/^\/+/, "");
 }
 
-function sha256Of(content: string): string {
-  return sha256Hex(utf8Bytes(content));
-}
-
 /** The start order of units: runtime first, then the kubelet, then everything else by name. */
 function unitOrder(name: string): number {
   if (/^(docker|containerd|rkt-metadata)\.service$/.test(name)) return 0;
@@ -116,32 +111,61 @@ function binariesOf(artifacts: readonly Artifact[], version: string) {
   return [...binaries.values()];
 }
 
-function pack(
-  files: readonly { path: string; mode: number; content: string }[],
-  manifest: readonly ManifestEntry[],
-  mtime: number,
-): Uint8Array {
-  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-  const all = [...files, { path: "MANIFEST.json", mode: 0o644, content: manifestText }].sort((a, b) =>
-    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
-  );
-  const sums = all.map((file) => `${sha256Of(file.content)}  ${file.path}\n`).join("");
-  const entries: TarEntry[] = [...all, { path: "SHA256SUMS", mode: 0o644, content: sums }]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map((file) => ({ path: file.path, mode: file.mode, content: utf8Encode(file.content) }));
-  return tarGz(entries, mtime);
+/** Compresses a tar archive; the default is fflate's pure-JS gzip (see tar.ts). */
+export type Gzip = (tar: Uint8Array) => Uint8Array;
+
+export interface BundleOptions {
+  /**
+   * A faster gzip, e.g. Node's native zlib (the CLI passes it). Its bytes differ from fflate's, so
+   * use one compressor for every bundle you compare; the header must carry no timestamp.
+   */
+  readonly gzip?: Gzip;
 }
 
-function manifestOf(artifacts: readonly Artifact[], absolute: boolean): ManifestEntry[] {
-  return artifacts.map((artifact) => ({
-    path: absolute ? artifact.path : artifact.path,
-    mode: octal(artifact.mode),
-    sha256: sha256Of(artifact.content),
-    kind: artifact.kind,
-    secret: artifact.secret,
-    why: artifact.why,
-    requirements: artifact.requirements,
-  }));
+interface BundleFile {
+  /** Relative path inside the bundle. */
+  readonly path: string;
+  readonly mode: number;
+  readonly content: string;
+  /** The artifact the file installs, for MANIFEST.json (install.sh, validate.sh, ... have none). */
+  readonly artifact?: Artifact;
+}
+
+function byPath<T extends { path: string }>(a: T, b: T): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** Encodes and hashes every file once, writes MANIFEST.json and SHA256SUMS, and packs them. */
+function pack(files: readonly BundleFile[], mtime: number, options: BundleOptions): Uint8Array {
+  const encoded = files.map((file) => {
+    const content = utf8Encode(file.content);
+    return { path: file.path, mode: file.mode, content, sha256: sha256Hex(content), artifact: file.artifact };
+  });
+  const manifest: ManifestEntry[] = encoded.flatMap((file) =>
+    file.artifact
+      ? [
+          {
+            path: file.artifact.path,
+            mode: octal(file.artifact.mode),
+            sha256: file.sha256,
+            kind: file.artifact.kind,
+            secret: file.artifact.secret,
+            why: file.artifact.why,
+            requirements: file.artifact.requirements,
+          },
+        ]
+      : [],
+  );
+  const manifestBytes = utf8Encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  const hashed = [
+    ...encoded,
+    { path: "MANIFEST.json", mode: 0o644, content: manifestBytes, sha256: sha256Hex(manifestBytes) },
+  ].sort(byPath);
+  const sums = utf8Encode(hashed.map((file) => `${file.sha256}  ${file.path}\n`).join(""));
+  const entries: TarEntry[] = [...hashed, { path: "SHA256SUMS", mode: 0o644, content: sums, sha256: "" }]
+    .sort(byPath)
+    .map((file) => ({ path: file.path, mode: file.mode, content: file.content }));
+  return tarGz(entries, mtime, options.gzip);
 }
 
 /** The bundle's modification time: when the cluster was first generated (kept in the state). */
@@ -149,7 +173,7 @@ function mtimeOf(cluster: GeneratedCluster): number {
   return Math.floor(Date.parse(cluster.state.createdAt) / 1000);
 }
 
-export function bundleNode(cluster: GeneratedCluster, node: NodeOutput): Bundle {
+export function bundleNode(cluster: GeneratedCluster, node: NodeOutput, options: BundleOptions = {}): Bundle {
   const plan = cluster.plan;
   const nodePlan = plan.nodes.find((entry) => entry.name === node.name);
   if (!nodePlan) throw new Error(`unreachable: ${node.name} is not in the plan`);
@@ -181,23 +205,24 @@ export function bundleNode(cluster: GeneratedCluster, node: NodeOutput): Bundle 
       ? { kubeconfig: "/var/lib/kubelet/kubeconfig", caFile: "/etc/kubernetes/pki/ca.crt" }
       : {}),
   });
-  const files = [
+  const files: BundleFile[] = [
     ...node.artifacts.map((artifact) => ({
       path: relativePath(artifact.path),
       mode: artifact.mode,
       content: artifact.content,
+      artifact,
     })),
     { path: "install.sh", mode: 0o755, content: install },
     { path: "validate.sh", mode: 0o755, content: validate },
   ];
   return {
     fileName: `${node.name}.tar.gz`,
-    bytes: pack(files, manifestOf(node.artifacts, true), mtimeOf(cluster)),
+    bytes: pack(files, mtimeOf(cluster), options),
     fileCount: files.length,
   };
 }
 
-export function bundleAdmin(cluster: GeneratedCluster): Bundle {
+export function bundleAdmin(cluster: GeneratedCluster, options: BundleOptions = {}): Bundle {
   const plan = cluster.plan;
   const admin = cluster.admin.artifacts;
   const kubeconfig =
@@ -231,17 +256,28 @@ export function bundleAdmin(cluster: GeneratedCluster): Bundle {
       content: nginxExample({ kubernetesVersion: plan.profile.version }),
     },
   ];
-  const files = [
-    ...admin.map((artifact) => ({ path: artifact.path, mode: artifact.mode, content: artifact.content })),
+  const files: BundleFile[] = [
+    ...admin.map((artifact) => ({
+      path: artifact.path,
+      mode: artifact.mode,
+      content: artifact.content,
+      artifact,
+    })),
     ...extra,
   ];
   return {
     fileName: "admin.tar.gz",
-    bytes: pack(files, manifestOf(admin, false), mtimeOf(cluster)),
+    bytes: pack(files, mtimeOf(cluster), options),
     fileCount: files.length,
   };
 }
 
-export function bundleCluster(cluster: GeneratedCluster): { nodes: Bundle[]; admin: Bundle } {
-  return { nodes: cluster.nodes.map((node) => bundleNode(cluster, node)), admin: bundleAdmin(cluster) };
+export function bundleCluster(
+  cluster: GeneratedCluster,
+  options: BundleOptions = {},
+): { nodes: Bundle[]; admin: Bundle } {
+  return {
+    nodes: cluster.nodes.map((node) => bundleNode(cluster, node, options)),
+    admin: bundleAdmin(cluster, options),
+  };
 }

@@ -72,6 +72,10 @@ export function tar(entries: readonly TarEntry[], mtimeSeconds: number): Uint8Ar
 }
 
 /** tar.gz with a fixed gzip header (MTIME 0), so equal inputs give equal bytes. */
-export function tarGz(entries: readonly TarEntry[], mtimeSeconds: number): Uint8Array {
-  return gzipSync(tar(entries, mtimeSeconds), { level: 6, mtime: 0 });
+export function tarGz(
+  entries: readonly TarEntry[],
+  mtimeSeconds: number,
+  gzip: (archive: Uint8Array) => Uint8Array = (archive) => gzipSync(archive, { level: 6, mtime: 0 }),
+): Uint8Array {
+  return gzip(tar(entries, mtimeSeconds));
 }
