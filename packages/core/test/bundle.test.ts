@@ -177,6 +177,24 @@ describe("reproducible bundles", () => {
   });
 });
 
+describe("install order", () => {
+  it("install.sh installs the hygiene packages, then sets up the network, then starts the network unit before the runtime", async () => {
+    const { spec } = fixtureSpec("current-ha.yaml");
+    const cluster = await generate(spec);
+    const directory = unpack(bundleCluster(cluster).nodes[0] as Bundle, "order");
+    const install = readFileSync(join(directory, "install.sh"), "utf8");
+    const hygiene = install.indexOf("/etc/kubernetes/hygiene/install-packages.sh");
+    const network = install.indexOf("/etc/kubernetes/network/setup.sh");
+    expect(hygiene).toBeGreaterThan(0);
+    expect(network).toBeGreaterThan(hygiene);
+    const units = ["kubescratch-network.service", "containerd.service", "kubelet.service"].map((unit) =>
+      install.lastIndexOf(unit),
+    );
+    expect(units.every((position) => position > 0)).toBe(true);
+    expect([...units].sort((a, b) => a - b)).toEqual(units);
+  });
+});
+
 describe("cloud-init (S23)", () => {
   it("is #cloud-config YAML that carries every file of the bundle with its mode", async () => {
     const { spec } = fixtureSpec("current-ha.yaml");

@@ -32,6 +32,8 @@ export interface ManifestEntry {
 }
 
 const NETWORK_SCRIPT_DIRECTORY = "/etc/kubernetes/network/";
+/** Installs the node's hygiene packages (S22); runs before the network setup. */
+const HYGIENE_SCRIPT = "/etc/kubernetes/hygiene/install-packages.sh";
 
 /** Where the command of a unit lives, for the install preflight's binary checks. */
 const VERSION_CHECKS: Readonly<
@@ -60,11 +62,16 @@ const VERSION_CHECKS: Readonly<
   rkt: { args: ["version"], expect: () => "rkt Version", fix: "install rkt >= v0.5.6 (S17)" },
 };
 
-/** The node's network setup scripts, which install.sh runs after placing the files. */
+/**
+ * The node's setup scripts, which install.sh (and cloud-init) run after placing the files: the
+ * hygiene packages first, then the network setup (forwarding, bridge, routes, masquerade, firewall).
+ */
 export function networkScripts(artifacts: readonly Artifact[]): string[] {
-  return artifacts
-    .filter((artifact) => artifact.kind === "script" && artifact.path.startsWith(NETWORK_SCRIPT_DIRECTORY))
-    .map((artifact) => artifact.path);
+  const scripts = artifacts.filter((artifact) => artifact.kind === "script");
+  return [
+    ...scripts.filter((artifact) => artifact.path === HYGIENE_SCRIPT),
+    ...scripts.filter((artifact) => artifact.path.startsWith(NETWORK_SCRIPT_DIRECTORY)),
+  ].map((artifact) => artifact.path);
 }
 
 function octal(mode: number): string {
@@ -77,8 +84,9 @@ function relativePath(path: string): string {
 
 /** The start order of units: runtime first, then the kubelet, then everything else by name. */
 function unitOrder(name: string): number {
+  // The node's own network unit first: the runtime's bridge must exist before the runtime starts.
+  if (name.startsWith("kubescratch-")) return -1;
   if (/^(docker|containerd|rkt-metadata)\.service$/.test(name)) return 0;
-  if (name.startsWith("kubescratch-")) return 1;
   if (name === "kubelet.service") return 2;
   return 3;
 }
