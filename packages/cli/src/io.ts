@@ -63,6 +63,7 @@ export function nodeIo(): Io {
     now: () => new Date(),
     replaceInDirectory: (directory, files) => {
       const parent = dirname(directory);
+      mkdirSync(parent, { recursive: true });
       const scratch = mkdtempSync(join(parent, `.${basename(directory)}.new-`));
       const aside = join(scratch, ".old");
       try {

@@ -4,6 +4,7 @@ import { SpecError, formatIssue } from "@kubescratch/core";
 import { generateCommand, generateHelp } from "./commands/generate.js";
 import { initCommand, initHelp } from "./commands/init.js";
 import { planCommand, planHelp } from "./commands/plan.js";
+import { siteCommand, siteHelp } from "./commands/site.js";
 import { validateCommand, validateHelp } from "./commands/validate.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "./exit-codes.js";
 import type { Io } from "./io.js";
@@ -25,6 +26,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "write every node's bundle, the admin bundle, the plan and the state",
     help: generateHelp,
     run: generateCommand,
+  },
+  site: {
+    summary: "write the review site: every generated file, explained, as static HTML",
+    help: siteHelp,
+    run: siteCommand,
   },
 };
 

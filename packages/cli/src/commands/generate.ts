@@ -75,7 +75,6 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
   const output = resolve(io.cwd(), values.output);
   if (io.exists(output) && !io.isDirectory(output))
     throw new CommandFailure(`${values.output} exists and is not a directory`);
-  if (!io.exists(dirname(output))) throw new CommandFailure(`the parent of ${values.output} does not exist`);
   const statePath = values.state === undefined ? join(output, "state.json") : resolve(io.cwd(), values.state);
 
   const [specPath] = positionals as [string];

@@ -1,0 +1,146 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import {
+  bundleCluster,
+  formatIssue,
+  generateCluster,
+  readClusterState,
+  type ClusterState,
+} from "@kubescratch/core";
+import { nodeBundleOptions, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
+import { renderSite, type PreviousGeneration } from "@kubescratch/site";
+import { parseCommandArgs } from "../args.js";
+import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
+import type { Io, OutputFile } from "../io.js";
+import { readSpec } from "../spec-input.js";
+
+export const siteHelp = `Usage: kubescratch site SPEC -o DIR [--state FILE] [--include-secrets] [--previous DIR]
+
+Writes the review site of SPEC's generation to DIR: an overview (topology, address plan,
+certificates, warnings), one page per node with its file tree, and one page per file with its
+content, mode, size, sha256, why it exists and the seed requirements it serves. Open DIR/index.html
+in a browser, from disk or from any static host: every asset is local.
+
+Pass the state \`kubescratch generate\` wrote (--state) and the site shows the very files (and
+tarballs) generate writes with it; the state is only read, never changed.
+
+Options:
+  -o, --output DIR          output directory (created if missing; other files in it are left alone)
+  --state FILE              the generation's state (e.g. OUT/state.json from generate); without it the
+                            site shows a fresh generation whose keys belong to no bundle
+  --include-secrets         show private keys, tokens, passwords and kubeconfig credentials, and include
+                            the tarballs (which hold them); every page then says so
+  --previous DIR            a previous \`kubescratch generate\` output (DIR/nodes/*.tar.gz,
+                            DIR/admin.tar.gz): changed, added and removed files are marked, with diffs
+  -h, --help                show this help
+
+Exit codes: 0 ok, 1 invalid spec or state, 2 usage error, 3 unreadable or unwritable file, other failure.
+`;
+
+function readState(io: Io, path: string): ClusterState {
+  let data: unknown;
+  try {
+    data = JSON.parse(io.readText(path));
+  } catch (caught) {
+    throw new CommandFailure(
+      `cannot read the state ${path}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    );
+  }
+  return readClusterState(data, path);
+}
+
+/** The tarballs of a previous `kubescratch generate` output (or of a site rendered with secrets). */
+function readPrevious(directory: string): PreviousGeneration {
+  const bundles: { name: string; bytes: Uint8Array }[] = [];
+  try {
+    const nodes = join(directory, "nodes");
+    if (existsSync(nodes)) {
+      for (const entry of readdirSync(nodes).sort()) {
+        if (entry.endsWith(".tar.gz"))
+          bundles.push({ name: entry.slice(0, -".tar.gz".length), bytes: readFileSync(join(nodes, entry)) });
+      }
+    }
+    const admin = join(directory, "admin.tar.gz");
+    if (existsSync(admin)) bundles.push({ name: "admin", bytes: readFileSync(admin) });
+  } catch (caught) {
+    throw new CommandFailure(
+      `cannot read the previous generation ${directory}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    );
+  }
+  if (bundles.length === 0)
+    throw new CommandFailure(
+      `${directory} holds no tarballs (nodes/*.tar.gz, admin.tar.gz): --previous takes a kubescratch generate output`,
+    );
+  return { bundles };
+}
+
+export async function siteCommand(io: Io, args: readonly string[]): Promise<ExitCode> {
+  const { values, positionals } = parseCommandArgs(args, {
+    output: { type: "string", short: "o" },
+    state: { type: "string" },
+    "include-secrets": { type: "boolean" },
+    previous: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(siteHelp);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError("site needs exactly one SPEC file");
+  if (values.output === undefined) throw new UsageError("site needs an output directory: -o DIR");
+  const output = resolve(io.cwd(), values.output);
+  if (io.exists(output) && !io.isDirectory(output))
+    throw new CommandFailure(`${values.output} exists and is not a directory`);
+  if (!io.exists(dirname(output))) throw new CommandFailure(`the parent of ${values.output} does not exist`);
+
+  const [specPath] = positionals as [string];
+  const { spec, fileName, files } = readSpec(io, specPath);
+  for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
+  let previousState: ClusterState | undefined;
+  if (values.state !== undefined) {
+    const statePath = resolve(io.cwd(), values.state);
+    if (!io.exists(statePath)) throw new CommandFailure(`the state ${values.state} does not exist`);
+    previousState = readState(io, statePath);
+  } else {
+    io.err(
+      "kubescratch site: no --state: showing a fresh generation (new keys); pass the state generate wrote to review the files it wrote\n",
+    );
+  }
+  const previous =
+    values.previous === undefined ? undefined : readPrevious(resolve(io.cwd(), values.previous));
+  const now = io.now();
+  const cluster = await generateCluster(spec.spec, {
+    now,
+    random: nodeRandom,
+    keys: nodeKeyCapability(),
+    files,
+    ...(previousState ? { previousState } : {}),
+  });
+  for (const warning of cluster.pki.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
+  // The same bundles generate writes (generate.ts): the same compressor, so the same bytes.
+  const site = renderSite(
+    { cluster, bundles: bundleCluster(cluster, nodeBundleOptions) },
+    {
+      now,
+      includeSecrets: values["include-secrets"] === true,
+      ...(previous ? { previous } : {}),
+      specName: fileName,
+    },
+  );
+  const outputs: OutputFile[] = [...site.pages, ...site.assets].map((file) => ({
+    path: file.path,
+    content: file.content,
+    mode: values["include-secrets"] ? 0o600 : 0o644,
+  }));
+  try {
+    io.replaceInDirectory(output, outputs);
+  } catch (caught) {
+    throw new CommandFailure(
+      `cannot write ${values.output}: ${caught instanceof Error ? caught.message : String(caught)}`,
+    );
+  }
+  io.out(
+    `${values.output}: ${site.pages.length} pages for ${cluster.nodes.length} nodes and the admin bundle${values["include-secrets"] ? ", secrets shown" : ", secrets redacted"}; open ${join(values.output, "index.html")}\n`,
+  );
+  return EXIT.ok;
+}
