@@ -33,7 +33,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.{js,mjs}", "packages/*/test/**/*.ts", "packages/cli/src/**/*.ts"],
+    files: ["**/*.{js,mjs}", "packages/*/test/**/*.ts", "site/test/**/*.ts", "packages/cli/src/**/*.ts"],
     languageOptions: { globals: { ...globals.node } },
   },
   {

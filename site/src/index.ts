@@ -1,3 +1,5 @@
-// The review site is built in its own issue; until then this package only proves it builds against
-// the core without Node types (site/src must stay pure like the core).
-export { planCluster } from "@kubescratch/core";
+// @kubescratch/site: the review site of a generation, rendered as data (pure, like the core).
+export { renderSite, type Site, type SiteFile, type SiteInput, type SiteOptions } from "./render.js";
+export type { PreviousGeneration } from "./model.js";
+export { readTarGz, type BundleFile } from "./tar-read.js";
+export { REQUIREMENTS, type Requirement } from "./requirements.js";

@@ -1,0 +1,181 @@
+// The site's stylesheet and its one small script, served as local files (assets/site.css,
+// assets/site.js): nothing is fetched from anywhere else. The script only adds conveniences —
+// filtering, search, keyboard navigation and the theme switch; every page reads fine without it.
+
+export const SITE_CSS = `:root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--panel:#f6f8fa;--accent:#0969da;--warn-bg:#fff8c5;--warn:#9a6700;--bad-bg:#ffebe9;--bad:#cf222e;--ok-bg:#dafbe1;--ok:#1a7f37;--add:#dafbe1;--del:#ffebe9;--c:#6e7781;--k:#0550ae;--s:#0a3069;--n:#953800;--v:#8250df;--h:#116329;--p:#8c959f;--focus:#bf8700}
+:root[data-theme=dark]{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;--panel:#161b22;--accent:#4493f8;--warn-bg:#3b2e00;--warn:#e3b341;--bad-bg:#3d1117;--bad:#ff7b72;--ok-bg:#0f2d1a;--ok:#3fb950;--add:#0f2d1a;--del:#3d1117;--c:#8b949e;--k:#79c0ff;--s:#a5d6ff;--n:#ffa657;--v:#d2a8ff;--h:#7ee787;--p:#6e7681;--focus:#e3b341}
+@media (prefers-color-scheme:dark){:root:not([data-theme=light]){--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#30363d;--panel:#161b22;--accent:#4493f8;--warn-bg:#3b2e00;--warn:#e3b341;--bad-bg:#3d1117;--bad:#ff7b72;--ok-bg:#0f2d1a;--ok:#3fb950;--add:#0f2d1a;--del:#3d1117;--c:#8b949e;--k:#79c0ff;--s:#a5d6ff;--n:#ffa657;--v:#d2a8ff;--h:#7ee787;--p:#6e7681;--focus:#e3b341}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+a{color:var(--accent)}
+a:focus-visible,button:focus-visible,input:focus-visible,.current{outline:2px solid var(--focus);outline-offset:2px}
+main{padding:1rem;max-width:80rem;margin:0 auto}
+header.top{display:flex;flex-wrap:wrap;gap:.5rem 1rem;justify-content:space-between;align-items:center;padding:.5rem 1rem;border-bottom:1px solid var(--line);background:var(--panel)}
+header.top nav{display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:center}
+.sep{color:var(--muted)}
+button.theme{background:none;border:1px solid var(--line);color:var(--fg);border-radius:4px;padding:0 .5rem;font-size:1rem}
+footer.bottom{color:var(--muted);font-size:.85rem;padding:1rem;border-top:1px solid var(--line)}
+h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid var(--line)}
+.banner{margin:0;padding:.5rem 1rem}
+.banner-secrets{background:var(--bad-bg);color:var(--bad);border-bottom:2px solid var(--bad)}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
+dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:.9rem;width:100%}
+th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:var(--panel)}
+tr.expiring td,li.expiring{background:var(--warn-bg)}
+tr.expired td{background:var(--bad-bg)}
+.badge{display:inline-block;border-radius:1em;padding:0 .5em;font-size:.75rem;border:1px solid var(--line);white-space:nowrap}
+.badge.secret{background:var(--bad-bg);color:var(--bad);border-color:var(--bad)}
+.badge.added{background:var(--ok-bg);color:var(--ok)}.badge.changed{background:var(--warn-bg);color:var(--warn)}.badge.removed{background:var(--bad-bg);color:var(--bad)}
+.issues li.warning{color:var(--warn)}.issues li.error{color:var(--bad)}
+mark.redacted{background:var(--bad-bg);color:var(--bad);border:1px dashed var(--bad);border-radius:3px;padding:0 .25em;font-style:italic}
+pre.code{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.5rem 0;overflow-x:auto;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;counter-reset:line;tab-size:4}
+pre.code .l{display:block;padding:0 .75rem 0 0;white-space:pre}
+pre.code .l::before{counter-increment:line;content:counter(line);display:inline-block;width:3.5em;padding-right:.75em;margin-right:.5em;text-align:right;color:var(--muted);border-right:1px solid var(--line);user-select:none}
+pre.diff .l::before{content:none}
+pre.diff .add{background:var(--add)}pre.diff .del{background:var(--del)}pre.diff .hunk{color:var(--muted)}
+.c{color:var(--c);font-style:italic}.k{color:var(--k)}.s{color:var(--s)}.n{color:var(--n)}.v{color:var(--v)}.h{color:var(--h);font-weight:600}.p{color:var(--p)}
+ul.tree,ul.tree ul{list-style:none;padding-left:1.1rem;margin:0}
+ul.tree{padding-left:0}
+ul.tree li{margin:.1rem 0}
+ul.tree .dir>span{font-weight:600;color:var(--muted)}
+.why{color:var(--muted);font-size:.85rem}
+input[type=search]{font:inherit;padding:.35rem .5rem;width:100%;max-width:30rem;border:1px solid var(--line);border-radius:4px;background:var(--bg);color:var(--fg)}
+.hidden{display:none !important}
+svg.topology{max-width:100%;height:auto;font:12px system-ui,sans-serif}
+svg.topology rect{fill:var(--panel);stroke:var(--line)}
+svg.topology .t-net{fill:var(--ok-bg);stroke:var(--ok)}
+svg.topology text{fill:var(--fg)}svg.topology .t-name{font-weight:700}svg.topology .t-master{fill:var(--muted)}
+svg.topology .t-link{stroke:var(--ok);stroke-dasharray:3 3}
+svg.topology .t-etcd{stroke:var(--v);stroke-width:2}
+svg.topology .t-is-etcd rect{stroke:var(--v);stroke-width:2}
+svg.topology .t-is-master rect{stroke:var(--accent);stroke-width:3}
+.legend span{margin-right:1rem}
+.pager{display:flex;justify-content:space-between;gap:1rem;margin:.5rem 0}
+.usage{display:inline-block;width:6rem;height:.6rem;background:var(--panel);border:1px solid var(--line);vertical-align:middle}
+.usage>span{display:block;height:100%;background:var(--accent)}
+@media (max-width:40rem){main{padding:.5rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}th,td{padding:.2rem .3rem}}
+`;
+
+/** The client script: theme, filter boxes, keyboard navigation, and the search page. */
+export const SITE_JS = `(function () {
+  "use strict";
+  var root = document.documentElement;
+  try {
+    var saved = localStorage.getItem("kubescratch-theme");
+    if (saved === "light" || saved === "dark") root.setAttribute("data-theme", saved);
+  } catch (ignored) {}
+  function ready(fn) {
+    // Deferred scripts run while the state is "interactive", before the search index (also deferred)
+    // has run: wait for DOMContentLoaded unless the document is already complete.
+    if (document.readyState === "complete") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+  ready(function () {
+    var toggle = document.querySelector("[data-theme-toggle]");
+    if (toggle) toggle.addEventListener("click", function () {
+      var dark = root.getAttribute("data-theme") === "dark" ||
+        (!root.getAttribute("data-theme") && window.matchMedia("(prefers-color-scheme: dark)").matches);
+      var next = dark ? "light" : "dark";
+      root.setAttribute("data-theme", next);
+      try { localStorage.setItem("kubescratch-theme", next); } catch (ignored) {}
+    });
+    document.querySelectorAll("input[data-filter]").forEach(function (input) {
+      var target = document.getElementById(input.getAttribute("data-filter"));
+      if (!target) return;
+      input.addEventListener("input", function () {
+        var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+        target.querySelectorAll("[data-search]").forEach(function (item) {
+          var text = item.getAttribute("data-search").toLowerCase();
+          var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+          item.classList.toggle("hidden", !match);
+        });
+      });
+    });
+    var search = document.getElementById("search");
+    if (search && window.KUBESCRATCH_INDEX) setUpSearch(search, window.KUBESCRATCH_INDEX);
+    var cursor = -1;
+    function items() {
+      return Array.prototype.filter.call(document.querySelectorAll("[data-nav]"), function (element) {
+        return element.offsetParent !== null;
+      });
+    }
+    function move(step) {
+      var list = items();
+      if (list.length === 0) return;
+      if (list[cursor]) list[cursor].classList.remove("current");
+      cursor = Math.max(0, Math.min(list.length - 1, cursor + step));
+      list[cursor].classList.add("current");
+      list[cursor].focus();
+    }
+    function follow(rel) {
+      var link = document.querySelector('link[rel="' + rel + '"]');
+      if (link) window.location.href = link.href;
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      var tag = event.target && event.target.tagName;
+      if (tag === "INPUT" || tag === "TEXTAREA") {
+        if (event.key === "Escape") event.target.blur();
+        if (event.key === "Enter" && event.target.id === "search") {
+          var first = items()[0];
+          if (first) window.location.href = first.href;
+        }
+        return;
+      }
+      if (event.key === "/") {
+        var box = document.querySelector('input[type="search"]');
+        if (box) { event.preventDefault(); box.focus(); }
+        else { var here = document.querySelector('a[data-key="/"]'); if (here) window.location.href = here.href; }
+      } else if (event.key === "j") move(1);
+      else if (event.key === "k") move(-1);
+      else if (event.key === "[") follow("prev");
+      else if (event.key === "]") follow("next");
+      else if (event.key === "u") { var up = document.querySelectorAll(".crumbs a"); if (up.length) window.location.href = up[up.length - 1].href; }
+    });
+  });
+  function setUpSearch(input, index) {
+    var results = document.getElementById("results");
+    var count = document.getElementById("result-count");
+    var limit = 200;
+    function run() {
+      var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+      results.textContent = "";
+      if (words.length === 0) { count.textContent = index.files.length + " files; type to search."; return; }
+      var shown = 0, total = 0;
+      for (var i = 0; i < index.files.length; i += 1) {
+        var entry = index.files[i];
+        var whyText = index.whys[entry[3]] || "";
+        var haystack = (entry[0] + " " + entry[1] + " " + entry[2] + " " + whyText).toLowerCase();
+        if (!words.every(function (word) { return haystack.indexOf(word) !== -1; })) continue;
+        total += 1;
+        if (shown >= limit) continue;
+        shown += 1;
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = entry[4];
+        link.setAttribute("data-nav", "");
+        link.textContent = entry[0] + ": " + entry[1];
+        var kind = document.createElement("span");
+        kind.className = "badge";
+        kind.textContent = entry[2];
+        var why = document.createElement("div");
+        why.className = "why";
+        why.textContent = whyText;
+        item.appendChild(link);
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(kind);
+        item.appendChild(why);
+        results.appendChild(item);
+      }
+      count.textContent = total + " matching files" + (total > shown ? ", first " + shown + " shown" : "") + ".";
+    }
+    input.addEventListener("input", run);
+    var query = /[?&]q=([^&]*)/.exec(window.location.search);
+    if (query) input.value = decodeURIComponent(query[1].replace(/\\+/g, " "));
+    run();
+  }
+})();
+`;

@@ -1,0 +1,50 @@
+// Reads a bundle back: gunzip, then the ustar entries the core's writer makes (regular files, an
+// optional path prefix). The site shows the files from the tarball itself, so a reviewer reads
+// exactly the bytes that will be applied, including install.sh, MANIFEST.json and SHA256SUMS.
+import { gunzipSync, strFromU8 } from "fflate";
+
+export interface BundleFile {
+  /** Relative path inside the bundle ("etc/kubernetes/..."). */
+  readonly path: string;
+  readonly mode: number;
+  readonly bytes: Uint8Array;
+}
+
+const BLOCK = 512;
+
+function field(block: Uint8Array, offset: number, length: number): string {
+  const slice = block.subarray(offset, offset + length);
+  const end = slice.indexOf(0);
+  return strFromU8(end === -1 ? slice : slice.subarray(0, end));
+}
+
+function octalField(block: Uint8Array, offset: number, length: number): number {
+  const text = field(block, offset, length).trim();
+  return text === "" ? 0 : parseInt(text, 8);
+}
+
+/** The files of a tar.gz, in archive order. Throws on anything but regular files and directories. */
+export function readTarGz(bytes: Uint8Array): BundleFile[] {
+  const archive = gunzipSync(bytes);
+  const files: BundleFile[] = [];
+  for (let offset = 0; offset + BLOCK <= archive.length;) {
+    const header = archive.subarray(offset, offset + BLOCK);
+    if (header.every((byte) => byte === 0)) break;
+    const name = field(header, 0, 100);
+    const prefix = field(header, 345, 155);
+    const size = octalField(header, 124, 12);
+    const type = String.fromCharCode(header[156] ?? 0x30);
+    offset += BLOCK;
+    if (type === "0" || type === "\0") {
+      files.push({
+        path: prefix === "" ? name : `${prefix}/${name}`,
+        mode: octalField(header, 100, 8),
+        bytes: archive.slice(offset, offset + size),
+      });
+    } else if (type !== "5") {
+      throw new Error(`unsupported tar entry type ${JSON.stringify(type)} for ${name}`);
+    }
+    offset += Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return files;
+}
