@@ -1,6 +1,13 @@
 // Secure defaults for Node.js callers of @kubescratch/core: native key generation and signing, the
 // system's random source and clock.
-import { createPrivateKey, generateKeyPair, randomBytes, sign, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPair,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from "node:crypto";
 import { gzipSync } from "node:zlib";
 import {
   generateCluster as generateWith,
@@ -89,4 +96,5 @@ export type { GeneratedCluster, GenerateOptions, ClusterState, NodeOutput } from
  */
 export const nodeBundleOptions: BundleOptions = {
   gzip: (archive) => new Uint8Array(gzipSync(archive, { level: 6 })),
+  sha256: (bytes) => createHash("sha256").update(bytes).digest("hex"),
 };
