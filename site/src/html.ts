@@ -70,7 +70,7 @@ export function layout(options: LayoutOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'">
-<title>${h(options.title)} · ${h(options.clusterName)} · kubescratch review</title>
+<title>${h(options.title)} · ${h(options.clusterName)}</title>
 <link rel="stylesheet" href="${link("assets/site.css")}">${relations}${scripts}
 </head>
 <body data-secrets="${options.includeSecrets ? "shown" : "redacted"}">

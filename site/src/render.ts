@@ -185,6 +185,11 @@ function holders(context: Context, names: readonly string[], from: string): stri
   return names.length > HOLDER_LIMIT ? `${shown} and ${names.length - HOLDER_LIMIT} more` : shown;
 }
 
+/** An element id for a certificate (ids such as "apiserver/cp-1" hold a slash). */
+function certificateAnchor(id: string): string {
+  return `cert-${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
 function subjectText(certificate: IssuedCertificate): string {
   return [
     `CN=${certificate.subject.commonName}`,
@@ -215,7 +220,7 @@ function certificateRow(context: Context, certificate: IssuedCertificate, from: 
     certificate.notAfter === undefined
       ? `not issued (${h(certificate.status)})`
       : `${h(certificate.notAfter.slice(0, 10))}<br>${days !== undefined && days < 0 ? `expired ${-days} days ago` : `${days} days left`}`;
-  return `<tr id="cert-${h(certificate.id)}"${rowClass ? ` class="${rowClass}"` : ""} data-search="${h(`${certificate.id} ${subjectText(certificate)} ${certificate.certificateHolders.join(" ")}`)}"><td>${h(certificate.id)}</td><td>${h(subjectText(certificate))}</td><td>${h(issuerText(context, certificate))}</td><td>${sans(certificate)}</td><td>${h(certificate.usage)}</td><td>${h(certificate.keyAlgorithm)}</td><td>${expiry}</td><td>certificate: ${holders(context, certificate.certificateHolders, from)}<br>key: ${holders(context, certificate.keyHolders, from)}</td><td>${h(certificate.status)}</td></tr>`;
+  return `<tr id="${h(certificateAnchor(certificate.id))}"${rowClass ? ` class="${rowClass}"` : ""} data-search="${h(`${certificate.id} ${subjectText(certificate)} ${certificate.certificateHolders.join(" ")}`)}"><td>${h(certificate.id)}</td><td>${h(subjectText(certificate))}</td><td>${h(issuerText(context, certificate))}</td><td>${sans(certificate)}</td><td>${h(certificate.usage)}</td><td>${h(certificate.keyAlgorithm)}</td><td>${expiry}</td><td>certificate: ${holders(context, certificate.certificateHolders, from)}<br>key: ${holders(context, certificate.keyHolders, from)}</td><td>${h(certificate.status)}</td></tr>`;
 }
 
 function certificateTable(
@@ -504,7 +509,7 @@ function pemSummary(context: Context, file: FileView, from: string): string {
     const facts: [string, string][] = [
       [
         "Certificate",
-        `${h(certificate.id)} (<a href="${relativeHref(from, "certificates.html")}#cert-${h(certificate.id)}">in the inventory</a>)`,
+        `${h(certificate.id)} (<a href="${relativeHref(from, "certificates.html")}#${h(certificateAnchor(certificate.id))}">in the inventory</a>)`,
       ],
       ["Subject", h(subjectText(certificate))],
       ["Issuer", h(issuerText(context, certificate))],
@@ -605,7 +610,8 @@ ${diffSection(file)}
 <h2>Content</h2>
 ${redactionNote}
 <pre class="code lang-${language}"><code>${code}</code></pre>`;
-  return page(context, from, file.installPath, body, {
+  const title = `${file.installPath.slice(file.installPath.lastIndexOf("/") + 1)} · ${bundle.name}`;
+  return page(context, from, title, body, {
     crumbs: [
       [bundle.name, `${bundle.id}/index.html`],
       [file.path, undefined],

@@ -1,0 +1,148 @@
+// pnpm bench:site: the review site of a large cluster. Runs the real `kubescratch generate` and then
+// `kubescratch site --state` (under /usr/bin/time -v: wall time, peak RSS) for each size, and reports
+// pages, pages per node, total and largest page size, and whether the site stays navigable: the
+// overview links every node, each node page links its files, and no page is one giant page.
+// Needs `pnpm build` first (pnpm bench:site runs it).
+//
+//   node scripts/bench-site.mjs [--nodes 100,1000] [--include-secrets]
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: "string", default: "100,1000" },
+    "include-secrets": { type: "boolean", default: false },
+  },
+});
+const cli = new URL("../packages/cli/dist/main.js", import.meta.url).pathname;
+
+function clusterSpec(count) {
+  return {
+    apiVersion: "kubescratch.dev/v1alpha1",
+    kind: "Cluster",
+    name: "bench",
+    kubernetesVersion: "1.34",
+    security: { keyAlgorithm: "ecdsa-p256", credentialLayout: "per-entity" },
+    network: { mode: "routed", podCIDR: "10.64.0.0/10", serviceCIDR: "10.32.0.0/16" },
+    nodes: Array.from({ length: count }, (_, index) => ({
+      name: `node-${String(index).padStart(5, "0")}`,
+      ip: `172.16.${Math.floor(index / 250)}.${(index % 250) + 1}`,
+      roles: index < 3 ? ["control-plane", "etcd"] : ["worker"],
+    })),
+  };
+}
+
+function timed(args) {
+  const run = spawnSync("/usr/bin/time", ["-v", "node", cli, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
+  if (run.status !== 0) throw new Error(`kubescratch ${args[0]} failed: ${run.stderr}`);
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(run.stderr);
+  return {
+    seconds: wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN,
+    rss: Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1] ?? NaN) / 1024,
+  };
+}
+
+function walk(directory) {
+  const files = [];
+  const visit = (path) => {
+    for (const entry of readdirSync(path)) {
+      const full = join(path, entry);
+      const stat = statSync(full);
+      if (stat.isDirectory()) visit(full);
+      else files.push({ path: full.slice(directory.length + 1), size: stat.size });
+    }
+  };
+  visit(directory);
+  return files;
+}
+
+const rows = [];
+for (const count of values.nodes.split(",").map(Number)) {
+  const directory = mkdtempSync(join(tmpdir(), "kubescratch-bench-site-"));
+  try {
+    const specFile = join(directory, "cluster.json");
+    writeFileSync(specFile, JSON.stringify(clusterSpec(count)));
+    const generate = timed(["generate", specFile, "-o", join(directory, "out")]);
+    const site = join(directory, "site");
+    const render = timed([
+      "site",
+      specFile,
+      "-o",
+      site,
+      "--state",
+      join(directory, "out", "state.json"),
+      ...(values["include-secrets"] ? ["--include-secrets"] : []),
+    ]);
+    const files = walk(site);
+    const pages = files.filter((file) => file.path.endsWith(".html"));
+    const nodePages = pages.filter((file) => /^nodes\/[^/]+\/index\.html$/.test(file.path));
+    const largest = pages.reduce((top, file) => (file.size > top.size ? file : top), { size: 0, path: "" });
+    // Navigable: the overview links every node page, and a node page links every one of its files.
+    const overview = readFileSync(join(site, "index.html"), "utf8");
+    const linkedNodes = new Set(
+      [...overview.matchAll(/href="nodes\/([^/"]+)\/index\.html"/g)].map((m) => m[1]),
+    );
+    const firstNode = readFileSync(join(site, nodePages[0].path), "utf8");
+    const nodeName = nodePages[0].path.split("/")[1];
+    const nodeFiles = pages.filter((file) => file.path.startsWith(`nodes/${nodeName}/files/`)).length;
+    const linkedFiles = [...firstNode.matchAll(/data-nav href="[^"]*\/files\//g)].length;
+    rows.push({
+      count,
+      generate,
+      render,
+      pages: pages.length,
+      perNode: (pages.length - 4) / (count + 1),
+      total: files.reduce((sum, file) => sum + file.size, 0),
+      htmlTotal: pages.reduce((sum, file) => sum + file.size, 0),
+      largest,
+      overview: statSync(join(site, "index.html")).size,
+      navigable: linkedNodes.size === count && nodePages.length === count && linkedFiles === nodeFiles,
+    });
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+console.log(
+  `kubescratch site benchmark — ${new Date().toISOString()}${values["include-secrets"] ? " (with secrets)" : ""}`,
+);
+console.log(
+  [
+    "nodes",
+    "generate s",
+    "site s",
+    "site peak RSS MB",
+    "pages",
+    "pages/bundle",
+    "site MB",
+    "HTML MB",
+    "overview KB",
+    "largest page",
+    "navigable",
+  ].join(" | "),
+);
+for (const row of rows) {
+  console.log(
+    [
+      row.count,
+      row.generate.seconds.toFixed(1),
+      row.render.seconds.toFixed(1),
+      Math.round(row.render.rss),
+      row.pages,
+      row.perNode.toFixed(1),
+      mb(row.total),
+      mb(row.htmlTotal),
+      Math.round(row.overview / 1024),
+      `${row.largest.path} (${Math.round(row.largest.size / 1024)} KB)`,
+      row.navigable ? "yes" : "NO",
+    ].join(" | "),
+  );
+}
+if (rows.some((row) => !row.navigable)) process.exitCode = 1;
