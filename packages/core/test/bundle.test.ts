@@ -15,6 +15,7 @@ import {
   type GeneratedCluster,
   type ManifestEntry,
 } from "../src/index.js";
+import { bundleClusterNative, nodeBundleOptions } from "../node/index.js";
 import { fixtureFiles } from "./helpers.js";
 import { FIXED_NOW, fixtureSpec, premadeKeys, seededRandom } from "./pki-helpers.js";
 
@@ -141,6 +142,26 @@ describe("reproducible bundles", () => {
         a.nodes.map((bundle) => Buffer.from(bundle.bytes).toString("base64")),
       );
       expect(Buffer.from(b.admin.bytes).equals(Buffer.from(a.admin.bytes))).toBe(true);
+    }
+  });
+
+  it("bundleClusterNative (gzip on the thread pool) gives the bytes of bundleCluster with nodeBundleOptions", async () => {
+    for (const name of ["seed-https.yaml", "current-ha.yaml", "netns-routed.yaml"]) {
+      const cluster = await generate(fixtureSpec(name).spec);
+      const single = bundleCluster(cluster, nodeBundleOptions);
+      const pooled = await bundleClusterNative(cluster);
+      expect(pooled.nodes.map((bundle) => bundle.fileName)).toEqual(
+        single.nodes.map((bundle) => bundle.fileName),
+      );
+      expect(pooled.nodes.map((bundle) => bundle.fileCount)).toEqual(
+        single.nodes.map((bundle) => bundle.fileCount),
+      );
+      expect(pooled.nodes.map((bundle) => Buffer.from(bundle.bytes).toString("base64"))).toEqual(
+        single.nodes.map((bundle) => Buffer.from(bundle.bytes).toString("base64")),
+      );
+      expect(pooled.admin.fileName).toBe(single.admin.fileName);
+      expect(pooled.admin.fileCount).toBe(single.admin.fileCount);
+      expect(Buffer.from(pooled.admin.bytes).equals(Buffer.from(single.admin.bytes))).toBe(true);
     }
   });
 

@@ -1,14 +1,18 @@
 import { dirname, join, resolve } from "node:path";
 import {
   bundleAdmin,
-  bundleCluster,
   cloudInit,
   formatIssue,
   generateCluster,
   readClusterState,
   type ClusterState,
 } from "@kubescratch/core";
-import { nodeBundleOptions, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
+import {
+  bundleClusterNative,
+  nodeBundleOptions,
+  nodeKeyCapability,
+  nodeRandom,
+} from "@kubescratch/core/node";
 import { createHash } from "node:crypto";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
@@ -107,7 +111,7 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
   const outputs: OutputFile[] = [];
   const nodes: { name: string; file: string; bytes: number; sha256: string }[] = [];
   if (format === "tar") {
-    const bundles = bundleCluster(cluster, nodeBundleOptions);
+    const bundles = await bundleClusterNative(cluster);
     for (const bundle of bundles.nodes) {
       outputs.push({ path: `nodes/${bundle.fileName}`, content: bundle.bytes, mode: 0o600 });
       nodes.push({
