@@ -100,6 +100,10 @@ export type { GeneratedCluster, GenerateOptions, ClusterState, NodeOutput } from
 export const nodeBundleOptions: BundleOptions = {
   gzip: (archive) => new Uint8Array(gzipSync(archive, { level: 6 })),
   sha256: (bytes) => createHash("sha256").update(bytes).digest("hex"),
+  utf8: (text) => {
+    const bytes = Buffer.from(text, "utf8");
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  },
 };
 
 /** How many archives bundleClusterNative compresses at once (libuv's pool has 4 threads by default). */

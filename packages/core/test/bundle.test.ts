@@ -16,6 +16,7 @@ import {
   type ManifestEntry,
 } from "../src/index.js";
 import { bundleClusterNative, nodeBundleOptions } from "../node/index.js";
+import { utf8Encode } from "../src/bytes.js";
 import { fixtureFiles } from "./helpers.js";
 import { FIXED_NOW, fixtureSpec, premadeKeys, seededRandom } from "./pki-helpers.js";
 
@@ -143,6 +144,21 @@ describe("reproducible bundles", () => {
       );
       expect(Buffer.from(b.admin.bytes).equals(Buffer.from(a.admin.bytes))).toBe(true);
     }
+  });
+
+  it("nodeBundleOptions' native UTF-8 encoder gives utf8Encode's bytes, lone surrogates included", () => {
+    const encode = nodeBundleOptions.utf8;
+    if (!encode) throw new Error("nodeBundleOptions has no utf8");
+    for (const text of [
+      "",
+      "ascii\n",
+      "naïve – ✓ 𝄞",
+      "\ud800",
+      "a\udc00b",
+      "\ud83d\ude00\ud83d",
+      "x".repeat(70_000),
+    ])
+      expect(Buffer.from(encode(text)).toString("hex")).toBe(Buffer.from(utf8Encode(text)).toString("hex"));
   });
 
   it("bundleClusterNative (gzip on the thread pool) gives the bytes of bundleCluster with nodeBundleOptions", async () => {

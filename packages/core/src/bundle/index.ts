@@ -130,6 +130,11 @@ export interface BundleOptions {
   readonly gzip?: Gzip;
   /** A faster SHA-256 (hex), e.g. Node's native one; the result is the same, only the speed differs. */
   readonly sha256?: (bytes: Uint8Array) => string;
+  /**
+   * A faster UTF-8 encoder, e.g. the Node runtime's native one; it must give the bytes of
+   * utf8Encode (a lone surrogate becomes U+FFFD), so only the speed differs.
+   */
+  readonly utf8?: (text: string) => Uint8Array;
 }
 
 interface BundleFile {
@@ -148,8 +153,9 @@ function byPath<T extends { path: string }>(a: T, b: T): number {
 /** Encodes and hashes every file once, writes MANIFEST.json and SHA256SUMS, and packs them. */
 function pack(files: readonly BundleFile[], mtime: number, options: BundleOptions): Uint8Array {
   const hash = options.sha256 ?? sha256Hex;
+  const encode = options.utf8 ?? utf8Encode;
   const encoded = files.map((file) => {
-    const content = utf8Encode(file.content);
+    const content = encode(file.content);
     return { path: file.path, mode: file.mode, content, sha256: hash(content), artifact: file.artifact };
   });
   const manifest: ManifestEntry[] = encoded.flatMap((file) =>
@@ -167,12 +173,12 @@ function pack(files: readonly BundleFile[], mtime: number, options: BundleOption
         ]
       : [],
   );
-  const manifestBytes = utf8Encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  const manifestBytes = encode(`${JSON.stringify(manifest, null, 2)}\n`);
   const hashed = [
     ...encoded,
     { path: "MANIFEST.json", mode: 0o644, content: manifestBytes, sha256: hash(manifestBytes) },
   ].sort(byPath);
-  const sums = utf8Encode(hashed.map((file) => `${file.sha256}  ${file.path}\n`).join(""));
+  const sums = encode(hashed.map((file) => `${file.sha256}  ${file.path}\n`).join(""));
   const entries: TarEntry[] = [...hashed, { path: "SHA256SUMS", mode: 0o644, content: sums, sha256: "" }]
     .sort(byPath)
     .map((file) => ({ path: file.path, mode: file.mode, content: file.content }));

@@ -300,7 +300,9 @@ export function networkSetupScript(context: NodeContext): string {
     );
   }
 
-  const routes = podRoutes(context);
+  // Routed: the same routes as podRoutes, without an object per route (n - 1 of them per node).
+  const routed = network.mode === "routed" && network.bridge.management !== "kubelet";
+  const routes = routed ? [] : podRoutes(context);
   const routeBody: string[] = [];
   if (network.mode === "routed" && network.bridge.management === "kubelet") {
     routeBody.push(
@@ -315,7 +317,7 @@ export function networkSetupScript(context: NodeContext): string {
       comment(overlayNotes(context)?.routes ?? "The overlay routes the other nodes' pod ranges."),
     );
   }
-  if (network.mode === "routed" && routes.length > 0) {
+  if (routed && plan.nodes.length > 1) {
     // One line per route, no comment each: at 1,000 nodes this section is most of every bundle.
     routeBody.push(comment("Every other node's pod range via its IP, in the plan's node order."));
     const lines = routedRouteLines(plan, ip);
@@ -330,7 +332,9 @@ export function networkSetupScript(context: NodeContext): string {
       );
     }
   }
-  const keep = routes.map((route) => route.destination);
+  const keep = routed
+    ? plan.nodes.filter((other) => other.name !== node.name).map((other) => other.podCIDR)
+    : routes.map((route) => route.destination);
   routeBody.push(
     comment("Routes of an earlier plan (a node that left the cluster) go."),
     `for route in $(${ip} route show root ${network.podCIDR} proto ${ROUTE_PROTOCOL} | cut -d ' ' -f 1); do`,
