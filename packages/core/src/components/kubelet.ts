@@ -60,9 +60,22 @@ export function execStart(binary: string, args: readonly string[]): string {
   return [binary, ...args].map(systemdWord).join(" \\\n  ");
 }
 
+/** Each PKI's certificate files by id: a search of the list per node is quadratic at 1,000 nodes. */
+const filesById = new WeakMap<object, ReadonlyMap<string, CertificateFiles | undefined>>();
+
 /** The certificate and key files of one issued certificate (by id, e.g. "kubelet-serving/node-1"). */
 export function certificateFiles(context: NodeContext, id: string): CertificateFiles {
-  const files = context.pki.certificates.find((certificate) => certificate.id === id)?.files;
+  const certificates = context.pki.certificates;
+  let byId = filesById.get(certificates);
+  if (byId === undefined) {
+    const map = new Map<string, CertificateFiles | undefined>();
+    // The first of an id wins, as with find().
+    for (const certificate of certificates)
+      if (!map.has(certificate.id)) map.set(certificate.id, certificate.files);
+    byId = map;
+    filesById.set(certificates, byId);
+  }
+  const files = byId.get(id);
   if (!files) throw new Error(`unreachable: the PKI issued no files for ${id}`);
   return files;
 }
