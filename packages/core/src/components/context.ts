@@ -50,10 +50,7 @@ export function artifact(path: string, content: string, facts: ArtifactFacts): A
   };
 }
 
-/** Host and port for URLs: IPv6 addresses in brackets. */
-export function hostPort(ip: string, port: number): string {
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
+export { hostPort } from "../net/ip.js";
 
 export const MANIFEST_DIR = "/etc/kubernetes/manifests";
 export const CLOUD_CONFIG_PATH = "/etc/kubernetes/cloud-config";

@@ -6,6 +6,7 @@
 import { dump } from "js-yaml";
 import type { Artifact } from "../artifact.js";
 import type { CertificateFiles } from "../pki/profiles.js";
+import { urlHost } from "../net/ip.js";
 import { renderTemplate } from "../render/template.js";
 import { FlagSet } from "../versions/flags.js";
 import {
@@ -88,8 +89,9 @@ function legacyApiServers(context: NodeContext): string {
   const { plan } = context;
   if (plan.security.mode !== "https") return plan.controlPlane.apiserverURL;
   const { masterIP, apiserverPort } = plan.controlPlane;
-  const host = masterIP.includes(":") ? `[${masterIP}]` : masterIP;
-  return apiserverPort === 443 ? `https://${host}` : `https://${hostPort(masterIP, apiserverPort)}`;
+  return apiserverPort === 443
+    ? `https://${urlHost(masterIP)}`
+    : `https://${hostPort(masterIP, apiserverPort)}`;
 }
 
 /** The kubelet's command-line flags for this node (also what the tests read back from the unit). */

@@ -141,3 +141,13 @@ export function reservedPerNodeRange(family: IpFamily): number {
 export function podAddressesPerRange(family: IpFamily, prefix: number): bigint {
   return (1n << BigInt(BITS[family] - prefix)) - BigInt(reservedPerNodeRange(family));
 }
+
+/** An address as it stands in a URL's host: IPv6 in brackets. */
+export function urlHost(ip: string): string {
+  return ip.includes(":") ? `[${ip}]` : ip;
+}
+
+/** host:port for URLs and flags, IPv6 in brackets. */
+export function hostPort(ip: string, port: number): string {
+  return `${urlHost(ip)}:${port}`;
+}

@@ -5,7 +5,6 @@
 // its boundary as Uint8Array.
 import asn1, { type Asn1 } from "node-forge/lib/asn1.js";
 import sha1 from "node-forge/lib/sha1.js";
-import sha256 from "node-forge/lib/sha256.js";
 import util from "node-forge/lib/util.js";
 
 export type { Asn1 };
@@ -178,10 +177,6 @@ export function hex(bytes: string): string {
 
 export function sha1Bytes(bytes: string): string {
   return sha1.create().update(bytes).digest().getBytes();
-}
-
-export function sha256Hex(bytes: string): string {
-  return sha256.create().update(bytes).digest().toHex();
 }
 
 /** PEM with LF line endings and 64-column base64, as OpenSSL writes it. */

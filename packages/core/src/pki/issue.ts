@@ -1,6 +1,7 @@
 // The one issuing function: expands the certificate table for the plan, reuses what the previous
 // state still has right, makes the keys it lacks (many in flight, through the injected capability),
 // signs in table order (CAs first), and fills in tokens, passwords and kubeconfigs.
+import { DAY_MS, day } from "./time.js";
 import type { ClusterPlan } from "../plan/plan.js";
 import type { SpecIssue } from "../spec/errors.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
@@ -12,7 +13,8 @@ import {
   type RandomSource,
   type TokenCredential,
 } from "./credentials.js";
-import { DerError, fromUint8Array, pemDecode, pemEncode, sha256Hex } from "./der.js";
+import { sha256Hex } from "../bytes.js";
+import { DerError, fromUint8Array, pemDecode, pemEncode, toUint8Array } from "./der.js";
 import { isRsa, readPrivateKey, type KeyAlgorithm, type KeyCapability, type PrivateKeyInfo } from "./keys.js";
 import {
   KUBECONFIG_PROFILES,
@@ -122,7 +124,6 @@ export interface Pki {
   readonly keysGenerated: number;
 }
 
-const DAY_MS = 86_400_000;
 /** Certificates start this much before `now`, so a node whose clock lags a little accepts them. */
 export const BACKDATE_MS = 5 * 60_000;
 export const EXPIRY_WARNING_DAYS = 30;
@@ -141,10 +142,6 @@ interface KeyDecision {
   info?: PrivateKeyInfo;
   /** Why a new key is needed; undefined when the previous key is reused. */
   readonly newKeyReason?: string;
-}
-
-function day(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
 
 function formatName(name: DistinguishedName): string {
@@ -277,7 +274,7 @@ function describeCertificate(parsed: ParsedCertificate) {
     serialNumber: parsed.serialHex,
     notBefore: parsed.notBefore.toISOString(),
     notAfter: parsed.notAfter.toISOString(),
-    fingerprintSha256: sha256Hex(parsed.der),
+    fingerprintSha256: sha256Hex(toUint8Array(parsed.der)),
   };
 }
 

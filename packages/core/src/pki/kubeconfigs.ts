@@ -2,6 +2,7 @@
 // names and which credential it carries. Rendered the way `kubectl config set-cluster /
 // set-credentials / set-context / use-context` writes a file.
 import { dump } from "js-yaml";
+import { hostPort } from "../net/ip.js";
 import type { ClusterPlan, NodePlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
 import type { Era } from "../versions/kubernetes.js";
@@ -129,6 +130,5 @@ export function renderKubeconfig(content: KubeconfigContent): string {
 
 /** The URL a control-plane daemon on `node` uses for its own apiserver. */
 export function ownNodeServer(node: NodePlan, plan: ClusterPlan): string {
-  const host = node.ip.includes(":") ? `[${node.ip}]` : node.ip;
-  return `https://${host}:${plan.controlPlane.apiserverPort}`;
+  return `https://${hostPort(node.ip, plan.controlPlane.apiserverPort)}`;
 }

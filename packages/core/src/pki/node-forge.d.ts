@@ -1,4 +1,4 @@
-// The part of node-forge the PKI uses: DER encoding and decoding, and SHA digests. Declared here
+// The part of node-forge the PKI uses: DER encoding and decoding, and SHA-1 (key identifiers). Declared here
 // instead of taking @types/node-forge, whose `/// <reference types="node" />` would bring all of
 // Node's globals into the pure core's compilation. The deep imports also load only these
 // modules, not forge's TLS, ciphers and pure-JS RSA.
@@ -71,13 +71,4 @@ declare module "node-forge/lib/sha1.js" {
   }
   const sha1: { create(): MessageDigest };
   export default sha1;
-}
-
-declare module "node-forge/lib/sha256.js" {
-  interface MessageDigest {
-    update(bytes: string, encoding?: "raw" | "utf8"): MessageDigest;
-    digest(): { getBytes(): string; toHex(): string };
-  }
-  const sha256: { create(): MessageDigest };
-  export default sha256;
 }

@@ -2,6 +2,7 @@
 // certlist.go (facts: shared/reference/anchors.md §2), executed by the one issuing function in
 // issue.ts. Rows are data; the few computed columns (subject, SANs) are small functions of the plan.
 import { canonicalIp } from "../net/ip.js";
+import { DAY_MS } from "./time.js";
 import type { ClusterPlan, NodePlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
 import type { Era } from "../versions/kubernetes.js";
@@ -528,6 +529,6 @@ export function planCertificates(context: ProfileContext, now: Date): PlannedCer
     subjectNames: request.subjectNames,
     holders: [...new Set([...request.certificateHolders, ...request.keyHolders])],
     validityDays: request.validityDays,
-    notAfter: new Date(now.getTime() + request.validityDays * 86_400_000).toISOString(),
+    notAfter: new Date(now.getTime() + request.validityDays * DAY_MS).toISOString(),
   }));
 }

@@ -1,6 +1,7 @@
 // Bring your own cluster CA (anchors.md §7.3): the certificate, and unless the CA is external, its
 // key. Checked before anything is issued: a CA, usable for signing, valid now, outliving the leaves
 // that will be issued today, and its key the one the certificate names.
+import { DAY_MS, day } from "./time.js";
 import { SpecError } from "../spec/errors.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
 import { DerError, pemDecode } from "./der.js";
@@ -13,12 +14,6 @@ export interface ProvidedCa {
   readonly keyAlgorithm: KeyAlgorithm;
   /** Absent for an external CA: kubescratch then writes requests for the user to sign. */
   readonly privateKeyPem?: string;
-}
-
-const DAY_MS = 86_400_000;
-
-function day(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   cidrSize,
   formatCidr,
   formatIp,
+  hostPort,
   parseCidr,
   podAddressesPerRange,
   subnetAt,
@@ -101,10 +102,6 @@ export interface PlanOptions {
 
 function safeNumber(value: bigint): number {
   return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
-}
-
-function hostPort(ip: string, port: number): string {
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 function mustCidr(text: string): Cidr {
