@@ -1,10 +1,9 @@
 // What the pages show, gathered once: each bundle (every node's and the admin's) read back from its
 // tarball, with every file's artifact facts, hash, redacted text and its change against a previous
 // generation.
-import { strFromU8 } from "fflate";
 import { sha256 } from "@noble/hashes/sha256";
 import type { Artifact, Bundle, GeneratedCluster, IssuedCertificate, NodePlan } from "@kubescratch/core";
-import { readTarGz, type BundleFile } from "./tar-read.js";
+import { readTarGz, textOf, type BundleFile } from "./tar-read.js";
 import { redact, type Redacted } from "./redact.js";
 
 /** Files every bundle adds around the artifacts (bundle/index.ts in the core), and why. */
@@ -106,7 +105,7 @@ function sumsOf(files: readonly BundleFile[]): Map<string, string> {
   const sums = new Map<string, string>();
   const file = files.find((entry) => entry.path === "SHA256SUMS");
   if (!file) return sums;
-  for (const line of strFromU8(file.bytes).split("\n")) {
+  for (const line of textOf(file.bytes).split("\n")) {
     const match = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
     if (match) sums.set(match[2] as string, match[1] as string);
   }
@@ -119,7 +118,7 @@ function secretPaths(files: readonly BundleFile[]): Set<string> {
   const result = new Set<string>();
   if (!manifest) return result;
   try {
-    const entries = JSON.parse(strFromU8(manifest.bytes)) as { path?: unknown; secret?: unknown }[];
+    const entries = JSON.parse(textOf(manifest.bytes)) as { path?: unknown; secret?: unknown }[];
     for (const entry of entries)
       if (entry.secret === true && typeof entry.path === "string") result.add(entry.path.replace(/^\/+/, ""));
   } catch {
@@ -157,7 +156,7 @@ export function buildBundles(
     const fileViews = files.map((file): FileView => {
       const artifact = byPath.get(file.path);
       const extra = BUNDLE_FILES[file.path];
-      const text = strFromU8(file.bytes);
+      const text = textOf(file.bytes);
       const secret = artifact?.secret ?? false;
       const kind = artifact?.kind ?? "bundle";
       const before = previousMap.get(file.path);
@@ -184,7 +183,7 @@ export function buildBundles(
         ...(certificate ? { certificate } : {}),
         ...(change ? { change } : {}),
         ...(change === "changed" && before && !secret && !previousSecrets.has(file.path)
-          ? { previousText: strFromU8(before.bytes) }
+          ? { previousText: textOf(before.bytes) }
           : {}),
         page: `${id}/files/${file.path}.html`,
         raw: `${id}/raw/${file.path}`,

@@ -1,7 +1,17 @@
 // Reads a bundle back: gunzip, then the ustar entries the core's writer makes (regular files, an
 // optional path prefix). The site shows the files from the tarball itself, so a reviewer reads
 // exactly the bytes that will be applied, including install.sh, MANIFEST.json and SHA256SUMS.
-import { gunzipSync, strFromU8 } from "fflate";
+import { ungzip } from "pako";
+
+// TextDecoder is a global of every browser and of Node; the site compiles with the types of neither.
+declare const TextDecoder: new () => { decode(bytes: Uint8Array): string };
+
+const utf8 = new TextDecoder();
+
+/** UTF-8 text of bytes (a stray byte becomes U+FFFD, as a browser shows it). */
+export function textOf(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
 
 export interface BundleFile {
   /** Relative path inside the bundle ("etc/kubernetes/..."). */
@@ -15,7 +25,7 @@ const BLOCK = 512;
 function field(block: Uint8Array, offset: number, length: number): string {
   const slice = block.subarray(offset, offset + length);
   const end = slice.indexOf(0);
-  return strFromU8(end === -1 ? slice : slice.subarray(0, end));
+  return textOf(end === -1 ? slice : slice.subarray(0, end));
 }
 
 function octalField(block: Uint8Array, offset: number, length: number): number {
@@ -25,7 +35,7 @@ function octalField(block: Uint8Array, offset: number, length: number): number {
 
 /** The files of a tar.gz, in archive order. Throws on anything but regular files and directories. */
 export function readTarGz(bytes: Uint8Array): BundleFile[] {
-  const archive = gunzipSync(bytes);
+  const archive = ungzip(bytes);
   const files: BundleFile[] = [];
   for (let offset = 0; offset + BLOCK <= archive.length;) {
     const header = archive.subarray(offset, offset + BLOCK);

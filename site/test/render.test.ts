@@ -77,7 +77,7 @@ describe("renderSite", () => {
     expect(overview).toContain("Changes against the previous generation");
     expect(overview).toMatch(/worker-4<\/a> <span class="badge added">added/);
     const setup = text(
-      site.pages.find((page) => page.path === "nodes/worker-1/files/etc/kubernetes/network/setup.sh.html")
+      site.pages.find((page) => page.path === "nodes/worker-1/files/etc/kubernetes/network/pod-routes.html")
         ?.content ?? "",
     );
     expect(setup).toContain('<span class="badge changed">changed</span>');

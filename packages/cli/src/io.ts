@@ -8,6 +8,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** A file of an output directory: its path relative to the directory, bytes or text, and mode. */
@@ -36,9 +37,56 @@ export interface Io {
    * moved in, each entry replacing its old copy. On a failure before the moves, nothing changes;
    * other files in `directory` are never touched.
    */
-  readonly replaceInDirectory: (directory: string, files: readonly OutputFile[]) => void;
+  readonly replaceInDirectory: (directory: string, files: readonly OutputFile[]) => Promise<void>;
+  /**
+   * replaceInDirectory for files that come one at a time (so they need not be held together): a
+   * temporary folder beside `directory` takes them as they come; commit() moves the entries in.
+   */
+  readonly stageDirectory: (directory: string) => Staging;
   /** Whether standard error is a terminal (for progress output). */
   readonly stderrIsTerminal: boolean;
+}
+
+export interface Staging {
+  /** Writes a file into the staging folder (asynchronously: the caller goes on preparing the next). */
+  readonly write: (file: OutputFile) => Promise<void>;
+  /** Moves every staged top-level entry into the directory, each replacing its old copy. */
+  readonly commit: () => void;
+  /** Removes the staging folder, and after a commit the replaced copies. Always call it. */
+  readonly dispose: () => void;
+}
+
+const WRITES_IN_FLIGHT = 16;
+
+function stageDirectory(directory: string): Staging {
+  const parent = dirname(directory);
+  mkdirSync(parent, { recursive: true });
+  const scratch = mkdtempSync(join(parent, `.${basename(directory)}.new-`));
+  const staged = join(scratch, "staged");
+  const folders = new Set<string>();
+  const entries = new Set<string>();
+  return {
+    write: (file) => {
+      const target = join(staged, file.path);
+      const folder = dirname(target);
+      if (!folders.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        folders.add(folder);
+      }
+      entries.add(file.path.split("/")[0] as string);
+      return writeFile(target, file.content, { mode: file.mode });
+    },
+    commit: () => {
+      const aside = join(scratch, ".old");
+      mkdirSync(directory, { recursive: true });
+      mkdirSync(aside);
+      for (const entry of entries) {
+        if (existsSync(join(directory, entry))) renameSync(join(directory, entry), join(aside, entry));
+        renameSync(join(staged, entry), join(directory, entry));
+      }
+    },
+    dispose: () => rmSync(scratch, { recursive: true, force: true }),
+  };
 }
 
 export function nodeIo(): Io {
@@ -61,29 +109,22 @@ export function nodeIo(): Io {
     },
     cwd: () => process.cwd(),
     now: () => new Date(),
-    replaceInDirectory: (directory, files) => {
-      const parent = dirname(directory);
-      mkdirSync(parent, { recursive: true });
-      const scratch = mkdtempSync(join(parent, `.${basename(directory)}.new-`));
-      const aside = join(scratch, ".old");
+    replaceInDirectory: async (directory, files) => {
+      const staging = stageDirectory(directory);
       try {
-        const staged = join(scratch, "staged");
+        // A window of writes in flight: all at once would open thousands of files together.
+        const inFlight: Promise<void>[] = [];
         for (const file of files) {
-          const target = join(staged, file.path);
-          mkdirSync(dirname(target), { recursive: true });
-          writeFileSync(target, file.content, { mode: file.mode });
+          if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
+          inFlight.push(staging.write(file));
         }
-        mkdirSync(directory, { recursive: true });
-        mkdirSync(aside);
-        const entries = [...new Set(files.map((file) => file.path.split("/")[0] as string))];
-        for (const entry of entries) {
-          if (existsSync(join(directory, entry))) renameSync(join(directory, entry), join(aside, entry));
-          renameSync(join(staged, entry), join(directory, entry));
-        }
+        await Promise.all(inFlight);
+        staging.commit();
       } finally {
-        rmSync(scratch, { recursive: true, force: true });
+        staging.dispose();
       }
     },
+    stageDirectory,
     stderrIsTerminal: process.stderr.isTTY === true,
   };
 }

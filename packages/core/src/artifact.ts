@@ -32,4 +32,9 @@ export interface Artifact {
   readonly why: string;
   /** The seed requirements (S1..S31) it serves. */
   readonly requirements: readonly string[];
+  /**
+   * The same bytes on every node of the cluster and large enough to matter (the routed cluster's
+   * pod-routes table): bundles compress it once, and the review site shows it once.
+   */
+  readonly sameOnEveryNode?: boolean;
 }

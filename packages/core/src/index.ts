@@ -82,10 +82,23 @@ export {
   bundleAdmin,
   bundleCluster,
   bundleNode,
+  finishBundle,
+  packAdmin,
+  packNode,
   type Bundle,
   type BundleOptions,
-  type Gzip,
   type ManifestEntry,
+  type PackedBundle,
 } from "./bundle/index.js";
 export { cloudInit } from "./bundle/cloud-init.js";
-export { tar, tarGz, type TarEntry } from "./bundle/tar.js";
+export {
+  crc32Combine,
+  deflatePart,
+  pakoDeflater,
+  gzipFromParts,
+  tar,
+  tarGz,
+  type DeflatedPart,
+  type Deflater,
+  type TarEntry,
+} from "./bundle/tar.js";

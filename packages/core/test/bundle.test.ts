@@ -5,9 +5,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
+import zlib from "node:zlib";
+import { ungzip } from "pako";
 import {
   bundleCluster,
   cloudInit,
+  crc32Combine,
+  deflatePart,
+  gzipFromParts,
+  packNode,
+  pakoDeflater,
   generateCluster,
   parseSpec,
   type Bundle,
@@ -15,7 +22,7 @@ import {
   type GeneratedCluster,
   type ManifestEntry,
 } from "../src/index.js";
-import { bundleClusterNative, nodeBundleOptions } from "../node/index.js";
+import { bundleClusterNative, nodeBundleOptions, nodeDeflater, nodeKeyCapability } from "../node/index.js";
 import { utf8Encode } from "../src/bytes.js";
 import { fixtureFiles } from "./helpers.js";
 import { FIXED_NOW, fixtureSpec, premadeKeys, seededRandom } from "./pki-helpers.js";
@@ -255,3 +262,94 @@ describe("cloud-init (S23)", () => {
     }
   });
 });
+
+describe("compression in parts (a shared file compressed once, spliced into every bundle)", () => {
+  const sizes = [0, 1, 511, 512, 4331, 65_535, 65_536, 70_000, 200_000];
+  const sample = (size: number, seed: number): Uint8Array => {
+    const bytes = new Uint8Array(size);
+    // Text-like and repetitive, with some noise: what tar runs of scripts and tables look like.
+    for (let i = 0; i < size; i += 1)
+      bytes[i] = i % 61 === 0 ? (i * 7919 + seed) & 0xff : 97 + ((i + seed) % 23);
+    return bytes;
+  };
+
+  it("crc32Combine gives zlib's CRC-32 of the concatenation", () => {
+    for (const a of sizes)
+      for (const b of sizes) {
+        const first = sample(a, 1);
+        const second = sample(b, 2);
+        expect(crc32Combine(zlib.crc32(first), zlib.crc32(second), b)).toBe(
+          zlib.crc32(Buffer.concat([first, second])),
+        );
+      }
+    expect(pakoDeflater.crc32(sample(70_000, 3))).toBe(zlib.crc32(sample(70_000, 3)));
+  });
+
+  it("parts from pako and from native zlib splice into one gzip member that gzip -t, zlib and pako read whole", () => {
+    for (const deflater of [pakoDeflater, nodeDeflater]) {
+      for (const layout of [[0], [70_000], [4331, 0], [200_000, 511, 65_536], [1, 1, 1, 1]]) {
+        const runs = layout.map((size, index) => sample(size, index));
+        const member = gzipFromParts(
+          runs.map((run, index) => deflatePart(run, index === runs.length - 1, deflater)),
+        );
+        const whole = Buffer.concat(runs);
+        expect(Buffer.from(zlib.gunzipSync(member)).equals(whole)).toBe(true);
+        expect(Buffer.from(ungzip(member)).equals(whole)).toBe(true);
+        const path = join(scratch, "parts.gz");
+        writeFileSync(path, member);
+        expect(sh("gzip", ["-t", path])).toMatchObject({ status: 0, stderr: "" });
+      }
+    }
+  });
+
+  it("a routed cluster's pod-routes is compressed once: the same bytes inside every node's bundle, which GNU tar reads", async () => {
+    // 40 nodes need more keys than the test pool has: native ones (no bytes are compared across runs).
+    const cluster = await generateCluster(routedSpec(40), {
+      now: FIXED_NOW,
+      random: seededRandom("routed"),
+      keys: nodeKeyCapability(),
+    });
+    for (const options of [{}, nodeBundleOptions]) {
+      const { nodes } = bundleCluster(cluster, options);
+      const packed = cluster.nodes.map((node) => packNode(cluster, node, options));
+      const shared = packed.map((bundle) => bundle.parts.find((part) => !(part instanceof Uint8Array)));
+      const first = shared[0];
+      if (first === undefined || first instanceof Uint8Array) throw new Error("no shared part");
+      // One object for all 40 nodes, and its bytes are in every tarball.
+      expect(new Set(shared).size).toBe(1);
+      for (const bundle of nodes)
+        expect(Buffer.from(bundle.bytes).indexOf(first.deflated)).toBeGreaterThan(0);
+      const eighth = nodes[7];
+      if (eighth === undefined) throw new Error("fewer than 8 bundles");
+      const directory = unpack(eighth, `routed-${options === nodeBundleOptions ? "node" : "pako"}`);
+      const table = readFileSync(join(directory, "etc/kubernetes/network/pod-routes"), "utf8");
+      expect(table.split("\n").filter((line) => /^\d/.test(line))).toHaveLength(40);
+      expect(sh("sha256sum", ["-c", "--quiet", "SHA256SUMS"], directory)).toMatchObject({ status: 0 });
+    }
+    // Both compressors describe the same archive.
+    const pako = bundleCluster(cluster).nodes.map((bundle) =>
+      zlib.gunzipSync(bundle.bytes).toString("base64"),
+    );
+    const native = bundleCluster(cluster, nodeBundleOptions).nodes.map((bundle) =>
+      zlib.gunzipSync(bundle.bytes).toString("base64"),
+    );
+    expect(native).toEqual(pako);
+  });
+});
+
+function routedSpec(nodeCount: number): ClusterSpecInput {
+  const { spec } = fixtureSpec("netns-routed.yaml");
+  const input = JSON.parse(JSON.stringify(spec)) as ClusterSpecInput;
+  const template = input.nodes[input.nodes.length - 1];
+  if (!template) throw new Error("no node");
+  input.security = { ...input.security, keyAlgorithm: "ecdsa-p256" };
+  input.nodes = [
+    ...input.nodes,
+    ...Array.from({ length: nodeCount - input.nodes.length }, (_, index) => ({
+      ...template,
+      name: `extra-${index + 1}`,
+      ip: `198.18.1.${index + 10}`,
+    })),
+  ];
+  return input;
+}

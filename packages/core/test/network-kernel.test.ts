@@ -34,6 +34,7 @@ import {
   renderVariant,
   VARIANTS,
   type RenderedVariant,
+  writeNetworkFiles,
 } from "./tools/network-variants.js";
 
 const CNI_BIN = "/usr/lib/cni";
@@ -199,9 +200,9 @@ describe("every variant's setup.sh runs twice on the real kernel and leaves the 
               "DOCKER",
             ]);
           }
-          const script = writeScript(
-            `${name}-${node.name}.sh`,
-            mustFile(cluster.nodes.get(node.name), NETWORK_SETUP_PATH).content,
+          const script = writeNetworkFiles(
+            join(scratch, `${name}-${node.name}`),
+            cluster.nodes.get(node.name) ?? [],
           );
           const env = { PATH: `${stubDirectory}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}` };
           const first = lab.runScriptReadOnly(namespace, script, env);
@@ -282,14 +283,14 @@ describe("every variant's setup.sh runs twice on the real kernel and leaves the 
       expect(
         lab.runScriptReadOnly(
           namespace,
-          writeScript("on.sh", mustFile(on?.nodes.get("node-1"), NETWORK_SETUP_PATH).content),
+          writeNetworkFiles(join(scratch, "on"), on?.nodes.get("node-1") ?? []),
         ).status,
       ).toBe(0);
       expect(lab.mustExec(namespace, ["iptables", "-t", "nat", "-S"])).toMatch(/-j MASQUERADE/);
       expect(
         lab.runScriptReadOnly(
           namespace,
-          writeScript("off.sh", mustFile(off.nodes.get("node-1"), NETWORK_SETUP_PATH).content),
+          writeNetworkFiles(join(scratch, "off"), off.nodes.get("node-1") ?? []),
         ).status,
       ).toBe(0);
       expect(lab.mustExec(namespace, ["iptables", "-t", "nat", "-S"])).not.toMatch(/-j MASQUERADE/);
@@ -338,10 +339,7 @@ describe("the CNI configuration with Debian's CNI plugins (bridge, host-local, l
         config,
       );
     lab.uplink(nodeNs, `${node.ip}/24`);
-    const setup = lab.runScriptReadOnly(
-      nodeNs,
-      writeScript("cni-node.sh", mustFile(files, NETWORK_SETUP_PATH).content),
-    );
+    const setup = lab.runScriptReadOnly(nodeNs, writeNetworkFiles(join(scratch, "cni-node"), files ?? []));
     expect(setup.status).toBe(0);
 
     const loopback = plugin("ADD", "loopback", "lo", loopbackConf);

@@ -3,13 +3,14 @@
 // that also plays the host outside the cluster), each running its generated setup.sh unchanged, with
 // a "pod" namespace on every node's cbr0. Every address is in 198.18.0.0/15; no namespace is created
 // in, and no link reaches, the host's own network. The scripts run under a read-only root.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import type { NodePlan } from "../src/plan/plan.js";
 import { parseSpec, planCluster, type ClusterPlan, type ClusterSpec } from "../src/index.js";
-import { masqueradeRule, networkSetupScript, ROUTE_PROTOCOL } from "../src/components/network.js";
+import { masqueradeRule, networkArtifacts, ROUTE_PROTOCOL } from "../src/components/network.js";
+import { writeNetworkFiles } from "./tools/network-variants.js";
 import { addressAt, formatIp, parseCidr } from "../src/net/ip.js";
 import { fixtureFiles } from "./helpers.js";
 import { must, NetnsLab, networkState, run } from "./tools/netns.js";
@@ -56,12 +57,6 @@ describe("three nodes in network namespaces run their generated setup.sh (netns-
   const podNs = new Map<string, string>();
   const scripts = new Map<string, string>();
   const timings: string[] = [];
-
-  const writeScript = (name: string, content: string): string => {
-    const path = join(scratch, name);
-    writeFileSync(path, content, { mode: 0o755 });
-    return path;
-  };
 
   const runSetup = (node: NodePlan, script = scripts.get(node.name)): void => {
     const namespace = nodeNs.get(node.name);
@@ -134,7 +129,7 @@ describe("three nodes in network namespaces run their generated setup.sh (netns-
       must("ip", ["-n", sw, "link", "set", `p${index + 1}`, "master", "br0", "up"]);
       must("ip", ["-n", ns, "addr", "add", `${node.ip}/${SEGMENT_PREFIX}`, "dev", "eth0"]);
       must("ip", ["-n", ns, "link", "set", "eth0", "up"]);
-      scripts.set(node.name, writeScript(`setup-${node.name}.sh`, networkSetupScript(context(node))));
+      scripts.set(node.name, writeNetworkFiles(join(scratch, node.name), networkArtifacts(context(node))));
     });
     const scriptsStarted = Date.now();
     for (const node of plan.nodes) runSetup(node);
@@ -299,7 +294,10 @@ describe("three nodes in network namespaces run their generated setup.sh (netns-
     const ns = nodeNs.get(first.name) ?? "";
     // A route someone else added inside the pod range (no kubescratch tag) must survive.
     lab.mustExec(ns, ["ip", "route", "add", "198.19.200.0/24", "via", second.ip]);
-    runSetup(first, writeScript("setup-smaller.sh", networkSetupScript(context(firstNow, smaller))));
+    runSetup(
+      first,
+      writeNetworkFiles(join(scratch, "smaller"), networkArtifacts(context(firstNow, smaller))),
+    );
     const routes = lab.mustExec(ns, ["ip", "-4", "route", "show"]);
     expect(routes).toContain(`${second.podCIDR} via ${second.ip}`);
     expect(routes).not.toContain(third.podCIDR);

@@ -8,7 +8,7 @@ import {
   type ClusterState,
 } from "@kubescratch/core";
 import {
-  bundleClusterNative,
+  forEachBundleNative,
   nodeBundleOptions,
   nodeKeyCapability,
   nodeRandom,
@@ -16,7 +16,7 @@ import {
 import { createHash } from "node:crypto";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
-import type { Io, OutputFile } from "../io.js";
+import type { Io, OutputFile, Staging } from "../io.js";
 import { readSpec } from "../spec-input.js";
 
 export const generateHelp = `Usage: kubescratch generate SPEC -o DIR [--state FILE] [--format tar|cloud-init] [--json]
@@ -57,6 +57,8 @@ function readState(io: Io, path: string): ClusterState | undefined {
 function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
+
+const WRITES_WAITING = 8;
 
 export async function generateCommand(io: Io, args: readonly string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -108,50 +110,73 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
   });
   for (const warning of cluster.pki.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
 
-  const outputs: OutputFile[] = [];
   const nodes: { name: string; file: string; bytes: number; sha256: string }[] = [];
-  if (format === "tar") {
-    const bundles = await bundleClusterNative(cluster);
-    for (const bundle of bundles.nodes) {
-      outputs.push({ path: `nodes/${bundle.fileName}`, content: bundle.bytes, mode: 0o600 });
-      nodes.push({
-        name: bundle.fileName.replace(/\.tar\.gz$/, ""),
-        file: `nodes/${bundle.fileName}`,
-        bytes: bundle.bytes.length,
-        sha256: sha256(bundle.bytes),
-      });
-    }
-    outputs.push({ path: "admin.tar.gz", content: bundles.admin.bytes, mode: 0o600 });
-  } else {
-    for (const node of cluster.nodes) {
-      const text = cloudInit(cluster, node);
-      outputs.push({ path: `nodes/${node.name}.yaml`, content: text, mode: 0o600 });
-      nodes.push({
-        name: node.name,
-        file: `nodes/${node.name}.yaml`,
-        bytes: text.length,
-        sha256: sha256(text),
-      });
-    }
-    outputs.push({
-      path: "admin.tar.gz",
-      content: bundleAdmin(cluster, nodeBundleOptions).bytes,
-      mode: 0o600,
-    });
-  }
-  outputs.push({ path: "plan.json", content: `${JSON.stringify(cluster.plan, null, 2)}\n`, mode: 0o644 });
   const stateText = `${JSON.stringify(cluster.state, null, 2)}\n`;
   const stateInOutput = dirname(statePath) === output;
-  if (stateInOutput)
-    outputs.push({ path: statePath.slice(output.length + 1), content: stateText, mode: 0o600 });
-
-  try {
-    io.replaceInDirectory(output, outputs);
-    if (!stateInOutput) io.writeTextAtomic(statePath, stateText, 0o600);
-  } catch (caught) {
-    throw new CommandFailure(
+  const failure = (caught: unknown): CommandFailure =>
+    new CommandFailure(
       `cannot write ${values.output}: ${caught instanceof Error ? caught.message : String(caught)}`,
     );
+  let staging: Staging;
+  try {
+    staging = io.stageDirectory(output);
+  } catch (caught) {
+    throw failure(caught);
+  }
+  try {
+    // Each bundle is written as soon as it is made and then dropped: memory does not grow with the
+    // bundles' total size.
+    const writes: Promise<void>[] = [];
+    let writeError: unknown;
+    const write = (file: OutputFile): void => {
+      writes.push(
+        staging.write(file).catch((caught: unknown) => {
+          writeError ??= caught;
+        }),
+      );
+    };
+    if (format === "tar") {
+      await forEachBundleNative(cluster, async (bundle) => {
+        // At most a few bundles wait for the disk.
+        while (writes.length > WRITES_WAITING) await writes.shift();
+        if (bundle.fileName === "admin.tar.gz") {
+          write({ path: "admin.tar.gz", content: bundle.bytes, mode: 0o600 });
+          return;
+        }
+        const file = `nodes/${bundle.fileName}`;
+        write({ path: file, content: bundle.bytes, mode: 0o600 });
+        nodes.push({
+          name: bundle.fileName.replace(/\.tar\.gz$/, ""),
+          file,
+          bytes: bundle.bytes.length,
+          sha256: sha256(bundle.bytes),
+        });
+      });
+    } else {
+      for (const node of cluster.nodes) {
+        const text = cloudInit(cluster, node);
+        write({ path: `nodes/${node.name}.yaml`, content: text, mode: 0o600 });
+        nodes.push({
+          name: node.name,
+          file: `nodes/${node.name}.yaml`,
+          bytes: text.length,
+          sha256: sha256(text),
+        });
+      }
+      write({ path: "admin.tar.gz", content: bundleAdmin(cluster, nodeBundleOptions).bytes, mode: 0o600 });
+    }
+    write({ path: "plan.json", content: `${JSON.stringify(cluster.plan, null, 2)}\n`, mode: 0o644 });
+    if (stateInOutput) write({ path: statePath.slice(output.length + 1), content: stateText, mode: 0o600 });
+    await Promise.all(writes);
+    if (writeError !== undefined) throw failure(writeError);
+    try {
+      staging.commit();
+      if (!stateInOutput) io.writeTextAtomic(statePath, stateText, 0o600);
+    } catch (caught) {
+      throw failure(caught);
+    }
+  } finally {
+    staging.dispose();
   }
 
   const changed = cluster.pki.certificates.filter(

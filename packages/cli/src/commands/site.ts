@@ -133,7 +133,7 @@ export async function siteCommand(io: Io, args: readonly string[]): Promise<Exit
     mode: values["include-secrets"] ? 0o600 : 0o644,
   }));
   try {
-    io.replaceInDirectory(output, outputs);
+    await io.replaceInDirectory(output, outputs);
   } catch (caught) {
     throw new CommandFailure(
       `cannot write ${values.output}: ${caught instanceof Error ? caught.message : String(caught)}`,

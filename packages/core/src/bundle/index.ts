@@ -11,7 +11,15 @@ import {
   validateClusterScript,
   validateScript,
 } from "./scripts.js";
-import { tarGz, type TarEntry } from "./tar.js";
+import {
+  deflatePart,
+  pakoDeflater,
+  gzipParts,
+  tarParts,
+  type DeflatedPart,
+  type Deflater,
+  type TarEntry,
+} from "./tar.js";
 
 export interface Bundle {
   /** "<node>.tar.gz" or "admin.tar.gz". */
@@ -119,15 +127,12 @@ function binariesOf(artifacts: readonly Artifact[], version: string) {
   return [...binaries.values()];
 }
 
-/** Compresses a tar archive; the default is fflate's pure-JS gzip (see tar.ts). */
-export type Gzip = (tar: Uint8Array) => Uint8Array;
-
 export interface BundleOptions {
   /**
-   * A faster gzip, e.g. Node's native zlib (the CLI passes it). Its bytes differ from fflate's, so
-   * use one compressor for every bundle you compare; the header must carry no timestamp.
+   * A faster compressor, e.g. Node's native zlib (the CLI passes it). Its bytes may differ from pako's,
+   * so use one compressor for every bundle you compare.
    */
-  readonly gzip?: Gzip;
+  readonly deflater?: Deflater;
   /** A faster SHA-256 (hex), e.g. Node's native one; the result is the same, only the speed differs. */
   readonly sha256?: (bytes: Uint8Array) => string;
   /**
@@ -135,6 +140,15 @@ export interface BundleOptions {
    * utf8Encode (a lone surrogate becomes U+FFFD), so only the speed differs.
    */
   readonly utf8?: (text: string) => Uint8Array;
+}
+
+const DEFAULT_OPTIONS: BundleOptions = {};
+
+/** A bundle before compression: the archive's runs, and the parts already compressed (shared files). */
+export interface PackedBundle {
+  readonly fileName: string;
+  readonly fileCount: number;
+  readonly parts: readonly (Uint8Array | DeflatedPart)[];
 }
 
 interface BundleFile {
@@ -150,11 +164,50 @@ function byPath<T extends { path: string }>(a: T, b: T): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-/** Encodes and hashes every file once, writes MANIFEST.json and SHA256SUMS, and packs them. */
-function pack(files: readonly BundleFile[], mtime: number, options: BundleOptions): Uint8Array {
+/** A file that is the same in every node's bundle, encoded, hashed and compressed once. */
+interface SharedFile {
+  readonly path: string;
+  readonly mode: number;
+  readonly bytes: Uint8Array;
+  readonly sha256: string;
+  part?: DeflatedPart;
+}
+
+// Per cluster and options (the compressor decides the bytes), keyed by the file's content.
+const sharedFiles = new WeakMap<GeneratedCluster, WeakMap<BundleOptions, Map<string, SharedFile>>>();
+
+function sharedFilesOf(cluster: GeneratedCluster, options: BundleOptions): Map<string, SharedFile> {
+  let byOptions = sharedFiles.get(cluster);
+  if (byOptions === undefined) sharedFiles.set(cluster, (byOptions = new WeakMap()));
+  let files = byOptions.get(options);
+  if (files === undefined) byOptions.set(options, (files = new Map()));
+  return files;
+}
+
+/**
+ * Encodes and hashes every file once, writes MANIFEST.json and SHA256SUMS, and cuts the archive into
+ * the parts to compress; files the same on every node are encoded and compressed once per cluster.
+ */
+function pack(
+  files: readonly BundleFile[],
+  mtime: number,
+  options: BundleOptions,
+  shared: Map<string, SharedFile>,
+): (Uint8Array | DeflatedPart)[] {
   const hash = options.sha256 ?? sha256Hex;
   const encode = options.utf8 ?? utf8Encode;
+  const sharedByPath = new Map<string, SharedFile>();
   const encoded = files.map((file) => {
+    if (file.artifact?.sameOnEveryNode) {
+      let known = shared.get(file.content);
+      if (known === undefined || known.path !== file.path || known.mode !== file.mode) {
+        const bytes = encode(file.content);
+        known = { path: file.path, mode: file.mode, bytes, sha256: hash(bytes) };
+        shared.set(file.content, known);
+      }
+      sharedByPath.set(file.path, known);
+      return { ...file, content: known.bytes, sha256: known.sha256 };
+    }
     const content = encode(file.content);
     return { path: file.path, mode: file.mode, content, sha256: hash(content), artifact: file.artifact };
   });
@@ -182,7 +235,13 @@ function pack(files: readonly BundleFile[], mtime: number, options: BundleOption
   const entries: TarEntry[] = [...hashed, { path: "SHA256SUMS", mode: 0o644, content: sums, sha256: "" }]
     .sort(byPath)
     .map((file) => ({ path: file.path, mode: file.mode, content: file.content }));
-  return tarGz(entries, mtime, options.gzip);
+  const deflater = options.deflater ?? pakoDeflater;
+  return tarParts(entries, mtime, (entry, raw) => {
+    const known = sharedByPath.get(entry.path);
+    if (known === undefined) return undefined;
+    known.part ??= deflatePart(raw(), false, deflater);
+    return known.part;
+  });
 }
 
 /** The bundle's modification time: when the cluster was first generated (kept in the state). */
@@ -190,7 +249,12 @@ function mtimeOf(cluster: GeneratedCluster): number {
   return Math.floor(Date.parse(cluster.state.createdAt) / 1000);
 }
 
-export function bundleNode(cluster: GeneratedCluster, node: NodeOutput, options: BundleOptions = {}): Bundle {
+/** A node's bundle, packed but not compressed yet (see finishBundle). */
+export function packNode(
+  cluster: GeneratedCluster,
+  node: NodeOutput,
+  options: BundleOptions = DEFAULT_OPTIONS,
+): PackedBundle {
   const plan = cluster.plan;
   const nodePlan = plan.nodes.find((entry) => entry.name === node.name);
   if (!nodePlan) throw new Error(`unreachable: ${node.name} is not in the plan`);
@@ -234,12 +298,29 @@ export function bundleNode(cluster: GeneratedCluster, node: NodeOutput, options:
   ];
   return {
     fileName: `${node.name}.tar.gz`,
-    bytes: pack(files, mtimeOf(cluster), options),
+    parts: pack(files, mtimeOf(cluster), options, sharedFilesOf(cluster, options)),
     fileCount: files.length,
   };
 }
 
-export function bundleAdmin(cluster: GeneratedCluster, options: BundleOptions = {}): Bundle {
+/** Compresses a packed bundle's runs and splices them into its tar.gz. */
+export function finishBundle(packed: PackedBundle, options: BundleOptions = DEFAULT_OPTIONS): Bundle {
+  return {
+    fileName: packed.fileName,
+    fileCount: packed.fileCount,
+    bytes: gzipParts(packed.parts, options.deflater ?? pakoDeflater),
+  };
+}
+
+export function bundleNode(
+  cluster: GeneratedCluster,
+  node: NodeOutput,
+  options: BundleOptions = DEFAULT_OPTIONS,
+): Bundle {
+  return finishBundle(packNode(cluster, node, options), options);
+}
+
+export function packAdmin(cluster: GeneratedCluster, options: BundleOptions = DEFAULT_OPTIONS): PackedBundle {
   const plan = cluster.plan;
   const admin = cluster.admin.artifacts;
   const kubeconfig =
@@ -284,14 +365,18 @@ export function bundleAdmin(cluster: GeneratedCluster, options: BundleOptions = 
   ];
   return {
     fileName: "admin.tar.gz",
-    bytes: pack(files, mtimeOf(cluster), options),
+    parts: pack(files, mtimeOf(cluster), options, sharedFilesOf(cluster, options)),
     fileCount: files.length,
   };
 }
 
+export function bundleAdmin(cluster: GeneratedCluster, options: BundleOptions = DEFAULT_OPTIONS): Bundle {
+  return finishBundle(packAdmin(cluster, options), options);
+}
+
 export function bundleCluster(
   cluster: GeneratedCluster,
-  options: BundleOptions = {},
+  options: BundleOptions = DEFAULT_OPTIONS,
 ): { nodes: Bundle[]; admin: Bundle } {
   return {
     nodes: cluster.nodes.map((node) => bundleNode(cluster, node, options)),

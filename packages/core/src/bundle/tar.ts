@@ -1,9 +1,18 @@
 // A deterministic tar.gz: POSIX ustar entries in the order given (callers sort them), uid/gid 0, no
 // user or group names, one fixed mtime, and a gzip header without a timestamp. The archive is built
 // in memory as plain bytes so the pure core (and a browser) can produce exactly what the CLI writes.
-// fflate is the compressor because it is pure JavaScript: Node's zlib is not available to the core,
-// and one pinned implementation keeps the compressed bytes the same on every platform.
-import { gzipSync } from "fflate";
+//
+// The archive is compressed in parts: runs of entries, and on their own the entries that are the
+// same in every node's bundle (the routed cluster's pod-routes table, which grows with the cluster).
+// Each part is raw DEFLATE ending on a byte boundary (a sync flush), so the parts concatenate into
+// one DEFLATE stream; a shared entry's part is compressed once and spliced into every bundle. The
+// result is one ordinary gzip member (any gunzip reads it), and the CRC-32 of the whole is combined
+// from the parts' CRCs without reading them again.
+//
+// pako (a JavaScript port of zlib) is the default compressor because it is pure JavaScript: Node's
+// zlib is not available to the core, and one pinned implementation keeps the compressed bytes the same
+// on every platform. (fflate 0.8.3, used before, writes broken DEFLATE on a sync flush at some sizes.)
+import { Deflate, Z_FINISH, Z_SYNC_FLUSH } from "pako";
 import { utf8Encode } from "../bytes.js";
 
 export interface TarEntry {
@@ -13,7 +22,27 @@ export interface TarEntry {
   readonly content: Uint8Array;
 }
 
+/** A compressor for the parts of an archive. Same input, same bytes: bundles must be reproducible. */
+export interface Deflater {
+  /**
+   * Raw DEFLATE (RFC 1951) of `data` from a fresh compressor, ending on a byte boundary; the last
+   * block is marked final only when `last` (a sync flush otherwise, so more parts can follow).
+   */
+  deflateRaw(data: Uint8Array, last: boolean): Uint8Array;
+  /** The CRC-32 (ISO-HDLC, as gzip uses) of `data`. */
+  crc32(data: Uint8Array): number;
+}
+
+/** A compressed part of an archive, ready to be spliced. */
+export interface DeflatedPart {
+  readonly deflated: Uint8Array;
+  /** CRC-32 and length of the uncompressed bytes. */
+  readonly crc32: number;
+  readonly length: number;
+}
+
 const BLOCK = 512;
+const LEVEL = 6;
 
 function writeString(header: Uint8Array, offset: number, length: number, text: string): void {
   const bytes = utf8Encode(text);
@@ -56,26 +85,187 @@ function header(entry: TarEntry, mtimeSeconds: number): Uint8Array {
   return block;
 }
 
-/** The tar archive (uncompressed) of the entries, in their order. */
-export function tar(entries: readonly TarEntry[], mtimeSeconds: number): Uint8Array {
-  let size = BLOCK * 2;
-  for (const entry of entries) size += BLOCK + Math.ceil(entry.content.length / BLOCK) * BLOCK;
+function entrySize(entry: TarEntry): number {
+  return BLOCK + Math.ceil(entry.content.length / BLOCK) * BLOCK;
+}
+
+/** The entries as one run of tar bytes (headers, contents, padding), with the end blocks if asked. */
+function tarRun(entries: readonly TarEntry[], mtimeSeconds: number, end: boolean): Uint8Array {
+  let size = end ? BLOCK * 2 : 0;
+  for (const entry of entries) size += entrySize(entry);
   const archive = new Uint8Array(size);
   let offset = 0;
   for (const entry of entries) {
     archive.set(header(entry, mtimeSeconds), offset);
-    offset += BLOCK;
-    archive.set(entry.content, offset);
-    offset += Math.ceil(entry.content.length / BLOCK) * BLOCK;
+    archive.set(entry.content, offset + BLOCK);
+    offset += entrySize(entry);
   }
   return archive;
 }
 
-/** tar.gz with a fixed gzip header (MTIME 0), so equal inputs give equal bytes. */
+/** The tar archive (uncompressed) of the entries, in their order. */
+export function tar(entries: readonly TarEntry[], mtimeSeconds: number): Uint8Array {
+  return tarRun(entries, mtimeSeconds, true);
+}
+
+/** pako's DEFLATE at level 6 and a table CRC-32: pure JavaScript, the same bytes everywhere. */
+export const pakoDeflater: Deflater = {
+  deflateRaw(data, last) {
+    const deflate = new Deflate({ level: LEVEL, raw: true });
+    deflate.push(data, last ? Z_FINISH : Z_SYNC_FLUSH);
+    if (deflate.err !== 0) throw new Error(`bug: DEFLATE failed: ${deflate.msg}`);
+    // pako gathers the output in `result` only when the stream ends; a flush leaves it in `chunks`.
+    return last ? deflate.result : concat(deflate.chunks);
+  },
+  crc32: crc32Table,
+};
+
+let crcTable: Uint32Array | undefined;
+
+function crc32Table(data: Uint8Array): number {
+  if (crcTable === undefined) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n += 1) {
+      let c = n;
+      for (let k = 0; k < 8; k += 1) c = c & 1 ? CRC_POLYNOMIAL ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (const byte of data) crc = (crcTable[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+// CRC-32 of a concatenation from the CRCs of its parts (zlib's crc32_combine): the CRC of A||B is
+// the CRC of A shifted by |B| bytes (a multiplication by x^(8|B|) modulo the CRC polynomial) xor the
+// CRC of B. Polynomials are bit-reflected, as the CRC itself.
+const CRC_POLYNOMIAL = 0xedb88320;
+
+/** a × b modulo the CRC polynomial. */
+function multiplyModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let product = 0;
+  for (;;) {
+    if ((a & m) !== 0) {
+      product ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ CRC_POLYNOMIAL : b >>> 1;
+  }
+  return product >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, for k = 0..31. */
+const X_POWERS = (() => {
+  const table = new Uint32Array(32);
+  let p = 0x40000000; // x^1
+  table[0] = p;
+  for (let k = 1; k < 32; k += 1) table[k] = p = multiplyModP(p, p);
+  return table;
+})();
+
+/** x^(8 × byteCount) modulo the polynomial. */
+function shiftForBytes(byteCount: number): number {
+  let p = 0x80000000; // x^0
+  let k = 3;
+  for (let n = byteCount; n > 0; n = Math.floor(n / 2), k += 1)
+    if (n % 2 === 1) p = multiplyModP(X_POWERS[k & 31] ?? 0, p);
+  return p;
+}
+
+/** The CRC-32 of A||B from the CRC of A, the CRC of B and the length of B. */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  return (multiplyModP(shiftForBytes(lengthB), crcA) ^ crcB) >>> 0;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1 && chunks[0]) return chunks[0];
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+export function deflatePart(raw: Uint8Array, last: boolean, deflater: Deflater): DeflatedPart {
+  return { deflated: deflater.deflateRaw(raw, last), crc32: deflater.crc32(raw), length: raw.length };
+}
+
+// gzip (RFC 1952): magic, DEFLATE, no flags, MTIME 0, no extra flags, OS 3 (Unix), as Node writes it.
+const GZIP_HEADER = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3);
+
+/** One gzip member from parts whose DEFLATE streams concatenate (the last one final). */
+export function gzipFromParts(parts: readonly DeflatedPart[]): Uint8Array {
+  let crc = 0;
+  let length = 0;
+  let size = GZIP_HEADER.length + 8;
+  for (const part of parts) {
+    crc = length === 0 ? part.crc32 : crc32Combine(crc, part.crc32, part.length);
+    length += part.length;
+    size += part.deflated.length;
+  }
+  const out = new Uint8Array(size);
+  out.set(GZIP_HEADER, 0);
+  let offset = GZIP_HEADER.length;
+  for (const part of parts) {
+    out.set(part.deflated, offset);
+    offset += part.deflated.length;
+  }
+  const trailer = new DataView(out.buffer, offset, 8);
+  trailer.setUint32(0, crc, true);
+  trailer.setUint32(4, length % 2 ** 32, true);
+  return out;
+}
+
+/**
+ * The archive of `entries` cut into the runs that are compressed separately: an entry for which
+ * `sharedPart` returns a part is that part; the entries between them are one run each, and the end
+ * blocks close the last run. Runs are returned uncompressed, for the caller to compress (the CLI
+ * does it on other threads).
+ */
+export function tarParts(
+  entries: readonly TarEntry[],
+  mtimeSeconds: number,
+  sharedPart: (entry: TarEntry, raw: () => Uint8Array) => DeflatedPart | undefined,
+): (Uint8Array | DeflatedPart)[] {
+  const parts: (Uint8Array | DeflatedPart)[] = [];
+  let run: TarEntry[] = [];
+  for (const entry of entries) {
+    const shared = sharedPart(entry, () => tarRun([entry], mtimeSeconds, false));
+    if (shared === undefined) {
+      run.push(entry);
+      continue;
+    }
+    if (run.length > 0) parts.push(tarRun(run, mtimeSeconds, false));
+    parts.push(shared);
+    run = [];
+  }
+  parts.push(tarRun(run, mtimeSeconds, true));
+  return parts;
+}
+
+/** Compresses the runs of tarParts and splices them into one gzip member. */
+export function gzipParts(parts: readonly (Uint8Array | DeflatedPart)[], deflater: Deflater): Uint8Array {
+  return gzipFromParts(
+    parts.map((part, index) =>
+      part instanceof Uint8Array ? deflatePart(part, index === parts.length - 1, deflater) : part,
+    ),
+  );
+}
+
+/** tar.gz of the entries in one run, with a fixed gzip header (MTIME 0): equal inputs, equal bytes. */
 export function tarGz(
   entries: readonly TarEntry[],
   mtimeSeconds: number,
-  gzip: (archive: Uint8Array) => Uint8Array = (archive) => gzipSync(archive, { level: 6, mtime: 0 }),
+  deflater: Deflater = pakoDeflater,
 ): Uint8Array {
-  return gzip(tar(entries, mtimeSeconds));
+  return gzipParts(
+    tarParts(entries, mtimeSeconds, () => undefined),
+    deflater,
+  );
 }

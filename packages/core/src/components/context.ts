@@ -36,6 +36,7 @@ export interface ArtifactFacts {
   readonly requirements: readonly string[];
   readonly mode?: number;
   readonly secret?: boolean;
+  readonly sameOnEveryNode?: boolean;
 }
 
 export function artifact(path: string, content: string, facts: ArtifactFacts): Artifact {
@@ -47,6 +48,7 @@ export function artifact(path: string, content: string, facts: ArtifactFacts): A
     secret: facts.secret ?? false,
     why: facts.why,
     requirements: facts.requirements,
+    ...(facts.sameOnEveryNode ? { sameOnEveryNode: true } : {}),
   };
 }
 

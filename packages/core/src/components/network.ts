@@ -20,6 +20,8 @@ import {
 import { runtimeUnit } from "./runtime.js";
 
 export const NETWORK_SETUP_PATH = "/etc/kubernetes/network/setup.sh";
+/** The routed cluster's pod range table, beside setup.sh; the same file on every node. */
+export const POD_ROUTES_PATH = "/etc/kubernetes/network/pod-routes";
 export const NETWORK_UNIT_NAME = "kubescratch-network.service";
 export const NETWORK_UNIT_PATH = `/etc/systemd/system/${NETWORK_UNIT_NAME}`;
 export const NETWORK_SYSCTL_PATH = "/etc/sysctl.d/60-kubescratch-network.conf";
@@ -195,26 +197,32 @@ function linkExists(name: string): string {
   return `ip link show dev ${name} >/dev/null 2>&1`;
 }
 
-/**
- * The route command of every node of a routed plan, in plan order (each node's script leaves out its
- * own): the same for every node, so built once per plan and address family.
- */
-const routeLineCache = new WeakMap<object, Map<string, readonly string[]>>();
+/** Whether setup.sh routes every other node's pod range from the shared table (S3a). */
+export function routesFromTable(plan: NodeContext["plan"]): boolean {
+  return plan.network.mode === "routed" && plan.network.bridge.management !== "kubelet";
+}
 
-function routedRouteLines(plan: NodeContext["plan"], ip: string): readonly string[] {
-  let byFamily = routeLineCache.get(plan);
-  if (byFamily === undefined) {
-    byFamily = new Map();
-    routeLineCache.set(plan, byFamily);
+const routeTableCache = new WeakMap<object, string>();
+
+/**
+ * pod-routes: every node's pod range and address, one line each, in plan order. The same bytes on
+ * every node (setup.sh skips its own line), so a node's script does not grow with the cluster and a
+ * node joining or leaving changes this one file everywhere. Built once per plan.
+ */
+export function podRouteTable(plan: NodeContext["plan"]): string {
+  let table = routeTableCache.get(plan);
+  if (table === undefined) {
+    const lines = [
+      `# ${POD_ROUTES_PATH}: written by kubescratch; the same file on every node of ${plan.clusterName}.`,
+      "# Every node's pod range (NODE_X_POD_CIDR) and the node that carries it: POD_CIDR NODE_IP NODE_NAME.",
+      `# setup.sh (beside this file) routes each range via its node (S3a), skips the node's own range and`,
+      `# removes its routes (proto ${ROUTE_PROTOCOL}) to ranges no longer listed.`,
+    ];
+    for (const node of plan.nodes) lines.push(`${node.podCIDR} ${node.ip} ${node.name}`);
+    table = `${lines.join("\n")}\n`;
+    routeTableCache.set(plan, table);
   }
-  let lines = byFamily.get(ip);
-  if (lines === undefined) {
-    lines = plan.nodes.map(
-      (other) => `${ip} route replace ${other.podCIDR} via ${other.ip} proto ${ROUTE_PROTOCOL}`,
-    );
-    byFamily.set(ip, lines);
-  }
-  return lines;
+  return table;
 }
 
 /** setup.sh for this node. */
@@ -300,9 +308,7 @@ export function networkSetupScript(context: NodeContext): string {
     );
   }
 
-  // Routed: the same routes as podRoutes, without an object per route (n - 1 of them per node).
-  const routed = network.mode === "routed" && network.bridge.management !== "kubelet";
-  const routes = routed ? [] : podRoutes(context);
+  const routed = routesFromTable(plan);
   const routeBody: string[] = [];
   if (network.mode === "routed" && network.bridge.management === "kubelet") {
     routeBody.push(
@@ -317,13 +323,35 @@ export function networkSetupScript(context: NodeContext): string {
       comment(overlayNotes(context)?.routes ?? "The overlay routes the other nodes' pod ranges."),
     );
   }
-  if (routed && plan.nodes.length > 1) {
-    // One line per route, no comment each: at 1,000 nodes this section is most of every bundle.
-    routeBody.push(comment("Every other node's pod range via its IP, in the plan's node order."));
-    const lines = routedRouteLines(plan, ip);
-    for (let index = 0; index < lines.length; index += 1)
-      if (plan.nodes[index]?.name !== node.name) routeBody.push(lines[index] ?? "");
+  if (routed) {
+    // One ip process for every route: at 5,000 nodes a process per route would take seconds at boot.
+    routeBody.push(
+      comment(
+        `Every pod range in ${POD_ROUTES_PATH.slice(POD_ROUTES_PATH.lastIndexOf("/") + 1)} (beside this script) but this node's, via its node.`,
+      ),
+      `routes_file="$(dirname -- "\${BASH_SOURCE[0]}")/pod-routes"`,
+      `own_pod_cidr=${node.podCIDR}`,
+      "declare -A listed=()",
+      'batch=""',
+      "while read -r cidr via _name; do",
+      '  case "$cidr" in "" | "#"*) continue ;; esac',
+      '  listed["$cidr"]=1',
+      '  if [ "$cidr" != "$own_pod_cidr" ]; then',
+      `    batch+="route replace $cidr via $via proto ${ROUTE_PROTOCOL}"$'\\n'`,
+      "  fi",
+      'done <"$routes_file"',
+      'if [ -n "$batch" ]; then',
+      `  printf '%s' "$batch" | ${ip} -batch -`,
+      "fi",
+      comment("Routes of an earlier plan (a node that left the cluster) go."),
+      `for route in $(${ip} route show root ${network.podCIDR} proto ${ROUTE_PROTOCOL} | cut -d ' ' -f 1); do`,
+      '  if [ -z "${listed[$route]:-}" ] || [ "$route" = "$own_pod_cidr" ]; then',
+      `    ${ip} route del "$route" proto ${ROUTE_PROTOCOL}`,
+      "  fi",
+      "done",
+    );
   } else {
+    const routes = podRoutes(context);
     for (const route of routes) {
       const target = route.via !== undefined ? `via ${route.via}` : `dev ${route.device ?? bridge}`;
       routeBody.push(
@@ -331,19 +359,17 @@ export function networkSetupScript(context: NodeContext): string {
         `${ip} route replace ${route.destination} ${target} proto ${ROUTE_PROTOCOL}`,
       );
     }
+    const keep = routes.map((route) => route.destination);
+    routeBody.push(
+      comment("Routes of an earlier plan go."),
+      `for route in $(${ip} route show root ${network.podCIDR} proto ${ROUTE_PROTOCOL} | cut -d ' ' -f 1); do`,
+      '  case "$route" in',
+      ...(keep.length > 0 ? [`    ${keep.join(" | ")}) ;;`] : []),
+      `    *) ${ip} route del "$route" proto ${ROUTE_PROTOCOL} ;;`,
+      "  esac",
+      "done",
+    );
   }
-  const keep = routed
-    ? plan.nodes.filter((other) => other.name !== node.name).map((other) => other.podCIDR)
-    : routes.map((route) => route.destination);
-  routeBody.push(
-    comment("Routes of an earlier plan (a node that left the cluster) go."),
-    `for route in $(${ip} route show root ${network.podCIDR} proto ${ROUTE_PROTOCOL} | cut -d ' ' -f 1); do`,
-    '  case "$route" in',
-    ...(keep.length > 0 ? [`    ${keep.join(" | ")}) ;;`] : []),
-    `    *) ${ip} route del "$route" proto ${ROUTE_PROTOCOL} ;;`,
-    "  esac",
-    "done",
-  );
   step += 1;
   out.push(
     "",
@@ -355,8 +381,7 @@ export function networkSetupScript(context: NodeContext): string {
       }`,
     ),
   );
-  // Not out.push(...routeBody): thousands of arguments at 1,000 nodes.
-  for (const line of routeBody) out.push(line);
+  out.push(...routeBody);
 
   const rule = masqueradeRule(context).join(" ");
   if (network.masquerade) {
@@ -441,6 +466,16 @@ export function networkArtifacts(context: NodeContext): Artifact[] {
   const unitWhy = `Runs ${NETWORK_SETUP_PATH} at boot, before ${runtime} and the kubelet need the pod bridge and routes.`;
   const artifacts: Artifact[] = [
     artifact(NETWORK_SETUP_PATH, networkSetupScript(context), { kind: "script", why, requirements }),
+    ...(routesFromTable(plan)
+      ? [
+          artifact(POD_ROUTES_PATH, podRouteTable(plan), {
+            kind: "config",
+            why: "Every node's pod range and address, the same file on every node: setup.sh routes the other nodes' ranges from it (S3a).",
+            requirements: ["S3", "S4"],
+            sameOnEveryNode: true,
+          }),
+        ]
+      : []),
     artifact(
       NETWORK_UNIT_PATH,
       NETWORK_UNIT(

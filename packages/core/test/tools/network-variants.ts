@@ -2,6 +2,8 @@
 // network shape setup.sh knows (the seed's docker and rkt, a kubelet-managed bridge, firewall-only,
 // no masquerading, each overlay in both eras), all addressed inside 198.18.0.0/15 so their scripts
 // can run in network namespaces.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { load } from "js-yaml";
 import type { Artifact } from "../../src/artifact.js";
 import { renderCluster } from "../../src/components/index.js";
@@ -128,3 +130,18 @@ export function mustFile(artifacts: readonly Artifact[] | undefined, path: strin
   if (!found) throw new Error(`no ${path} among ${(artifacts ?? []).map((entry) => entry.path).join(", ")}`);
   return found;
 }
+
+/**
+ * Writes a node's network files (setup.sh and, for routed clusters, the pod-routes table it reads
+ * from beside itself) into `directory`, as install.sh places them; returns setup.sh's path.
+ */
+export function writeNetworkFiles(directory: string, artifacts: readonly Artifact[]): string {
+  mkdirSync(directory, { recursive: true });
+  for (const file of artifacts.filter((each) => each.path.startsWith(NETWORK_DIRECTORY)))
+    writeFileSync(join(directory, file.path.slice(NETWORK_DIRECTORY.length)), file.content, {
+      mode: file.mode,
+    });
+  return join(directory, "setup.sh");
+}
+
+const NETWORK_DIRECTORY = "/etc/kubernetes/network/";
