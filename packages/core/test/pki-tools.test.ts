@@ -16,6 +16,7 @@ import {
   type IssuedCertificate,
   type Pki,
 } from "../src/index.js";
+import { dump, load } from "js-yaml";
 import { pemDecode, pemEncode } from "../src/pki/der.js";
 import { nodeKeyCapability } from "../node/index.js";
 import { issueCertificate, parseCertificate } from "../src/pki/x509.js";
@@ -150,6 +151,11 @@ describe("kubectl config view --minify parses every kubeconfig (verification.md 
         expect(result.status).toBe(0);
         const [user, credential] = result.stdout.split(" ");
         expect(user).toBe(kubeconfig.user);
+        // The data fields are put in after js-yaml's dump: the text is still exactly what js-yaml
+        // writes for the same content, and kubectl reads back the certificate that was issued.
+        expect(kubeconfig.content).toBe(
+          dump(load(kubeconfig.content), { lineWidth: -1, noRefs: true, noArrayIndent: true }),
+        );
         if (spec.security.mode === "https") expect(credential?.length ?? 0).toBeGreaterThan(20);
       });
       await Promise.all(checks);

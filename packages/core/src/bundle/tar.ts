@@ -2,12 +2,13 @@
 // user or group names, one fixed mtime, and a gzip header without a timestamp. The archive is built
 // in memory as plain bytes so the pure core (and a browser) can produce exactly what the CLI writes.
 //
-// The archive is compressed in parts: runs of entries, and on their own the entries that are the
-// same in every node's bundle (the routed cluster's pod-routes table, which grows with the cluster).
-// Each part is raw DEFLATE ending on a byte boundary (a sync flush), so the parts concatenate into
-// one DEFLATE stream; a shared entry's part is compressed once and spliced into every bundle. The
-// result is one ordinary gzip member (any gunzip reads it), and the CRC-32 of the whole is combined
-// from the parts' CRCs without reading them again.
+// The archive is compressed in parts: the node's own entries, then, on their own and last, the
+// entries that are the same in every node's bundle (the routed cluster's pod-routes table, which
+// grows with the cluster) with the end blocks. Each part is raw DEFLATE from a fresh compressor; all
+// but the last end on a byte boundary (a sync flush), so the parts concatenate into one DEFLATE
+// stream, and the shared tail is compressed once and spliced into every bundle. The result is one
+// ordinary gzip member (any gunzip reads it), and the CRC-32 of the whole is combined from the
+// parts' CRCs without reading them again.
 //
 // pako (a JavaScript port of zlib) is the default compressor because it is pure JavaScript: Node's
 // zlib is not available to the core, and one pinned implementation keeps the compressed bytes the same
@@ -27,8 +28,9 @@ export interface Deflater {
   /**
    * Raw DEFLATE (RFC 1951) of `data` from a fresh compressor, ending on a byte boundary; the last
    * block is marked final only when `last` (a sync flush otherwise, so more parts can follow).
+   * `level` is zlib's, 1 (fastest) to 9 (smallest).
    */
-  deflateRaw(data: Uint8Array, last: boolean): Uint8Array;
+  deflateRaw(data: Uint8Array, last: boolean, level: number): Uint8Array;
   /** The CRC-32 (ISO-HDLC, as gzip uses) of `data`. */
   crc32(data: Uint8Array): number;
 }
@@ -42,9 +44,20 @@ export interface DeflatedPart {
 }
 
 const BLOCK = 512;
-const LEVEL = 6;
+/** zlib's default level, for tarGz. */
+const DEFAULT_LEVEL = 6;
 
+/** Writes text into a header field; ASCII (nearly every path) byte by byte, the rest as UTF-8. */
 function writeString(header: Uint8Array, offset: number, length: number, text: string): void {
+  if (text.length <= length) {
+    let index = 0;
+    for (; index < text.length; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code > 0x7f) break;
+      header[offset + index] = code;
+    }
+    if (index === text.length) return;
+  }
   const bytes = utf8Encode(text);
   if (bytes.length > length) throw new Error(`bug: tar field too long: ${text}`);
   header.set(bytes, offset);
@@ -54,19 +67,25 @@ function writeOctal(header: Uint8Array, offset: number, length: number, value: n
   writeString(header, offset, length, value.toString(8).padStart(length - 1, "0"));
 }
 
+function byteLength(text: string): number {
+  for (let index = 0; index < text.length; index += 1)
+    if (text.charCodeAt(index) > 0x7f) return utf8Encode(text).length;
+  return text.length;
+}
+
 /** ustar splits a long path into a prefix (<=155 bytes) and a name (<=100 bytes) at a "/". */
 function splitPath(path: string): { prefix: string; name: string } {
-  if (utf8Encode(path).length <= 100) return { prefix: "", name: path };
+  if (byteLength(path) <= 100) return { prefix: "", name: path };
   for (let cut = path.lastIndexOf("/"); cut > 0; cut = path.lastIndexOf("/", cut - 1)) {
     const prefix = path.slice(0, cut);
     const name = path.slice(cut + 1);
-    if (utf8Encode(prefix).length <= 155 && utf8Encode(name).length <= 100) return { prefix, name };
+    if (byteLength(prefix) <= 155 && byteLength(name) <= 100) return { prefix, name };
   }
   throw new Error(`path too long for a tar archive: ${path}`);
 }
 
-function header(entry: TarEntry, mtimeSeconds: number): Uint8Array {
-  const block = new Uint8Array(BLOCK);
+/** Writes the entry's ustar header into `block` (512 zero bytes). */
+function writeHeader(block: Uint8Array, entry: TarEntry, mtimeSeconds: number): void {
   const { prefix, name } = splitPath(entry.path);
   writeString(block, 0, 100, name);
   writeOctal(block, 100, 8, entry.mode & 0o7777);
@@ -80,9 +99,8 @@ function header(entry: TarEntry, mtimeSeconds: number): Uint8Array {
   writeString(block, 263, 2, "00");
   writeString(block, 345, 155, prefix);
   let checksum = 0;
-  for (const byte of block) checksum += byte;
+  for (let index = 0; index < BLOCK; index += 1) checksum += block[index] ?? 0;
   writeString(block, 148, 8, `${checksum.toString(8).padStart(6, "0")}\0 `);
-  return block;
 }
 
 function entrySize(entry: TarEntry): number {
@@ -96,7 +114,7 @@ function tarRun(entries: readonly TarEntry[], mtimeSeconds: number, end: boolean
   const archive = new Uint8Array(size);
   let offset = 0;
   for (const entry of entries) {
-    archive.set(header(entry, mtimeSeconds), offset);
+    writeHeader(archive.subarray(offset, offset + BLOCK), entry, mtimeSeconds);
     archive.set(entry.content, offset + BLOCK);
     offset += entrySize(entry);
   }
@@ -108,10 +126,10 @@ export function tar(entries: readonly TarEntry[], mtimeSeconds: number): Uint8Ar
   return tarRun(entries, mtimeSeconds, true);
 }
 
-/** pako's DEFLATE at level 6 and a table CRC-32: pure JavaScript, the same bytes everywhere. */
+/** pako's DEFLATE and a table CRC-32: pure JavaScript, the same bytes everywhere. */
 export const pakoDeflater: Deflater = {
-  deflateRaw(data, last) {
-    const deflate = new Deflate({ level: LEVEL, raw: true });
+  deflateRaw(data, last, level) {
+    const deflate = new Deflate({ level: level as 1, raw: true });
     deflate.push(data, last ? Z_FINISH : Z_SYNC_FLUSH);
     if (deflate.err !== 0) throw new Error(`bug: DEFLATE failed: ${deflate.msg}`);
     // pako gathers the output in `result` only when the stream ends; a flush leaves it in `chunks`.
@@ -192,8 +210,8 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function deflatePart(raw: Uint8Array, last: boolean, deflater: Deflater): DeflatedPart {
-  return { deflated: deflater.deflateRaw(raw, last), crc32: deflater.crc32(raw), length: raw.length };
+export function deflatePart(raw: Uint8Array, last: boolean, deflater: Deflater, level: number): DeflatedPart {
+  return { deflated: deflater.deflateRaw(raw, last, level), crc32: deflater.crc32(raw), length: raw.length };
 }
 
 // gzip (RFC 1952): magic, DEFLATE, no flags, MTIME 0, no extra flags, OS 3 (Unix), as Node writes it.
@@ -223,37 +241,30 @@ export function gzipFromParts(parts: readonly DeflatedPart[]): Uint8Array {
 }
 
 /**
- * The archive of `entries` cut into the runs that are compressed separately: an entry for which
- * `sharedPart` returns a part is that part; the entries between them are one run each, and the end
- * blocks close the last run. Runs are returned uncompressed, for the caller to compress (the CLI
- * does it on other threads).
+ * The archive of `entries` followed by `tail` (entries that are the same in many archives), as the
+ * runs to compress: the entries as one run, then the tail with the end blocks as one part that
+ * `tailPart` compresses (final) or takes from its cache. Without a tail, one run with the end blocks.
+ * Runs are returned uncompressed, for the caller to compress (the CLI does it on other threads).
  */
 export function tarParts(
   entries: readonly TarEntry[],
+  tail: readonly TarEntry[],
   mtimeSeconds: number,
-  sharedPart: (entry: TarEntry, raw: () => Uint8Array) => DeflatedPart | undefined,
+  tailPart: (raw: () => Uint8Array) => DeflatedPart,
 ): (Uint8Array | DeflatedPart)[] {
-  const parts: (Uint8Array | DeflatedPart)[] = [];
-  let run: TarEntry[] = [];
-  for (const entry of entries) {
-    const shared = sharedPart(entry, () => tarRun([entry], mtimeSeconds, false));
-    if (shared === undefined) {
-      run.push(entry);
-      continue;
-    }
-    if (run.length > 0) parts.push(tarRun(run, mtimeSeconds, false));
-    parts.push(shared);
-    run = [];
-  }
-  parts.push(tarRun(run, mtimeSeconds, true));
-  return parts;
+  if (tail.length === 0) return [tarRun(entries, mtimeSeconds, true)];
+  return [tarRun(entries, mtimeSeconds, false), tailPart(() => tarRun(tail, mtimeSeconds, true))];
 }
 
-/** Compresses the runs of tarParts and splices them into one gzip member. */
-export function gzipParts(parts: readonly (Uint8Array | DeflatedPart)[], deflater: Deflater): Uint8Array {
+/** Compresses the runs of tarParts at `level` and splices them into one gzip member. */
+export function gzipParts(
+  parts: readonly (Uint8Array | DeflatedPart)[],
+  deflater: Deflater,
+  level: number,
+): Uint8Array {
   return gzipFromParts(
     parts.map((part, index) =>
-      part instanceof Uint8Array ? deflatePart(part, index === parts.length - 1, deflater) : part,
+      part instanceof Uint8Array ? deflatePart(part, index === parts.length - 1, deflater, level) : part,
     ),
   );
 }
@@ -263,9 +274,13 @@ export function tarGz(
   entries: readonly TarEntry[],
   mtimeSeconds: number,
   deflater: Deflater = pakoDeflater,
+  level = DEFAULT_LEVEL,
 ): Uint8Array {
   return gzipParts(
-    tarParts(entries, mtimeSeconds, () => undefined),
+    tarParts(entries, [], mtimeSeconds, () => {
+      throw new Error("unreachable: no tail");
+    }),
     deflater,
+    level,
   );
 }

@@ -140,8 +140,17 @@ export class DerError extends Error {
   override readonly name = "DerError";
 }
 
+// btoa and atob are globals of every browser and of Node (16 and later): native, and ten times
+// faster than forge's base64 over the thousands of PEM blocks of a large cluster.
+declare function btoa(data: string): string;
+declare function atob(data: string): string;
+
+// eslint-disable-next-line no-control-regex -- every ASCII character, control characters included
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function utf8Bytes(text: string): string {
-  return util.encodeUtf8(text);
+  // PEM, names and URLs are ASCII, whose UTF-8 is the text itself.
+  return ASCII.test(text) ? text : util.encodeUtf8(text);
 }
 
 export function utf8Text(bytes: string): string {
@@ -163,12 +172,14 @@ export function fromUint8Array(bytes: Uint8Array): string {
   return out;
 }
 
+/** Base64 of a binary string (one byte per character). */
 export function base64(bytes: string): string {
-  return util.encode64(bytes);
+  return btoa(bytes);
 }
 
+/** The binary string of base64 text (validated by the caller). */
 export function fromBase64(text: string): string {
-  return util.decode64(text);
+  return atob(text);
 }
 
 export function hex(bytes: string): string {
@@ -181,8 +192,10 @@ export function sha1Bytes(bytes: string): string {
 
 /** PEM with LF line endings and 64-column base64, as OpenSSL writes it. */
 export function pemEncode(label: string, der: string): string {
-  const body = base64(der).replace(/.{64}/g, "$&\n").replace(/\n$/, "");
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+  const encoded = base64(der);
+  const lines: string[] = [];
+  for (let offset = 0; offset < encoded.length; offset += 64) lines.push(encoded.slice(offset, offset + 64));
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 export interface PemBlock {
