@@ -8,7 +8,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** A file of an output directory: its path relative to the directory, bytes or text, and mode. */
@@ -53,7 +53,7 @@ export interface Staging {
   /** Moves every staged top-level entry into the directory, each replacing its old copy. */
   readonly commit: () => void;
   /** Removes the staging folder, and after a commit the replaced copies. Always call it. */
-  readonly dispose: () => void;
+  readonly dispose: () => Promise<void>;
 }
 
 const WRITES_IN_FLIGHT = 16;
@@ -85,7 +85,8 @@ function stageDirectory(directory: string): Staging {
         renameSync(join(staged, entry), join(directory, entry));
       }
     },
-    dispose: () => rmSync(scratch, { recursive: true, force: true }),
+    // Asynchronous: the pool's threads unlink the replaced tree's files side by side.
+    dispose: () => rm(scratch, { recursive: true, force: true }),
   };
 }
 
@@ -121,7 +122,7 @@ export function nodeIo(): Io {
         await Promise.all(inFlight);
         staging.commit();
       } finally {
-        staging.dispose();
+        await staging.dispose();
       }
     },
     stageDirectory,

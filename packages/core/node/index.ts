@@ -106,6 +106,11 @@ export function nodeKeyCapability(): KeyCapability {
   };
 }
 
+/** Node's native SHA-256, hex. */
+export function nativeSha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
 /** The operating system's CSPRNG. */
 export const nodeRandom: RandomSource = (byteCount) => new Uint8Array(randomBytes(byteCount));
 
@@ -114,7 +119,13 @@ export type NodeGenerateOptions = Partial<GenerateOptions>;
 
 /** generateCluster with secure defaults for Node: `await generateCluster(specText)` just works. */
 export function generateCluster(spec: unknown, options: NodeGenerateOptions = {}): Promise<GeneratedCluster> {
-  return generateWith(spec, { now: new Date(), random: nodeRandom, keys: nodeKeyCapability(), ...options });
+  return generateWith(spec, {
+    now: new Date(),
+    random: nodeRandom,
+    keys: nodeKeyCapability(),
+    sha256: nativeSha256,
+    ...options,
+  });
 }
 
 export type { GeneratedCluster, GenerateOptions, ClusterState, NodeOutput } from "@kubescratch/core";
@@ -135,7 +146,7 @@ export const nodeDeflater: Deflater = {
  */
 export const nodeBundleOptions: BundleOptions = {
   deflater: nodeDeflater,
-  sha256: (bytes) => createHash("sha256").update(bytes).digest("hex"),
+  sha256: nativeSha256,
   utf8: (text) => {
     const bytes = Buffer.from(text, "utf8");
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);

@@ -10,6 +10,7 @@ import {
 import {
   forEachBundleNative,
   nodeBundleOptions,
+  nativeSha256,
   nodeKeyCapability,
   nodeRandom,
 } from "@kubescratch/core/node";
@@ -93,6 +94,7 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
     now: io.now(),
     random: nodeRandom,
     keys: nodeKeyCapability(),
+    sha256: nativeSha256,
     files,
     ...(previousState ? { previousState } : {}),
     ...(values["allow-range-change"] ? { allowRangeChange: true } : {}),
@@ -176,7 +178,7 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
       throw failure(caught);
     }
   } finally {
-    staging.dispose();
+    await staging.dispose();
   }
 
   const changed = cluster.pki.certificates.filter(

@@ -7,7 +7,7 @@ import {
   readClusterState,
   type ClusterState,
 } from "@kubescratch/core";
-import { nodeBundleOptions, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
+import { nativeSha256, nodeBundleOptions, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
 import { renderSite, type PreviousGeneration } from "@kubescratch/site";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
@@ -113,6 +113,7 @@ export async function siteCommand(io: Io, args: readonly string[]): Promise<Exit
     now,
     random: nodeRandom,
     keys: nodeKeyCapability(),
+    sha256: nativeSha256,
     files,
     ...(previousState ? { previousState } : {}),
   });
