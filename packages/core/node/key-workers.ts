@@ -45,8 +45,12 @@ interface Slot {
   batch: Request[] | undefined;
 }
 
-/** Keys per message: enough that messaging costs little, few enough that work spreads evenly. */
-const BATCH = 16;
+/**
+ * Keys per message: enough that messaging costs little next to a P-256 key (about 0.1 ms), few enough
+ * that work spreads evenly. An RSA key takes 50-600 ms, so one at a time: a batch of them would leave
+ * one core idle at the end while another finishes its batch.
+ */
+const BATCH: Readonly<Record<KeySpec["type"], number>> = { ec: 16, rsa: 1 };
 
 export class KeyWorkers {
   private readonly queue: Request[] = [];
@@ -95,7 +99,7 @@ export class KeyWorkers {
         slot.worker.unref();
         continue;
       }
-      slot.batch = this.queue.splice(0, BATCH);
+      slot.batch = this.queue.splice(0, BATCH[this.queue[0]?.spec.type ?? "ec"]);
       slot.worker.ref();
       slot.worker.postMessage(slot.batch.map((request) => request.spec));
     }
