@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 import { join } from "node:path";
-import { nodeKeyCapability } from "../node/index.js";
+import { nodeKeyCapability, nodeRandom } from "../node/index.js";
 
 describe("nodeKeyCapability", () => {
   it("gives distinct, usable keys of the asked algorithm, on the pool and on worker threads alike", async () => {
@@ -42,5 +42,23 @@ describe("nodeKeyCapability", () => {
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe("200");
     expect(result.status).toBe(0);
+  });
+});
+
+describe("nodeRandom", () => {
+  it("gives the asked number of bytes, never the same bytes twice, across its 4 KB batches", () => {
+    const seen = new Set<string>();
+    for (let index = 0; index < 5000; index += 1) {
+      const bytes = nodeRandom(index % 7 === 0 ? 32 : 16);
+      expect(bytes.length).toBe(index % 7 === 0 ? 32 : 16);
+      seen.add(Buffer.from(bytes).toString("hex"));
+    }
+    expect(seen.size).toBe(5000);
+    expect(nodeRandom(10_000).length).toBe(10_000);
+    // Not all zero: the batch is wiped after use, so a bug handing out spent bytes would show here.
+    const zeros = Array.from({ length: 300 }, () => nodeRandom(16)).filter((bytes) =>
+      bytes.every((b) => b === 0),
+    );
+    expect(zeros).toEqual([]);
   });
 });
