@@ -1,19 +1,22 @@
 // pnpm bench:site: the review site of a large cluster. Runs the real `kubescratch generate` and then
 // `kubescratch site --state` (under /usr/bin/time -v: wall time, peak RSS) for each size, and reports
 // pages, pages per node, total and largest page size, and whether the site stays navigable: the
-// overview links every node, each node page links its files, and no page is one giant page.
+// overview links every node, a node page links every file of its tarball (its own section, or the
+// page of a file several nodes share), and no page is one giant page. The site runs --runs times
+// (default 3) on the same generation; the table gives the median time and peak RSS, and each run.
 // Needs `pnpm build` first (pnpm bench:site runs it).
 //
-//   node scripts/bench-site.mjs [--nodes 100,1000] [--include-secrets]
+//   node scripts/bench-site.mjs [--nodes 100,1000] [--runs 3] [--include-secrets]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, normalize } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   options: {
     nodes: { type: "string", default: "100,1000" },
+    runs: { type: "string", default: "3" },
     "include-secrets": { type: "boolean", default: false },
   },
 });
@@ -70,28 +73,49 @@ for (const count of values.nodes.split(",").map(Number)) {
     writeFileSync(specFile, JSON.stringify(clusterSpec(count)));
     const generate = timed(["generate", specFile, "-o", join(directory, "out")]);
     const site = join(directory, "site");
-    const render = timed([
-      "site",
-      specFile,
-      "-o",
-      site,
-      "--state",
-      join(directory, "out", "state.json"),
-      ...(values["include-secrets"] ? ["--include-secrets"] : []),
-    ]);
+    const renders = [];
+    for (let run = 0; run < Number(values.runs); run += 1) {
+      rmSync(site, { recursive: true, force: true });
+      renders.push(
+        timed([
+          "site",
+          specFile,
+          "-o",
+          site,
+          "--state",
+          join(directory, "out", "state.json"),
+          ...(values["include-secrets"] ? ["--include-secrets"] : []),
+        ]),
+      );
+    }
+    const median = (numbers) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)];
+    const render = {
+      seconds: median(renders.map((entry) => entry.seconds)),
+      rss: median(renders.map((entry) => entry.rss)),
+      runs: renders.map((entry) => entry.seconds),
+    };
     const files = walk(site);
     const pages = files.filter((file) => file.path.endsWith(".html"));
     const nodePages = pages.filter((file) => /^nodes\/[^/]+\/index\.html$/.test(file.path));
     const largest = pages.reduce((top, file) => (file.size > top.size ? file : top), { size: 0, path: "" });
-    // Navigable: the overview links every node page, and a node page links every one of its files.
+    // Navigable: the overview links every node page, and a node page links every file of its tarball,
+    // each link landing on a section of the page or on a page that exists.
     const overview = readFileSync(join(site, "index.html"), "utf8");
     const linkedNodes = new Set(
       [...overview.matchAll(/href="nodes\/([^/"]+)\/index\.html"/g)].map((m) => m[1]),
     );
     const firstNode = readFileSync(join(site, nodePages[0].path), "utf8");
     const nodeName = nodePages[0].path.split("/")[1];
-    const nodeFiles = pages.filter((file) => file.path.startsWith(`nodes/${nodeName}/files/`)).length;
-    const linkedFiles = [...firstNode.matchAll(/data-nav href="[^"]*\/files\//g)].length;
+    const listing = spawnSync("tar", ["-tzf", join(directory, "out", "nodes", `${nodeName}.tar.gz`)], {
+      encoding: "utf8",
+    });
+    const nodeFiles = listing.stdout.split("\n").filter((path) => path !== "" && !path.endsWith("/")).length;
+    const links = [...firstNode.matchAll(/data-nav href="([^"]*)"/g)].map((m) => m[1].replace(/&amp;/g, "&"));
+    const landed = links.filter((link) => {
+      const [path, fragment] = link.split("#");
+      if (path === "") return firstNode.includes(`id="${fragment}"`);
+      return existsSync(normalize(join(site, dirname(nodePages[0].path), decodeURIComponent(path))));
+    }).length;
     rows.push({
       count,
       generate,
@@ -101,8 +125,14 @@ for (const count of values.nodes.split(",").map(Number)) {
       total: files.reduce((sum, file) => sum + file.size, 0),
       htmlTotal: pages.reduce((sum, file) => sum + file.size, 0),
       largest,
+      largestNode: Math.max(...nodePages.map((file) => file.size)),
       overview: statSync(join(site, "index.html")).size,
-      navigable: linkedNodes.size === count && nodePages.length === count && linkedFiles === nodeFiles,
+      navigable:
+        linkedNodes.size === count &&
+        nodePages.length === count &&
+        nodeFiles > 0 &&
+        links.length === nodeFiles &&
+        landed === nodeFiles,
     });
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -125,7 +155,9 @@ console.log(
     "HTML MB",
     "overview KB",
     "largest page",
+    "largest node page KB",
     "navigable",
+    "site runs s",
   ].join(" | "),
 );
 for (const row of rows) {
@@ -141,7 +173,9 @@ for (const row of rows) {
       mb(row.htmlTotal),
       Math.round(row.overview / 1024),
       `${row.largest.path} (${Math.round(row.largest.size / 1024)} KB)`,
+      Math.round(row.largestNode / 1024),
       row.navigable ? "yes" : "NO",
+      row.render.runs.map((seconds) => seconds.toFixed(1)).join(" "),
     ].join(" | "),
   );
 }

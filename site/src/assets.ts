@@ -28,6 +28,7 @@ tr.expiring td,li.expiring{background:var(--warn-bg)}
 tr.expired td{background:var(--bad-bg)}
 .badge{display:inline-block;border-radius:1em;padding:0 .5em;font-size:.75rem;border:1px solid var(--line);white-space:nowrap}
 .badge.secret{background:var(--bad-bg);color:var(--bad);border-color:var(--bad)}
+.badge.shared{color:var(--muted)}
 .badge.added{background:var(--ok-bg);color:var(--ok)}.badge.changed{background:var(--warn-bg);color:var(--warn)}.badge.removed{background:var(--bad-bg);color:var(--bad)}
 .issues li.warning{color:var(--warn)}.issues li.error{color:var(--bad)}
 mark.redacted{background:var(--bad-bg);color:var(--bad);border:1px dashed var(--bad);border-radius:3px;padding:0 .25em;font-style:italic}
@@ -53,7 +54,10 @@ svg.topology .t-etcd{stroke:var(--v);stroke-width:2}
 svg.topology .t-is-etcd rect{stroke:var(--v);stroke-width:2}
 svg.topology .t-is-master rect{stroke:var(--accent);stroke-width:3}
 .legend span{margin-right:1rem}
-.pager{display:flex;justify-content:space-between;gap:1rem;margin:.5rem 0}
+section.file{border-top:1px solid var(--line);margin-top:1.5rem;scroll-margin-top:.5rem}
+section.file>h3{font-size:1.05rem}
+section.file:target>h3{background:var(--warn-bg)}
+.holders{font-size:.85rem;overflow-wrap:anywhere}
 .usage{display:inline-block;width:6rem;height:.6rem;background:var(--panel);border:1px solid var(--line);vertical-align:middle}
 .usage>span{display:block;height:100%;background:var(--accent)}
 @media (max-width:40rem){main{padding:.5rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}th,td{padding:.2rem .3rem}}
@@ -111,9 +115,38 @@ export const SITE_JS = `(function () {
       list[cursor].focus();
     }
     function follow(rel) {
+      // A bundle's page holds its files as sections: "[" and "]" move between them.
+      var sections = document.querySelectorAll("section.file[id]");
+      if (sections.length > 0) {
+        var hash = decodeURIComponent(window.location.hash.slice(1)), at = -1;
+        for (var i = 0; i < sections.length; i += 1) if (sections[i].id === hash) at = i;
+        var to = rel === "next" ? at + 1 : at - 1;
+        if (at !== -1 || rel === "next") {
+          if (sections[to]) { window.location.hash = sections[to].id; return; }
+        }
+      }
       var link = document.querySelector('link[rel="' + rel + '"]');
       if (link) window.location.href = link.href;
     }
+    // A file's text as the page shows it is the file (the page says so with the button): offered as a
+    // download made here, so the site needs no copy of every file on disk.
+    document.querySelectorAll('button[data-download="file"]').forEach(function (button) {
+      var section = button.closest("section.file");
+      var pre = section && section.querySelector("pre.code:not(.diff)");
+      if (!pre || typeof Blob === "undefined" || !window.URL || !URL.createObjectURL) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var text = pre.textContent + (pre.hasAttribute("data-final-newline") ? "\\n" : "");
+        var url = URL.createObjectURL(new Blob([text], { type: "application/octet-stream" }));
+        var link = document.createElement("a");
+        link.href = url;
+        link.download = button.getAttribute("data-name") || "file";
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+      });
+    });
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       var tag = event.target && event.target.tagName;

@@ -1,7 +1,7 @@
 // Syntax highlighting at render time (no script needed to read a file): a few small line-based
 // tokenizers for the formats the bundles hold. Output is escaped HTML with short class names:
 // c comment, k key, s string, n number/literal, v variable, h section/header, p PEM body.
-import { h } from "./html.js";
+import { hText } from "./html.js";
 
 export type Language = "yaml" | "json" | "shell" | "ini" | "csv" | "pem" | "text";
 
@@ -30,27 +30,54 @@ export function languageOf(path: string, kind: string | undefined, text: string)
 
 type Rule = readonly [RegExp, string];
 
-/** Applies the first matching rule at each position; unmatched characters are plain. */
-function tokenize(line: string, rules: readonly Rule[]): string {
+/** A language's rules as one alternation (one group per rule, in order) and each group's class. */
+interface Tokenizer {
+  readonly pattern: RegExp;
+  readonly classes: readonly string[];
+}
+
+/**
+ * A redaction placeholder (redact.ts) is one plain token, whatever the language: a rule that took
+ * its digits (a number) would leave a placeholder the page could not mark.
+ */
+// eslint-disable-next-line no-control-regex -- NUL delimits the placeholders.
+const PLACEHOLDER_RULE: Rule = [/\u0000\d+\u0000/y, ""];
+
+function tokenizer(languageRules: readonly Rule[]): Tokenizer | undefined {
+  if (languageRules.length === 0) return undefined;
+  const rules = [PLACEHOLDER_RULE, ...languageRules];
+  return {
+    pattern: new RegExp(rules.map(([rule]) => `(${rule.source})`).join("|"), "g"),
+    classes: rules.map(([, className]) => className),
+  };
+}
+
+/**
+ * Applies the first matching rule at each position; unmatched characters are plain. One search of the
+ * rules' alternation finds the next token: at the leftmost position where any rule matches, the
+ * alternation takes the first rule that does, as trying each rule at each position would (no rule
+ * matches the empty string).
+ */
+function tokenize(line: string, rules: Tokenizer | undefined): string {
+  if (rules === undefined) return hText(line);
+  const { pattern, classes } = rules;
   let out = "";
-  let plain = "";
-  let index = 0;
-  outer: while (index < line.length) {
-    for (const [pattern, className] of rules) {
-      pattern.lastIndex = index;
-      const match = pattern.exec(line);
-      if (match && match.index === index && match[0].length > 0) {
-        out += h(plain);
-        plain = "";
-        out += className === "" ? h(match[0]) : `<span class="${className}">${h(match[0])}</span>`;
-        index += match[0].length;
-        continue outer;
-      }
+  let last = 0;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(line); match !== null; match = pattern.exec(line)) {
+    const token = match[0];
+    if (token.length === 0) {
+      pattern.lastIndex += 1;
+      continue;
     }
-    plain += line[index];
-    index += 1;
+    if (match.index > last) out += hText(line.slice(last, match.index));
+    let group = 1;
+    while (match[group] === undefined) group += 1;
+    const className = classes[group - 1] ?? "";
+    out += className === "" ? hText(token) : `<span class="${className}">${hText(token)}</span>`;
+    last = match.index + token.length;
   }
-  return out + h(plain);
+  return out + hText(line.slice(last));
 }
 
 const STRING_DQ = /"(?:[^"\\]|\\.)*"?/y;
@@ -97,19 +124,22 @@ const PEM_RULES: readonly Rule[] = [
   [/^[A-Za-z0-9+/=]+$/y, "p"],
 ];
 
-const RULES: Readonly<Record<Language, readonly Rule[]>> = {
-  yaml: YAML_RULES,
-  json: JSON_RULES,
-  shell: SHELL_RULES,
-  ini: INI_RULES,
-  csv: CSV_RULES,
-  pem: PEM_RULES,
-  text: [],
+const RULES: Readonly<Record<Language, Tokenizer | undefined>> = {
+  yaml: tokenizer(YAML_RULES),
+  json: tokenizer(JSON_RULES),
+  shell: tokenizer(SHELL_RULES),
+  ini: tokenizer(INI_RULES),
+  csv: tokenizer(CSV_RULES),
+  pem: tokenizer(PEM_RULES),
+  text: undefined,
 };
 
 /** The text as highlighted HTML, one `<span class="l">` per line (line numbers come from CSS). */
 export function highlight(text: string, language: Language): string {
   const rules = RULES[language];
   const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
-  return lines.map((line) => `<span class="l">${tokenize(line, rules)}</span>`).join("\n");
+  let out = "";
+  for (let index = 0; index < lines.length; index += 1)
+    out += `${index === 0 ? "" : "\n"}<span class="l">${tokenize(lines[index] as string, rules)}</span>`;
+  return out;
 }

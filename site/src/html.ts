@@ -9,9 +9,25 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "'": "&#39;",
 };
 
+// Non-ASCII characters go out as character references too (a file's text included): then every page
+// is ASCII, which V8 keeps as a one-byte string, half the size to build and quick to encode.
+const SPECIAL = /[&<>"'\u0080-\uffff]/;
+const SPECIALS = /[&<>"']|[\u0080-\u{10ffff}]/gu;
+const TEXT_SPECIAL = /[&<>\u0080-\uffff]/;
+const TEXT_SPECIALS = /[&<>]|[\u0080-\u{10ffff}]/gu;
+const escape = (character: string): string =>
+  ESCAPES[character] ?? `&#${character.codePointAt(0) ?? 0xfffd};`;
+
 /** Escapes text for HTML content and double-quoted attributes. */
 export function h(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
+  const value = typeof text === "string" ? text : String(text);
+  // Most values hold nothing to escape: a test is cheaper than a replace.
+  return SPECIAL.test(value) ? value.replace(SPECIALS, escape) : value;
+}
+
+/** Escapes text for HTML content only (not attributes): quotes stay as they are. */
+export function hText(text: string): string {
+  return TEXT_SPECIAL.test(text) ? text.replace(TEXT_SPECIALS, escape) : text;
 }
 
 /** A site path ("nodes/cp-1/index.html") as a URL path: every segment percent-encoded. */
@@ -70,7 +86,7 @@ export function layout(options: LayoutOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; base-uri 'none'; form-action 'none'">
-<title>${h(options.title)} · ${h(options.clusterName)}</title>
+<title>${h(options.title)} &middot; ${h(options.clusterName)}</title>
 <link rel="stylesheet" href="${link("assets/site.css")}">${relations}${scripts}
 </head>
 <body data-secrets="${options.includeSecrets ? "shown" : "redacted"}">
@@ -81,7 +97,7 @@ export function layout(options: LayoutOptions): string {
 <a href="${link("certificates.html")}">Certificates</a>
 <a href="${link("requirements.html")}">Requirements</a>
 <a href="${link("search.html")}" data-key="/">Search</a>
-<button type="button" class="theme" data-theme-toggle aria-label="Switch light or dark theme">◐</button>
+<button type="button" class="theme" data-theme-toggle aria-label="Switch light or dark theme">&#9680;</button>
 </nav>
 </header>
 ${secretsBanner}

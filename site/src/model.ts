@@ -53,14 +53,32 @@ export interface FileView {
   readonly why: string;
   readonly requirements: readonly string[];
   readonly text: string;
+  /**
+   * The text is the file: its bytes are the text's UTF-8 (valid, no byte order mark) with no CR or
+   * NUL, which an HTML page would not keep. Then the page can offer the text it shows as the file.
+   */
+  readonly textIsExact: boolean;
   readonly redacted: Redacted;
   readonly certificate?: IssuedCertificate;
   readonly change?: ChangeStatus;
   /** The previous generation's text when changed (not for secret files). */
   readonly previousText?: string;
-  /** Site paths. */
+  /** Where the file is shown: the site path of its page (its bundle's page, or its shared page). */
   readonly page: string;
-  readonly raw: string;
+  /** The id of its section on its bundle's page; none for a shared file (its page is its own). */
+  readonly anchor?: string;
+  /** The same file (same path, bytes, mode, facts and change) in other bundles too: shown once. */
+  readonly shared?: SharedFileView;
+}
+
+/** A file that two or more bundles hold byte for byte, shown on one page of its own. */
+export interface SharedFileView {
+  /** Site path of its page: shared/<path>.<start of sha256>.html. */
+  readonly page: string;
+  /** The bundles that hold it, in bundle order. */
+  readonly holders: readonly { readonly id: string; readonly name: string }[];
+  /** Its holders are every node (and not the admin bundle). */
+  readonly everyNode: boolean;
 }
 
 export interface BundleView {
@@ -71,6 +89,8 @@ export interface BundleView {
   readonly fileName: string;
   /** Site path of the tarball (as generate writes it: nodes/<node>.tar.gz, admin.tar.gz). */
   readonly tarballPath: string;
+  /** Site path of the bundle's page, which shows its files (other than the shared ones). */
+  readonly page: string;
   readonly bytes: Uint8Array;
   readonly sha256: string;
   readonly files: readonly FileView[];
@@ -85,6 +105,14 @@ export interface PreviousGeneration {
   readonly bundles: readonly { readonly name: string; readonly bytes: Uint8Array }[];
 }
 
+/** Faster primitives the caller may bring (the CLI brings Node's); the results are the same. */
+export interface ReadOptions {
+  /** gunzip, e.g. Node's zlib.gunzipSync. Default: pako's. */
+  readonly gunzip?: (bytes: Uint8Array) => Uint8Array;
+  /** SHA-256 as lowercase hex, e.g. Node's crypto. Default: @noble/hashes. */
+  readonly sha256?: (bytes: Uint8Array) => string;
+}
+
 export function hex(bytes: Uint8Array): string {
   let out = "";
   for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
@@ -96,6 +124,7 @@ function sha256Hex(bytes: Uint8Array): string {
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false;
   return true;
@@ -128,15 +157,53 @@ function secretPaths(files: readonly BundleFile[]): Set<string> {
   return result;
 }
 
+// eslint-disable-next-line no-control-regex -- CR and NUL do not survive in an HTML page's text.
+const NOT_KEPT_IN_HTML = /[\r\u0000\uFFFD]/;
+
+function textIsExact(text: string, bytes: Uint8Array): boolean {
+  // TextDecoder drops a byte order mark and turns invalid UTF-8 into U+FFFD; otherwise the UTF-8 of
+  // the text is the bytes.
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return !bom && !NOT_KEPT_IN_HTML.test(text);
+}
+
+/** A file of a bundle with everything but where the site shows it. */
+type FileFacts = Omit<FileView, "page" | "anchor" | "shared">;
+
+/** Files with the same key and bytes, held by several bundles: read, decoded and redacted once. */
+interface FileGroup {
+  readonly bytes: Uint8Array;
+  readonly facts: FileFacts;
+  readonly holders: { readonly id: string; readonly name: string }[];
+  page?: string;
+}
+
+/**
+ * An element id for a file's section on its bundle's page: letters, digits, "-" and "_" only
+ * ("f-etc-kubernetes-pki-ca_crt" for etc/kubernetes/pki/ca.crt), made unique within the page.
+ */
+function anchorOf(path: string, taken: Set<string>): string {
+  const base = `f-${path.replace(/\//g, "-").replace(/[^A-Za-z0-9-]/g, "_")}`;
+  let anchor = base;
+  for (let count = 2; taken.has(anchor); count += 1) anchor = `${base}-${count}`;
+  taken.add(anchor);
+  return anchor;
+}
+
 export function buildBundles(
   cluster: GeneratedCluster,
   bundles: { readonly nodes: readonly Bundle[]; readonly admin: Bundle },
   previous: PreviousGeneration | undefined,
+  options: ReadOptions = {},
 ): BundleView[] {
+  const hash = options.sha256 ?? sha256Hex;
   const certificates = new Map<string, IssuedCertificate>();
   for (const certificate of cluster.pki.certificates)
     if (certificate.certificatePem) certificates.set(certificate.certificatePem.trim(), certificate);
   const previousByName = new Map(previous?.bundles.map((entry) => [entry.name, entry.bytes]) ?? []);
+  // Every file by what makes it the same file to a reviewer: path, mode, sha256, the artifact's facts
+  // and its change (with the previous bytes): then its bytes decide.
+  const groups = new Map<string, FileGroup[]>();
 
   const view = (
     id: string,
@@ -145,20 +212,23 @@ export function buildBundles(
     artifacts: readonly Artifact[],
     node: NodePlan | undefined,
     tarballPath: string,
-  ): BundleView => {
-    const files = readTarGz(bundle.bytes);
+  ): { bundle: Omit<BundleView, "files">; files: FileGroup[] } => {
+    const files = readTarGz(bundle.bytes, options.gunzip);
     const sums = sumsOf(files);
     const byPath = new Map(artifacts.map((artifact) => [artifact.path.replace(/^\/+/, ""), artifact]));
     const previousBytes = previousByName.get(name);
-    const previousFiles = previousBytes ? readTarGz(previousBytes) : undefined;
+    const previousFiles = previousBytes ? readTarGz(previousBytes, options.gunzip) : undefined;
     const previousMap = new Map(previousFiles?.map((file) => [file.path, file]) ?? []);
     const previousSecrets = previousFiles ? secretPaths(previousFiles) : new Set<string>();
-    const fileViews = files.map((file): FileView => {
+    const previousSums = previousFiles ? sumsOf(previousFiles) : new Map<string, string>();
+    const holder = { id, name };
+    const fileGroups = files.map((file): FileGroup => {
       const artifact = byPath.get(file.path);
       const extra = BUNDLE_FILES[file.path];
-      const text = textOf(file.bytes);
       const secret = artifact?.secret ?? false;
       const kind = artifact?.kind ?? "bundle";
+      const why = artifact?.why ?? extra?.why ?? "Part of the bundle.";
+      const requirements = artifact?.requirements ?? extra?.requirements ?? [];
       const before = previousMap.get(file.path);
       const change: ChangeStatus | undefined = previousFiles
         ? before === undefined
@@ -167,65 +237,121 @@ export function buildBundles(
             ? "unchanged"
             : "changed"
         : undefined;
+      const fileSha = sums.get(file.path) ?? hash(file.bytes);
+      const showPrevious =
+        change === "changed" && before !== undefined && !secret && !previousSecrets.has(file.path);
+      const key = [
+        file.path,
+        file.mode,
+        fileSha,
+        kind,
+        secret,
+        why,
+        requirements.join(" "),
+        artifact?.path ?? "",
+        change ?? "",
+        showPrevious ? (previousSums.get(file.path) ?? hash(before.bytes)) : "",
+      ].join("\u0000");
+      const known = groups.get(key);
+      const same = known?.find(
+        (group) =>
+          equalBytes(group.bytes, file.bytes) &&
+          (!showPrevious || group.facts.previousText === textOf(before.bytes)),
+      );
+      if (same) {
+        same.holders.push(holder);
+        return same;
+      }
+      const text = textOf(file.bytes);
       const certificate = kind === "certificate" ? certificates.get(text.trim()) : undefined;
-      return {
+      const facts: FileFacts = {
         path: file.path,
         installPath: artifact ? artifact.path : file.path,
         mode: file.mode,
         size: file.bytes.length,
-        sha256: sums.get(file.path) ?? sha256Hex(file.bytes),
+        sha256: fileSha,
         kind,
         secret,
-        why: artifact?.why ?? extra?.why ?? "Part of the bundle.",
-        requirements: artifact?.requirements ?? extra?.requirements ?? [],
+        why,
+        requirements,
         text,
+        textIsExact: textIsExact(text, file.bytes),
         redacted: redact(text, secret, kind),
         ...(certificate ? { certificate } : {}),
         ...(change ? { change } : {}),
-        ...(change === "changed" && before && !secret && !previousSecrets.has(file.path)
-          ? { previousText: textOf(before.bytes) }
-          : {}),
-        page: `${id}/files/${file.path}.html`,
-        raw: `${id}/raw/${file.path}`,
+        ...(showPrevious ? { previousText: textOf(before.bytes) } : {}),
       };
+      const group: FileGroup = { bytes: file.bytes, facts, holders: [holder] };
+      if (known) known.push(group);
+      else groups.set(key, [group]);
+      return group;
     });
     const current = new Set(files.map((file) => file.path));
     return {
-      id,
-      name,
-      ...(node ? { node } : {}),
-      fileName: bundle.fileName,
-      tarballPath,
-      bytes: bundle.bytes,
-      sha256: sha256Hex(bundle.bytes),
-      files: fileViews,
-      secretCount: fileViews.filter((file) => file.secret).length,
-      ...(previous
-        ? {
-            change:
-              previousBytes === undefined
-                ? "added"
-                : equalBytes(previousBytes, bundle.bytes)
-                  ? "unchanged"
-                  : "changed",
-          }
-        : {}),
-      removed: previousFiles
-        ? previousFiles.map((file) => file.path).filter((path) => !current.has(path))
-        : [],
+      bundle: {
+        id,
+        name,
+        ...(node ? { node } : {}),
+        fileName: bundle.fileName,
+        tarballPath,
+        page: `${id}/index.html`,
+        bytes: bundle.bytes,
+        sha256: hash(bundle.bytes),
+        secretCount: fileGroups.filter((group) => group.facts.secret).length,
+        ...(previous
+          ? {
+              change:
+                previousBytes === undefined
+                  ? "added"
+                  : equalBytes(previousBytes, bundle.bytes)
+                    ? "unchanged"
+                    : "changed",
+            }
+          : {}),
+        removed: previousFiles
+          ? previousFiles.map((file) => file.path).filter((path) => !current.has(path))
+          : [],
+      },
+      files: fileGroups,
     };
   };
 
-  const nodes = cluster.nodes.map((node) => {
-    const bundle = bundles.nodes.find((entry) => entry.fileName === `${node.name}.tar.gz`);
+  const bundleByFile = new Map(bundles.nodes.map((bundle) => [bundle.fileName, bundle]));
+  const planByName = new Map(cluster.plan.nodes.map((node) => [node.name, node]));
+  const read = cluster.nodes.map((node) => {
+    const bundle = bundleByFile.get(`${node.name}.tar.gz`);
     if (!bundle) throw new Error(`no bundle for node ${node.name}`);
-    const plan = cluster.plan.nodes.find((entry) => entry.name === node.name);
+    const plan = planByName.get(node.name);
     return view(`nodes/${node.name}`, node.name, bundle, node.artifacts, plan, `nodes/${bundle.fileName}`);
   });
-  return [
-    ...nodes,
-    view("admin", "admin", bundles.admin, cluster.admin.artifacts, undefined, "admin.tar.gz"),
-  ];
+  read.push(view("admin", "admin", bundles.admin, cluster.admin.artifacts, undefined, "admin.tar.gz"));
+
+  // A file two or more bundles hold gets a page of its own; the others are shown on their bundle's page.
+  const sharedPages = new Set<string>();
+  const sharedViews = new Map<FileGroup, SharedFileView>();
+  return read.map(({ bundle, files }) => {
+    const anchors = new Set<string>();
+    return {
+      ...bundle,
+      files: files.map((group): FileView => {
+        if (group.holders.length < 2)
+          return { ...group.facts, page: bundle.page, anchor: anchorOf(group.facts.path, anchors) };
+        let shared = sharedViews.get(group);
+        if (shared === undefined) {
+          const base = `shared/${group.facts.path}.${group.facts.sha256.slice(0, 12)}`;
+          let page = `${base}.html`;
+          for (let count = 2; sharedPages.has(page); count += 1) page = `${base}-${count}.html`;
+          sharedPages.add(page);
+          const everyNode =
+            group.holders.length === cluster.nodes.length &&
+            group.holders.every((holder) => holder.id !== "admin");
+          shared = { page, holders: group.holders, everyNode };
+          sharedViews.set(group, shared);
+        }
+        return { ...group.facts, page: shared.page, shared };
+      }),
+    };
+  });
 }
 
 /** Previous bundles whose node is gone from this generation. */

@@ -19,6 +19,8 @@ import {
   type BundleView,
   type FileView,
   type PreviousGeneration,
+  type ReadOptions,
+  type SharedFileView,
 } from "./model.js";
 import { PLACEHOLDER, plainRedacted, type Redacted } from "./redact.js";
 import { REQUIREMENTS } from "./requirements.js";
@@ -46,6 +48,8 @@ export interface SiteOptions {
   readonly previous?: PreviousGeneration;
   /** The spec's file name, shown on the overview. */
   readonly specName?: string;
+  /** Faster gunzip and SHA-256 (e.g. Node's, as the CLI passes): only the speed differs. */
+  readonly read?: ReadOptions;
 }
 
 export interface SiteFile {
@@ -55,9 +59,13 @@ export interface SiteFile {
 }
 
 export interface Site {
-  /** HTML pages. */
+  /**
+   * HTML pages: the overview, certificates, requirements and search; one page per bundle (each node's
+   * and the admin's) with its file tree and the content of each of its files; one page per file that
+   * several bundles hold byte for byte (such as the routed cluster's pod-routes table).
+   */
   readonly pages: readonly SiteFile[];
-  /** Stylesheet, script, search index, tarballs and single-file downloads. */
+  /** Stylesheet, script, search index and (with secrets, or when they hold none) the tarballs. */
   readonly assets: readonly SiteFile[];
 }
 
@@ -74,6 +82,9 @@ interface Context {
   readonly removedBundles: readonly string[];
   readonly specName?: string;
   readonly nodeCount: number;
+  readonly nodeNames: readonly string[];
+  readonly nodeNameSet: ReadonlySet<string>;
+  readonly certificateById: ReadonlyMap<string, IssuedCertificate>;
 }
 
 function page(
@@ -137,14 +148,11 @@ function daysLeft(notAfter: string | undefined, now: Date): number | undefined {
   return Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS);
 }
 
-function requirementLinks(context: Context, from: string, ids: readonly string[]): string {
-  if (ids.length === 0) return "–";
-  return ids
-    .map((id) => {
-      const requirement = REQUIREMENTS.find((entry) => entry.id === id);
-      return `<a href="${relativeHref(from, "requirements.html")}#${h(id)}" title="${h(requirement?.text ?? id)}">${h(id)}</a>`;
-    })
-    .join(", ");
+/** Links to the requirements a file serves (the list below a file's facts gives each one's text). */
+function requirementLinks(from: string, ids: readonly string[]): string {
+  if (ids.length === 0) return "&ndash;";
+  const href = relativeHref(from, "requirements.html");
+  return ids.map((id) => `<a href="${href}#${h(id)}">${h(id)}</a>`).join(", ");
 }
 
 function issuesList(issues: readonly SpecIssue[]): string {
@@ -159,6 +167,7 @@ function issuesList(issues: readonly SpecIssue[]): string {
 
 /** Replaces redaction placeholders in rendered HTML with visible markers. */
 function markRedactions(html: string, redacted: Redacted): string {
+  if (redacted.redactions.length === 0) return html;
   return html.replace(
     PLACEHOLDER,
     (_match, index: string) =>
@@ -168,17 +177,16 @@ function markRedactions(html: string, redacted: Redacted): string {
 
 function holders(context: Context, names: readonly string[], from: string): string {
   if (names.length === 0) return "nobody (kept in the state file)";
-  const nodeNames = context.cluster.plan.nodes.map((node) => node.name);
-  if (
-    names.length === nodeNames.length &&
-    nodeNames.length > HOLDER_LIMIT &&
-    nodeNames.every((name) => names.includes(name))
-  )
-    return `all ${names.length} nodes`;
+  const nodeNames = context.nodeNameSet;
+  if (names.length === nodeNames.size && nodeNames.size > HOLDER_LIMIT) {
+    const named = new Set(names);
+    if (named.size === nodeNames.size && context.nodeNames.every((name) => named.has(name)))
+      return `all ${names.length} nodes`;
+  }
   const link = (name: string): string =>
     name === "admin"
       ? `<a href="${relativeHref(from, "admin/index.html")}">admin</a>`
-      : nodeNames.includes(name)
+      : nodeNames.has(name)
         ? `<a href="${relativeHref(from, `nodes/${name}/index.html`)}">${h(name)}</a>`
         : h(name);
   const shown = names.slice(0, HOLDER_LIMIT).map(link).join(", ");
@@ -200,7 +208,7 @@ function subjectText(certificate: IssuedCertificate): string {
 function issuerText(context: Context, certificate: IssuedCertificate): string {
   if (certificate.signer === certificate.id || certificate.signer === "self")
     return `${subjectText(certificate)} (self-signed)`;
-  const signer = context.cluster.pki.certificates.find((entry) => entry.id === certificate.signer);
+  const signer = context.certificateById.get(certificate.signer);
   return signer ? `${subjectText(signer)} (${signer.id})` : certificate.signer;
 }
 
@@ -209,7 +217,7 @@ function sans(certificate: IssuedCertificate): string {
     ...certificate.subjectNames.dns.map((name) => `DNS:${name}`),
     ...certificate.subjectNames.ip.map((ip) => `IP:${ip}`),
   ];
-  return names.length === 0 ? "–" : names.map((name) => h(name)).join("<br>");
+  return names.length === 0 ? "&ndash;" : names.map((name) => h(name)).join("<br>");
 }
 
 function certificateRow(context: Context, certificate: IssuedCertificate, from: string): string {
@@ -338,7 +346,7 @@ ${diffSummary}
 <div class="scroll"><table id="node-table"><thead><tr><th>node</th><th>roles</th><th>IP</th><th>pod CIDR</th><th>bridge</th><th>files</th><th>secret files</th><th>tarball</th></tr></thead><tbody>
 ${nodes.map(nodeRow).join("\n")}
 </tbody></table></div>
-<p>Admin bundle: ${admin ? `<a data-nav href="${relativeHref(path, "admin/index.html")}">admin</a> (${admin.files.length} files) ${changeBadge(admin.change)}` : "–"}</p>
+<p>Admin bundle: ${admin ? `<a data-nav href="${relativeHref(path, "admin/index.html")}">admin</a> (${admin.files.length} files) ${changeBadge(admin.change)}` : "&ndash;"}</p>
 <h2 id="addresses">Address plan</h2>
 <div class="scroll"><table><thead><tr><th>range</th><th>CIDR</th><th>used</th><th>of</th><th></th><th>what counts</th></tr></thead><tbody>
 ${addressRows.map(([name, cidr, used, total, what]) => `<tr><td>${h(name)}</td><td>${h(cidr)}</td><td>${used}</td><td>${total}</td><td>${usageBar(used, total)} ${h(percent(used, total))}</td><td>${h(what)}</td></tr>`).join("\n")}
@@ -408,7 +416,7 @@ function searchIndex(context: Context): SiteFile {
         whyIndex.set(file.why, index);
       }
       const tags = `${file.kind}${file.secret ? " secret" : ""}${file.change && file.change !== "unchanged" ? ` ${file.change}` : ""} ${file.requirements.join(" ")}`;
-      files.push([bundle.name, file.installPath, tags, index, relativeHref("search.html", file.page)]);
+      files.push([bundle.name, file.installPath, tags, index, fileHref("search.html", file)]);
     }
   }
   // JSON inside a script: "<" escaped so no "</script>" can end it early.
@@ -437,18 +445,24 @@ function tree(files: readonly FileView[]): TreeNode {
   return rootNode;
 }
 
-function fileEntry(context: Context, bundle: BundleView, file: FileView, from: string): string {
-  const name = file.installPath.slice(file.installPath.lastIndexOf("/") + 1);
-  return `<li data-search="${h(`${file.installPath} ${file.kind} ${file.secret ? "secret" : ""} ${file.change ?? ""} ${file.requirements.join(" ")} ${file.why}`)}"><a data-nav href="${relativeHref(from, file.page)}">${h(name)}</a> ${badge(file.kind)} <code>${octalMode(file.mode)}</code> ${size(file.size)}${file.secret ? ` ${badge(context.includeSecrets ? "secret" : "secret, redacted", "secret")}` : ""} ${changeBadge(file.change)}<div class="why">${h(file.why)}</div></li>`;
+/** The link from the page at `from` to where a file is shown: its section, or its shared page. */
+function fileHref(from: string, file: FileView): string {
+  if (file.anchor === undefined) return relativeHref(from, file.page);
+  return `${from === file.page ? "" : relativeHref(from, file.page)}#${file.anchor}`;
 }
 
-function treeHtml(
-  context: Context,
-  bundle: BundleView,
-  node: TreeNode,
-  prefix: string,
-  from: string,
-): string {
+function sharedBadge(shared: SharedFileView | undefined): string {
+  if (!shared) return "";
+  const count = shared.holders.length;
+  return ` ${badge(shared.everyNode ? `same on all ${count} nodes` : `same in ${count} bundles`, "shared")}`;
+}
+
+function fileEntry(context: Context, file: FileView, from: string): string {
+  const name = file.installPath.slice(file.installPath.lastIndexOf("/") + 1);
+  return `<li data-search="${h(`${file.installPath} ${file.kind} ${file.secret ? "secret" : ""} ${file.change ?? ""} ${file.shared ? "shared" : ""} ${file.requirements.join(" ")} ${file.why}`)}"><a data-nav href="${fileHref(from, file)}">${h(name)}</a> ${badge(file.kind)} <code>${octalMode(file.mode)}</code> ${size(file.size)}${file.secret ? ` ${badge(context.includeSecrets ? "secret" : "secret, redacted", "secret")}` : ""}${sharedBadge(file.shared)} ${changeBadge(file.change)}<div class="why">${h(file.why)}</div></li>`;
+}
+
+function treeHtml(context: Context, node: TreeNode, prefix: string, from: string): string {
   const directories = [...node.directories.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const items = [
     ...directories.map(([name, child]) => {
@@ -460,9 +474,9 @@ function treeHtml(
         label += `${nextName}/`;
         current = next;
       }
-      return `<li class="dir"><span>${h(prefix + label)}</span>${treeHtml(context, bundle, current, "", from)}</li>`;
+      return `<li class="dir"><span>${h(prefix + label)}</span>${treeHtml(context, current, "", from)}</li>`;
     }),
-    ...node.files.map((file) => fileEntry(context, bundle, file, from)),
+    ...node.files.map((file) => fileEntry(context, file, from)),
   ];
   return `<ul>${items.join("")}</ul>`;
 }
@@ -472,37 +486,51 @@ function downloadSection(context: Context, bundle: BundleView, from: string): st
   const link = available
     ? `<a href="${relativeHref(from, bundle.tarballPath)}" download="${h(bundle.fileName)}" data-download="tarball">Download ${h(bundle.fileName)}</a> (${size(bundle.bytes.length)})${bundle.secretCount > 0 ? ` ${badge(`holds ${bundle.secretCount} secret files unredacted`, "secret")}` : ""}`
     : `${h(bundle.fileName)} (${size(bundle.bytes.length)}) holds ${bundle.secretCount} secret files, so a redacted site does not include it: take it from <code>kubescratch generate</code>'s output (<code>${h(bundle.tarballPath)}</code>), or render the site with --include-secrets.`;
-  return `<p>${link}</p><p>sha256 of the tarball: <code data-sha256="tarball">${h(bundle.sha256)}</code> — the same bytes <code>kubescratch generate</code> writes to <code>${h(bundle.tarballPath)}</code> for this generation.</p>`;
+  return `<p>${link}</p><p>sha256 of the tarball: <code data-sha256="tarball">${h(bundle.sha256)}</code> &mdash; the same bytes <code>kubescratch generate</code> writes to <code>${h(bundle.tarballPath)}</code> for this generation.</p>`;
 }
 
 function bundlePage(context: Context, bundle: BundleView): SiteFile {
-  const path = `${bundle.id}/index.html`;
+  const path = bundle.page;
   const node = bundle.node;
-  const facts: [string, string][] = node
-    ? [
-        ["Roles", h(node.roles.join(", "))],
-        ["IP", h(node.ip)],
-        ["Pod CIDR", `${h(node.podCIDR)} (${h(node.podCIDRSource)})`],
-        ["Bridge", h(node.bridgeAddress)],
-        ["Files", `${bundle.files.length} (${bundle.secretCount} secret)`],
-      ]
-    : [["Files", `${bundle.files.length} (${bundle.secretCount} secret)`]];
+  const own = bundle.files.filter((file) => file.anchor !== undefined);
+  const sharedCount = bundle.files.length - own.length;
+  const facts: [string, string][] = [
+    ...(node
+      ? ([
+          ["Roles", h(node.roles.join(", "))],
+          ["IP", h(node.ip)],
+          ["Pod CIDR", `${h(node.podCIDR)} (${h(node.podCIDRSource)})`],
+          ["Bridge", h(node.bridgeAddress)],
+        ] as [string, string][])
+      : []),
+    [
+      "Files",
+      `${bundle.files.length} (${bundle.secretCount} secret${sharedCount > 0 ? `; ${sharedCount} the same in other bundles, each on a page of its own` : ""})`,
+    ],
+  ];
   const removed =
     bundle.removed.length > 0
       ? `<h2>Removed since the previous generation</h2><ul>${bundle.removed.map((file) => `<li>${badge("removed", "removed")} <code>${h(file)}</code></li>`).join("")}</ul>`
       : "";
+  const where = {
+    tarballs: h(bundle.fileName),
+    back: `<a href="#files">All files of ${h(bundle.name)}</a>`,
+  };
+  const sections = own.map((file) => fileSection(context, where, file, path, 3)).join("\n");
   const body = `<h1>${node ? `Node ${h(node.name)}` : "Admin bundle"} ${changeBadge(bundle.change)}</h1>
 <dl class="facts">${facts.map(([term, value]) => `<dt>${h(term)}</dt><dd>${value}</dd>`).join("")}</dl>
 <h2>Download</h2>
 ${downloadSection(context, bundle, path)}
-<h2>Files by install path</h2>
+<h2 id="files">Files by install path</h2>
 <p><label for="file-filter">Filter files</label><br><input type="search" id="file-filter" data-filter="file-tree" placeholder="path, kind, S-number or words of why"></p>
-<div id="file-tree" class="tree-wrap"><ul class="tree"><li class="dir"><span>${node ? "/" : "(bundle root)"}</span>${treeHtml(context, bundle, tree(bundle.files), "", path)}</li></ul></div>
-${removed}`;
+<div id="file-tree" class="tree-wrap"><ul class="tree"><li class="dir"><span>${node ? "/" : "(bundle root)"}</span>${treeHtml(context, tree(bundle.files), "", path)}</li></ul></div>
+${removed}
+<h2 id="contents">File contents</h2>
+${own.length > 0 ? sections : "<p>Every file of this bundle is the same in other bundles: the list above links each one's page.</p>"}`;
   return page(context, path, node ? node.name : "admin", body, { crumbs: [[bundle.name, undefined]] });
 }
 
-function pemSummary(context: Context, file: FileView, from: string): string {
+function pemSummary(context: Context, file: FileView, from: string, level: number): string {
   const certificate = file.certificate;
   if (certificate) {
     const days = daysLeft(certificate.notAfter, context.now);
@@ -525,24 +553,25 @@ function pemSummary(context: Context, file: FileView, from: string): string {
       ["Held by", holders(context, certificate.certificateHolders, from)],
     ];
     const highlightClass = days !== undefined && days < EXPIRY_WARNING_DAYS ? ' class="expiring"' : "";
-    return `<h2>Certificate summary</h2><div${highlightClass}><dl class="facts">${facts.map(([term, value]) => `<dt>${h(term)}</dt><dd>${value}</dd>`).join("")}</dl></div>`;
+    return `<h${level}>Certificate summary</h${level}><div${highlightClass}><dl class="facts">${facts.map(([term, value]) => `<dt>${h(term)}</dt><dd>${value}</dd>`).join("")}</dl></div>`;
   }
+  if (!file.text.includes("-----BEGIN ")) return "";
   const blocks = [...file.text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)].map((match) => match[1] as string);
   if (blocks.length === 0) return "";
-  return `<h2>PEM summary</h2><p>${blocks.length} PEM block${blocks.length === 1 ? "" : "s"}: ${blocks.map((block) => h(block)).join(", ")}.</p>`;
+  return `<h${level}>PEM summary</h${level}><p>${blocks.length} PEM block${blocks.length === 1 ? "" : "s"}: ${blocks.map((block) => h(block)).join(", ")}.</p>`;
 }
 
-function diffSection(file: FileView): string {
+function diffSection(file: FileView, level: number): string {
   if (file.change !== "changed") return "";
+  const heading = `<h${level}>Changed since the previous generation</h${level}>`;
   if (file.previousText === undefined)
-    return `<h2>Changed since the previous generation</h2><p>This secret file changed; its line diff is not shown.</p>`;
+    return `${heading}<p>This secret file changed; its line diff is not shown.</p>`;
   const before = plainRedacted({ ...redactText(file.previousText) });
   const after = plainRedacted(
     file.redacted.redactions.length > 0 ? file.redacted : { text: file.text, redactions: [] },
   );
   const lines = diffLines(before, after);
-  if (!lines)
-    return `<h2>Changed since the previous generation</h2><p>Too many changed lines to show a diff.</p>`;
+  if (!lines) return `${heading}<p>Too many changed lines to show a diff.</p>`;
   const parts = hunks(lines).flatMap((hunk) => [
     `<span class="l hunk">${h(hunk.header)}</span>`,
     ...hunk.lines.map(
@@ -550,7 +579,7 @@ function diffSection(file: FileView): string {
         `<span class="l${line.op === "+" ? " add" : line.op === "-" ? " del" : ""}">${h(`${line.op}${line.text}`)}</span>`,
     ),
   ]);
-  return `<h2>Changed since the previous generation</h2><pre class="code diff" aria-label="Line diff"><code>${parts.join("\n") || `<span class="l">(only the mode changed)</span>`}</code></pre>`;
+  return `${heading}<pre class="code diff" aria-label="Line diff"><code>${parts.join("\n") || `<span class="l">(only the mode changed)</span>`}</code></pre>`;
 }
 
 /** Private keys in a previous file are hidden in its diff too. */
@@ -566,15 +595,24 @@ function redactText(text: string): Redacted {
   return { text: hidden, redactions };
 }
 
-function filePage(context: Context, bundle: BundleView, file: FileView, index: number): SiteFile {
-  const from = file.page;
+/**
+ * A file's facts, summaries, diff and highlighted content, as a section of the page at `from` (its
+ * bundle's page, or its shared page); `level` is the heading level of its title. `where.tarballs`
+ * names the tarballs that hold it (HTML), `where.back` links back to a list of files.
+ */
+function fileSection(
+  context: Context,
+  where: { readonly tarballs: string; readonly back: string; readonly title?: string },
+  file: FileView,
+  from: string,
+  level: number,
+): string {
   const shown = context.includeSecrets ? { text: file.text, redactions: [] } : file.redacted;
   const language = languageOf(file.path, file.kind === "bundle" ? undefined : file.kind, file.text);
   const code = markRedactions(highlight(shown.text, language), shown);
-  const canDownload = context.includeSecrets || shown.redactions.length === 0;
   const facts: [string, string][] = [
     ["Install path", `<code>${h(file.installPath)}</code>`],
-    ["In the tarball", `<code>${h(file.path)}</code> of ${h(bundle.fileName)}`],
+    ["In the tarball", `<code>${h(file.path)}</code> of ${where.tarballs}`],
     ["Mode", `<code>${octalMode(file.mode)}</code> (${symbolicMode(file.mode)})`],
     ["Size", `${file.size} bytes`],
     ["sha256", `<code data-sha256="file">${h(file.sha256)}</code>`],
@@ -583,7 +621,7 @@ function filePage(context: Context, bundle: BundleView, file: FileView, index: n
       `${h(file.kind)}${file.secret ? ` ${badge(context.includeSecrets ? "secret (shown)" : "secret, redacted", "secret")}` : ""}`,
     ],
     ["Why", h(file.why)],
-    ["Serves", requirementLinks(context, from, file.requirements)],
+    ["Serves", requirementLinks(from, file.requirements)],
   ];
   const requirementTexts = file.requirements
     .map((id) => REQUIREMENTS.find((entry) => entry.id === id))
@@ -593,38 +631,73 @@ function filePage(context: Context, bundle: BundleView, file: FileView, index: n
         `<li><a href="${relativeHref(from, "requirements.html")}#${h(entry.id)}">${h(entry.id)}</a> ${h(entry.text)}</li>`,
     )
     .join("");
-  const previous = bundle.files[index - 1];
-  const next = bundle.files[index + 1];
-  const pager = `<nav class="pager" aria-label="Files of ${h(bundle.name)}">${previous ? `<a rel="prev" href="${relativeHref(from, previous.page)}">← ${h(previous.path)}</a>` : "<span></span>"}${next ? `<a rel="next" href="${relativeHref(from, next.page)}">${h(next.path)} →</a>` : "<span></span>"}</nav>`;
+  const name = file.installPath.slice(file.installPath.lastIndexOf("/") + 1);
+  // The page's own text is the file when nothing is redacted and the text is exact: the script offers
+  // it as a download (no copy of every file on disk).
+  const download =
+    shown.redactions.length > 0
+      ? "Secret file: no download in a redacted site."
+      : file.textIsExact
+        ? `<button type="button" data-download="file" data-name="${h(name)}" hidden>Download this file</button>`
+        : "This file's bytes are not plain UTF-8 text: take it from the tarball.";
   const redactionNote =
     shown.redactions.length > 0
       ? `<p class="banner banner-secrets">${shown.redactions.length} secret value${shown.redactions.length === 1 ? " is" : "s are"} redacted below: the file on the node holds them (sha256 and size are of the real file).</p>`
       : "";
-  const body = `<h1><code>${h(file.installPath)}</code> ${changeBadge(file.change)}</h1>
-${pager}
+  const next = level + 1;
+  return `<section class="file"${file.anchor !== undefined ? ` id="${h(file.anchor)}"` : ""}>
+<h${level}>${where.title ?? `<code>${h(file.installPath)}</code> ${changeBadge(file.change)}`}</h${level}>
 <dl class="facts">${facts.map(([term, value]) => `<dt>${h(term)}</dt><dd>${value}</dd>`).join("")}</dl>
 ${requirementTexts ? `<ul class="why">${requirementTexts}</ul>` : ""}
-<p>${canDownload ? `<a href="${relativeHref(from, file.raw)}" download data-download="file">Download this file</a>` : "Secret file: no download in a redacted site."} · <a href="${relativeHref(from, `${bundle.id}/index.html`)}">All files of ${h(bundle.name)}</a></p>
-${pemSummary(context, file, from)}
-${diffSection(file)}
-<h2>Content</h2>
+<p>${download}${where.back ? ` &middot; ${where.back}` : ""}</p>
+${pemSummary(context, file, from, next)}
+${diffSection(file, next)}
 ${redactionNote}
-<pre class="code lang-${language}"><code>${code}</code></pre>`;
-  const title = `${file.installPath.slice(file.installPath.lastIndexOf("/") + 1)} · ${bundle.name}`;
-  return page(context, from, title, body, {
-    crumbs: [
-      [bundle.name, `${bundle.id}/index.html`],
-      [file.path, undefined],
-    ],
-    ...(previous ? { previous: previous.page } : {}),
-    ...(next ? { next: next.page } : {}),
-  });
+<pre class="code lang-${language}"${file.text.endsWith("\n") ? " data-final-newline" : ""}><code>${code}</code></pre>
+</section>`;
 }
 
-/** Renders the review site of a generation. */
-export function renderSite(input: SiteInput, options: SiteOptions): Site {
+function sharedPage(context: Context, shared: SharedFileView, file: FileView): SiteFile {
+  const path = shared.page;
+  const count = shared.holders.length;
+  const links = shared.holders
+    .map((holder) => `<a href="${relativeHref(path, `${holder.id}/index.html`)}">${h(holder.name)}</a>`)
+    .join(", ");
+  const everyNode = shared.everyNode;
+  const where = {
+    tarballs: everyNode ? "every node's tarball" : `${count} tarballs`,
+    back: "",
+    title: "The file",
+  };
+  const body = `<h1><code>${h(file.installPath)}</code> ${changeBadge(file.change)}</h1>
+<p>The same file, byte for byte, in ${everyNode ? `every node's bundle (${count})` : `${count} bundles`}, shown once here:</p>
+<p class="holders">${links}</p>
+${fileSection(context, where, file, path, 2)}`;
+  const title = `${file.installPath.slice(file.installPath.lastIndexOf("/") + 1)} · shared`;
+  return page(context, path, title, body, { crumbs: [[`${file.path} (shared)`, undefined]] });
+}
+
+/** A file of the site, and whether it is a page (HTML) or an asset. */
+export interface SiteEntry extends SiteFile {
+  readonly kind: "page" | "asset";
+}
+
+/**
+ * The review site's files one at a time, pages and assets alike (renderSite's, in its order within
+ * each kind), so a caller can write each page as soon as it is made instead of holding them all.
+ */
+export function* renderSiteFiles(
+  input: SiteInput,
+  options: SiteOptions,
+): Generator<SiteEntry, void, undefined> {
   const cluster = input.cluster;
-  const bundles = buildBundles(cluster, input.bundles ?? bundleCluster(cluster), options.previous);
+  const bundles = buildBundles(
+    cluster,
+    input.bundles ?? bundleCluster(cluster),
+    options.previous,
+    options.read ?? {},
+  );
+  const nodeNames = cluster.plan.nodes.map((node) => node.name);
   const context: Context = {
     cluster,
     bundles,
@@ -633,29 +706,40 @@ export function renderSite(input: SiteInput, options: SiteOptions): Site {
     previous: options.previous !== undefined,
     removedBundles: removedBundles(cluster, options.previous),
     nodeCount: cluster.plan.nodes.length,
+    nodeNames,
+    nodeNameSet: new Set(nodeNames),
+    certificateById: new Map(cluster.pki.certificates.map((certificate) => [certificate.id, certificate])),
     ...(options.specName ? { specName: options.specName } : {}),
   };
-  const pages: SiteFile[] = [
-    overviewPage(context),
-    certificatesPage(context),
-    requirementsPage(context),
-    searchPage(context),
-  ];
-  const assets: SiteFile[] = [
-    { path: "assets/site.css", content: `${SITE_CSS}${usageWidths()}` },
-    { path: "assets/site.js", content: SITE_JS },
-    searchIndex(context),
-  ];
+  const page = (file: SiteFile): SiteEntry => ({ ...file, kind: "page" });
+  const asset = (file: SiteFile): SiteEntry => ({ ...file, kind: "asset" });
+  yield page(overviewPage(context));
+  yield page(certificatesPage(context));
+  yield page(requirementsPage(context));
+  yield page(searchPage(context));
+  yield asset({ path: "assets/site.css", content: `${SITE_CSS}${usageWidths()}` });
+  yield asset({ path: "assets/site.js", content: SITE_JS });
+  yield asset(searchIndex(context));
+  const sharedDone = new Set<string>();
   for (const bundle of bundles) {
-    pages.push(bundlePage(context, bundle));
-    bundle.files.forEach((file, index) => {
-      pages.push(filePage(context, bundle, file, index));
-      if (context.includeSecrets || file.redacted.redactions.length === 0)
-        assets.push({ path: file.raw, content: file.text });
-    });
+    yield page(bundlePage(context, bundle));
+    for (const file of bundle.files) {
+      if (file.shared && !sharedDone.has(file.shared.page)) {
+        sharedDone.add(file.shared.page);
+        yield page(sharedPage(context, file.shared, file));
+      }
+    }
     if (context.includeSecrets || bundle.secretCount === 0)
-      assets.push({ path: bundle.tarballPath, content: bundle.bytes });
+      yield asset({ path: bundle.tarballPath, content: bundle.bytes });
   }
+}
+
+/** Renders the review site of a generation. */
+export function renderSite(input: SiteInput, options: SiteOptions): Site {
+  const pages: SiteFile[] = [];
+  const assets: SiteFile[] = [];
+  for (const { kind, path, content } of renderSiteFiles(input, options))
+    (kind === "page" ? pages : assets).push({ path, content });
   return { pages, assets };
 }
 

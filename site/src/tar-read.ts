@@ -33,9 +33,15 @@ function octalField(block: Uint8Array, offset: number, length: number): number {
   return text === "" ? 0 : parseInt(text, 8);
 }
 
-/** The files of a tar.gz, in archive order. Throws on anything but regular files and directories. */
-export function readTarGz(bytes: Uint8Array): BundleFile[] {
-  const archive = ungzip(bytes);
+/**
+ * The files of a tar.gz, in archive order. Throws on anything but regular files and directories.
+ * `gunzip` may be a faster one (e.g. Node's zlib); the default is pako's.
+ */
+export function readTarGz(
+  bytes: Uint8Array,
+  gunzip: (bytes: Uint8Array) => Uint8Array = ungzip,
+): BundleFile[] {
+  const archive = gunzip(bytes);
   const files: BundleFile[] = [];
   for (let offset = 0; offset + BLOCK <= archive.length;) {
     const header = archive.subarray(offset, offset + BLOCK);
@@ -49,7 +55,8 @@ export function readTarGz(bytes: Uint8Array): BundleFile[] {
       files.push({
         path: prefix === "" ? name : `${prefix}/${name}`,
         mode: octalField(header, 100, 8),
-        bytes: archive.slice(offset, offset + size),
+        // A view, not a copy: the archive stays as long as any of its files does.
+        bytes: archive.subarray(offset, offset + size),
       });
     } else if (type !== "5") {
       throw new Error(`unsupported tar entry type ${JSON.stringify(type)} for ${name}`);

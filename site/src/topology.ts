@@ -32,7 +32,7 @@ export function topologySvg(plan: ClusterPlan, nodeHref: (name: string) => strin
   parts.push(
     `<rect class="t-net" x="${GAP}" y="12" width="${width - 2 * GAP}" height="30" rx="6"/>`,
     `<text class="t-label" x="${GAP + 10}" y="32">${h(network)}</text>`,
-    `<text class="t-master" x="${GAP}" y="66">master IP ${h(plan.controlPlane.masterIP)} · ${h(plan.controlPlane.apiserverURL)} · service range ${h(plan.network.serviceCIDR)}</text>`,
+    `<text class="t-master" x="${GAP}" y="66">master IP ${h(plan.controlPlane.masterIP)} &#183; ${h(plan.controlPlane.apiserverURL)} &#183; service range ${h(plan.network.serviceCIDR)}</text>`,
   );
   shown.forEach((node, index) => {
     const { x, y } = position(index);
@@ -68,7 +68,7 @@ export function topologySvg(plan: ClusterPlan, nodeHref: (name: string) => strin
   if (hidden > 0) {
     const y = top + Math.ceil(shown.length / columns) * (BOX_HEIGHT + GAP);
     parts.push(
-      `<text class="t-label" x="${GAP}" y="${y + 30}">… and ${hidden} more nodes (see the node table)</text>`,
+      `<text class="t-label" x="${GAP}" y="${y + 30}">&#8230; and ${hidden} more nodes (see the node table)</text>`,
     );
   }
   return `<svg class="topology" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="topology-title"><title id="topology-title">Topology of ${h(plan.clusterName)}: ${plan.nodes.length} nodes, ${plan.etcd.members.length} etcd members</title>${parts.join("")}</svg>`;

@@ -145,26 +145,49 @@ describeBrowser.each(SPECS)("the review site of %s in Chromium", (spec) => {
   it("clicking through to a node and a file shows the file's bytes from generate's tarball", async () => {
     const page = await open(`${origin}/index.html`);
     const node = nodes[0] as { name: string };
+    const tarball = join(sites.generated, "nodes", `${node.name}.tar.gz`);
     await page.locator("#node-table tbody a", { hasText: node.name }).first().click();
     await expect(page.locator("h1").textContent()).resolves.toContain(`Node ${node.name}`);
+    // A node's own file: its section on the node's page.
     await page.locator("#file-tree a", { hasText: "kubelet.service" }).first().click();
-    await expect(page.locator("h1").textContent()).resolves.toContain("/etc/systemd/system/kubelet.service");
-    const shown = await page.locator("pre.code:not(.diff) code").textContent();
-    const actual = tarFile(
-      join(sites.generated, "nodes", `${node.name}.tar.gz`),
-      "etc/systemd/system/kubelet.service",
+    await page.waitForURL(/#f-/);
+    const section = page.locator("section.file:target");
+    await expect(section.locator("h3").textContent()).resolves.toContain(
+      "/etc/systemd/system/kubelet.service",
     );
+    const shown = await section.locator("pre.code:not(.diff) code").textContent();
+    const actual = tarFile(tarball, "etc/systemd/system/kubelet.service");
     expect(`${shown}\n`).toBe(actual);
-    await expect(page.locator("pre.code .k").count()).resolves.toBeGreaterThan(0);
-    await page.screenshot({
-      path: join(artifacts, `file-${spec.replace(/\.yaml$/, "")}.png`),
-      fullPage: true,
-    });
+    await expect(section.locator("pre.code .k").count()).resolves.toBeGreaterThan(0);
+    // Its download (made by the page's script from the text it shows) is the file, byte for byte.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      section.locator('[data-download="file"]').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("kubelet.service");
+    const saved = join(scratch, spec, `downloaded-${node.name}-kubelet.service`);
+    await download.saveAs(saved);
+    const bytes = spawnSync("tar", ["-xzOf", tarball, "etc/systemd/system/kubelet.service"]).stdout;
+    expect(Buffer.compare(readFileSync(saved), bytes)).toBe(0);
+    // The viewport: the file's section, scrolled to (the whole node page is long).
+    await page.screenshot({ path: join(artifacts, `file-${spec.replace(/\.yaml$/, "")}.png`) });
     // Keyboard: "]" goes to the next file of the node.
     const before = page.url();
     await page.keyboard.press("]");
     await page.waitForURL((url) => url.toString() !== before);
-    await expect(page.locator("h1").textContent()).resolves.not.toContain("kubelet.service");
+    await expect(page.locator("section.file:target h3").textContent()).resolves.not.toContain(
+      "kubelet.service",
+    );
+    // A file that every node holds byte for byte: one page of its own, linked from the node's list.
+    await page.goBack();
+    await page.goBack();
+    await page.locator("#file-tree a", { hasText: "pod-routes" }).first().click();
+    await expect(page.locator("h1").textContent()).resolves.toContain("/etc/kubernetes/network/pod-routes");
+    await expect(page.locator(".holders a").allTextContents()).resolves.toEqual(
+      nodes.map((entry) => entry.name),
+    );
+    const routes = await page.locator("section.file pre.code:not(.diff) code").textContent();
+    expect(`${routes}\n`).toBe(tarFile(tarball, "etc/kubernetes/network/pod-routes"));
     expect((page as Page & { errors: string[] }).errors).toEqual([]);
     await page.close();
   });
@@ -206,15 +229,18 @@ describeBrowser.each(SPECS)("the review site of %s in Chromium", (spec) => {
       expect(readFileSync(join(sites.secretSite, file), "utf8")).toContain("This site shows secrets.");
   });
 
-  it("a redacted file page marks what it hides", async () => {
+  it("a redacted file marks what it hides, and offers no download", async () => {
     const node = nodes[0] as { name: string };
     const page = await open(`${origin}/nodes/${node.name}/index.html`);
-    await page
-      .locator("#file-tree li:not(.dir)", { hasText: "secret, redacted" })
-      .first()
-      .locator("a")
-      .click();
-    await expect(page.locator("mark.redacted").count()).resolves.toBeGreaterThan(0);
+    // The node's own secret files: each section shows markers where the secrets were.
+    const own = page.locator("#file-tree li:not(.dir)", { hasText: "secret, redacted" }).filter({
+      hasNot: page.locator(".badge.shared"),
+    });
+    await expect(own.count()).resolves.toBeGreaterThan(0);
+    await own.first().locator("a").click();
+    await page.waitForURL(/#f-/);
+    await expect(page.locator("section.file:target mark.redacted").count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('section.file:target [data-download="file"]').count()).resolves.toBe(0);
     await page.close();
   });
 

@@ -6,7 +6,7 @@ import { diffLines, hunks } from "../src/diff.js";
 import { readTarGz, renderSite } from "../src/index.js";
 import { redact } from "../src/redact.js";
 import { fixtureSpec, premadeKeys, seededRandom } from "../../packages/core/test/pki-helpers.js";
-import { FIXED_NOW, generateFixture } from "./helpers.js";
+import { FIXED_NOW, generateFixture, shownFile, type ShownFile } from "./helpers.js";
 
 function text(content: string | Uint8Array): string {
   return typeof content === "string" ? content : new TextDecoder().decode(content);
@@ -22,9 +22,72 @@ describe("renderSite", () => {
     const files = readTarGz(bundle?.bytes as Uint8Array).map((file) => file.path);
     expect(files).toContain("install.sh");
     for (const path of files)
-      expect(
-        first.pages.some((page) => page.path === `nodes/${cluster.nodes[0]?.name}/files/${path}.html`),
-      ).toBe(true);
+      expect(() => shownFile(first, `nodes/${cluster.nodes[0]?.name}`, path)).not.toThrow();
+  });
+
+  it.each([
+    ["current-ha.yaml", false],
+    ["seed-https.yaml", false],
+    ["seed-https.yaml", true],
+  ] as const)(
+    "%s (secrets shown: %s): every file of every bundle is one link away and shows the tarball's bytes",
+    async (spec, includeSecrets) => {
+      const cluster = await generateFixture(spec);
+      const bundles = bundleCluster(cluster);
+      const site = renderSite({ cluster, bundles }, { now: FIXED_NOW, includeSecrets });
+      let redacted = 0;
+      for (const [id, bundle] of [
+        ...bundles.nodes.map(
+          (entry) => [`nodes/${entry.fileName.replace(/\.tar\.gz$/, "")}`, entry] as const,
+        ),
+        ["admin", bundles.admin] as const,
+      ]) {
+        for (const file of readTarGz(bundle.bytes)) {
+          const shown = shownFile(site, id, file.path);
+          const text = new TextDecoder().decode(file.bytes);
+          if (shown.section.includes('<mark class="redacted"')) {
+            redacted += 1;
+            expect(includeSecrets).toBe(false);
+            expect(shown.text).not.toBe(text);
+          } else expect(shown.text).toBe(text);
+          // The download the page offers is made from the text it shows: only when that is the file.
+          expect(shown.section.includes('data-download="file"')).toBe(shown.text === text);
+        }
+      }
+      expect(redacted > 0).toBe(!includeSecrets);
+    },
+  );
+
+  it("shows a file several bundles hold byte for byte once, on a page that links every holder", async () => {
+    const cluster = await generateFixture("current-ha.yaml");
+    const site = renderSite({ cluster }, { now: FIXED_NOW });
+    const names = cluster.nodes.map((node) => node.name);
+    const shown = names.map((name) => shownFile(site, `nodes/${name}`, "etc/kubernetes/network/pod-routes"));
+    expect(new Set(shown.map((entry) => entry.page)).size).toBe(1);
+    const page = shown[0] as ShownFile;
+    expect(page.page).toMatch(/^shared\/etc\/kubernetes\/network\/pod-routes\.[0-9a-f]{12}\.html$/);
+    for (const name of names) expect(page.html).toContain(`href="../../../../nodes/${name}/index.html"`);
+    // A node's own files stay on its page.
+    for (const name of names)
+      expect(shownFile(site, `nodes/${name}`, "install.sh").page).toBe(`nodes/${name}/index.html`);
+    // Pages are far fewer than files: one per bundle, one per shared file and four more.
+    const files = cluster.nodes.length + 1;
+    expect(site.pages.length).toBeLessThan(files * 2 + 30);
+  });
+
+  it("keeps pages ASCII and free of NUL: every redaction marked, other characters as references", async () => {
+    for (const spec of ["current-ha.yaml", "seed-https.yaml"]) {
+      const cluster = await generateFixture(spec);
+      const site = renderSite({ cluster }, { now: FIXED_NOW });
+      for (const page of site.pages) {
+        const content = text(page.content);
+        expect([page.path, /[^\n\t\x20-\x7e]/.exec(content)?.[0]]).toEqual([page.path, undefined]);
+      }
+      const kubeconfig = shownFile(site, `nodes/${cluster.nodes[0]?.name}`, "var/lib/kubelet/kubeconfig");
+      expect(kubeconfig.section).toMatch(
+        /<mark class="redacted"[^>]*>\[REDACTED: (client-key-data|token) \(/,
+      );
+    }
   });
 
   it("says on every page when secrets are shown, and offers the tarballs only then", async () => {
@@ -76,12 +139,14 @@ describe("renderSite", () => {
     const overview = text(site.pages.find((page) => page.path === "index.html")?.content ?? "");
     expect(overview).toContain("Changes against the previous generation");
     expect(overview).toMatch(/worker-4<\/a> <span class="badge added">added/);
-    const setup = text(
-      site.pages.find((page) => page.path === "nodes/worker-1/files/etc/kubernetes/network/pod-routes.html")
-        ?.content ?? "",
-    );
-    expect(setup).toContain('<span class="badge changed">changed</span>');
-    expect(setup).toMatch(/<span class="l add">\+.*192\.168\.50\.24/);
+    const routes = shownFile(site, "nodes/worker-1", "etc/kubernetes/network/pod-routes");
+    expect(routes.html).toContain('<span class="badge changed">changed</span>');
+    expect(routes.section).toMatch(/<span class="l add">\+.*192\.168\.50\.24/);
+    // The new node's table has the same bytes but no previous one to differ from: shown on its page.
+    const added = shownFile(site, "nodes/worker-4", "etc/kubernetes/network/pod-routes");
+    expect(added.page).toBe("nodes/worker-4/index.html");
+    expect(added.html).toContain('<h1>Node worker-4 <span class="badge added">added</span></h1>');
+    expect(added.section).not.toContain("Changed since the previous generation");
   });
 });
 

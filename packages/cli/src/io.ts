@@ -32,15 +32,10 @@ export interface Io {
   /** The clock: certificate validity starts from it and expiry is judged against it. */
   readonly now: () => Date;
   /**
-   * Puts `entries` (top-level names under `directory`, each a file or a folder of files) in place
-   * all together: everything is written to a temporary folder beside `directory` first, and only then
-   * moved in, each entry replacing its old copy. On a failure before the moves, nothing changes;
-   * other files in `directory` are never touched.
-   */
-  readonly replaceInDirectory: (directory: string, files: readonly OutputFile[]) => Promise<void>;
-  /**
-   * replaceInDirectory for files that come one at a time (so they need not be held together): a
-   * temporary folder beside `directory` takes them as they come; commit() moves the entries in.
+   * Puts files in `directory` all together, as they come (so they need not be held together): a
+   * temporary folder beside `directory` takes them; commit() then moves each top-level entry in,
+   * replacing its old copy. On a failure before the commit, nothing changes; other files in
+   * `directory` are never touched.
    */
   readonly stageDirectory: (directory: string) => Staging;
   /** Whether standard error is a terminal (for progress output). */
@@ -55,8 +50,6 @@ export interface Staging {
   /** Removes the staging folder, and after a commit the replaced copies. Always call it. */
   readonly dispose: () => Promise<void>;
 }
-
-const WRITES_IN_FLIGHT = 16;
 
 function stageDirectory(directory: string): Staging {
   const parent = dirname(directory);
@@ -110,21 +103,6 @@ export function nodeIo(): Io {
     },
     cwd: () => process.cwd(),
     now: () => new Date(),
-    replaceInDirectory: async (directory, files) => {
-      const staging = stageDirectory(directory);
-      try {
-        // A window of writes in flight: all at once would open thousands of files together.
-        const inFlight: Promise<void>[] = [];
-        for (const file of files) {
-          if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
-          inFlight.push(staging.write(file));
-        }
-        await Promise.all(inFlight);
-        staging.commit();
-      } finally {
-        await staging.dispose();
-      }
-    },
     stageDirectory,
     stderrIsTerminal: process.stderr.isTTY === true,
   };

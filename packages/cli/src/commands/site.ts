@@ -1,25 +1,24 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import {
-  bundleCluster,
-  formatIssue,
-  generateCluster,
-  readClusterState,
-  type ClusterState,
-} from "@kubescratch/core";
-import { nativeSha256, nodeBundleOptions, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
-import { renderSite, type PreviousGeneration } from "@kubescratch/site";
+import { gunzipSync } from "node:zlib";
+import { formatIssue, generateCluster, readClusterState, type ClusterState } from "@kubescratch/core";
+import { bundleClusterNative, nativeSha256, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
+import { renderSiteFiles, type PreviousGeneration } from "@kubescratch/site";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
-import type { Io, OutputFile } from "../io.js";
+import type { Io, Staging } from "../io.js";
 import { readSpec } from "../spec-input.js";
+
+/** Pages rendered but not yet written: a few wait for the disk while the next ones are made. */
+const WRITES_WAITING = 16;
 
 export const siteHelp = `Usage: kubescratch site SPEC -o DIR [--state FILE] [--include-secrets] [--previous DIR]
 
 Writes the review site of SPEC's generation to DIR: an overview (topology, address plan,
-certificates, warnings), one page per node with its file tree, and one page per file with its
-content, mode, size, sha256, why it exists and the seed requirements it serves. Open DIR/index.html
-in a browser, from disk or from any static host: every asset is local.
+certificates, warnings), and one page per node with its file tree and every file's content, mode,
+size, sha256, why it exists and the seed requirements it serves; a file that several nodes hold byte
+for byte is shown once, on a page of its own. Open DIR/index.html in a browser, from disk or from any
+static host: every asset is local.
 
 Pass the state \`kubescratch generate\` wrote (--state) and the site shows the very files (and
 tarballs) generate writes with it; the state is only read, never changed.
@@ -119,29 +118,66 @@ export async function siteCommand(io: Io, args: readonly string[]): Promise<Exit
   });
   for (const warning of cluster.pki.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
   // The same bundles generate writes (generate.ts): the same compressor, so the same bytes.
-  const site = renderSite(
-    { cluster, bundles: bundleCluster(cluster, nodeBundleOptions) },
-    {
-      now,
-      includeSecrets: values["include-secrets"] === true,
-      ...(previous ? { previous } : {}),
-      specName: fileName,
-    },
-  );
-  const outputs: OutputFile[] = [...site.pages, ...site.assets].map((file) => ({
-    path: file.path,
-    content: file.content,
-    mode: values["include-secrets"] ? 0o600 : 0o644,
-  }));
-  try {
-    await io.replaceInDirectory(output, outputs);
-  } catch (caught) {
-    throw new CommandFailure(
+  const bundles = await bundleClusterNative(cluster);
+  const includeSecrets = values["include-secrets"] === true;
+  const failure = (caught: unknown): CommandFailure =>
+    new CommandFailure(
       `cannot write ${values.output}: ${caught instanceof Error ? caught.message : String(caught)}`,
     );
+  let staging: Staging;
+  try {
+    staging = io.stageDirectory(output);
+  } catch (caught) {
+    throw failure(caught);
+  }
+  let pages = 0;
+  // Each page is written as soon as it is rendered, while the next one is made, and then dropped.
+  const writes: Promise<void>[] = [];
+  try {
+    let writeError: unknown;
+    for (const file of renderSiteFiles(
+      { cluster, bundles },
+      {
+        now,
+        includeSecrets,
+        ...(previous ? { previous } : {}),
+        specName: fileName,
+        read: { gunzip: gunzipSync, sha256: nativeSha256 },
+      },
+    )) {
+      if (file.kind === "page") pages += 1;
+      while (writes.length >= WRITES_WAITING) await writes.shift();
+      if (writeError !== undefined) throw failure(writeError);
+      let write: Promise<void>;
+      try {
+        write = staging.write({
+          path: file.path,
+          content: file.content,
+          mode: includeSecrets ? 0o600 : 0o644,
+        });
+      } catch (caught) {
+        throw failure(caught);
+      }
+      writes.push(
+        write.catch((caught: unknown) => {
+          writeError ??= caught;
+        }),
+      );
+    }
+    await Promise.all(writes);
+    if (writeError !== undefined) throw failure(writeError);
+    try {
+      staging.commit();
+    } catch (caught) {
+      throw failure(caught);
+    }
+  } finally {
+    // After a failure too: no write may still be going when the staging folder is removed.
+    await Promise.all(writes);
+    await staging.dispose();
   }
   io.out(
-    `${values.output}: ${site.pages.length} pages for ${cluster.nodes.length} nodes and the admin bundle${values["include-secrets"] ? ", secrets shown" : ", secrets redacted"}; open ${join(values.output, "index.html")}\n`,
+    `${values.output}: ${pages} pages for ${cluster.nodes.length} nodes and the admin bundle${includeSecrets ? ", secrets shown" : ", secrets redacted"}; open ${join(values.output, "index.html")}\n`,
   );
   return EXIT.ok;
 }
