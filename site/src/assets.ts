@@ -33,7 +33,7 @@ tr.expired td{background:var(--bad-bg)}
 .issues li.warning{color:var(--warn)}.issues li.error{color:var(--bad)}
 mark.redacted{background:var(--bad-bg);color:var(--bad);border:1px dashed var(--bad);border-radius:3px;padding:0 .25em;font-style:italic}
 pre.code{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.5rem 0;overflow-x:auto;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;counter-reset:line;tab-size:4}
-pre.code .l{display:block;padding:0 .75rem 0 0;white-space:pre}
+pre.code .l{display:inline-block;min-width:100%;box-sizing:border-box;padding:0 .75rem 0 0;white-space:pre}
 pre.code .l::before{counter-increment:line;content:counter(line);display:inline-block;width:3.5em;padding-right:.75em;margin-right:.5em;text-align:right;color:var(--muted);border-right:1px solid var(--line);user-select:none}
 pre.diff .l::before{content:none}
 pre.diff .add{background:var(--add)}pre.diff .del{background:var(--del)}pre.diff .hunk{color:var(--muted)}

@@ -159,6 +159,19 @@ describeBrowser.each(SPECS)("the review site of %s in Chromium", (spec) => {
     const actual = tarFile(tarball, "etc/systemd/system/kubelet.service");
     expect(`${shown}\n`).toBe(actual);
     await expect(section.locator("pre.code .k").count()).resolves.toBeGreaterThan(0);
+    // One line of screen per line of file: each line follows the one before by exactly its height
+    // (the newlines between the line elements once rendered as blank lines), and what a reader
+    // copies has the file's lines.
+    const layout = await section.locator("pre.code:not(.diff)").evaluate((pre: Element) => {
+      const lines = Array.from(pre.querySelectorAll(".l"), (line) => line.getBoundingClientRect());
+      return {
+        steps: lines.slice(1).map((line, index) => Math.round(line.top - (lines[index] as DOMRect).top)),
+        heights: lines.map((line) => Math.round(line.height)),
+        copied: (pre as HTMLElement).innerText.split("\n").length,
+      };
+    });
+    expect(new Set(layout.steps)).toEqual(new Set(layout.heights));
+    expect(layout.copied).toBe(actual.split("\n").length - 1);
     // Its download (made by the page's script from the text it shows) is the file, byte for byte.
     const [download] = await Promise.all([
       page.waitForEvent("download"),
