@@ -16,7 +16,7 @@
 // - "Kubernetes the Hard Way": one `openssl genrsa` (or `ecparam -genkey`) / `req` / `x509` process
 //   chain per certificate of the same certificate set, run by a shell loop, one after another.
 //
-// The full run takes about 40 minutes on a 2-core machine, most of it RSA key generation
+// The full run takes about 45 minutes on a 2-core machine, most of it RSA key generation
 // (--rsa-sizes 5,100 --runs 1 makes a quick look of a few minutes).
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPair } from "node:crypto";
