@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { dirname, join, normalize } from "node:path";
 import { parseArgs } from "node:util";
+import { benchCluster, median, timedCli } from "./bench-common.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -20,37 +21,6 @@ const { values } = parseArgs({
     "include-secrets": { type: "boolean", default: false },
   },
 });
-const cli = new URL("../packages/cli/dist/main.js", import.meta.url).pathname;
-
-function clusterSpec(count) {
-  return {
-    apiVersion: "kubescratch.dev/v1alpha1",
-    kind: "Cluster",
-    name: "bench",
-    kubernetesVersion: "1.34",
-    security: { keyAlgorithm: "ecdsa-p256", credentialLayout: "per-entity" },
-    network: { mode: "routed", podCIDR: "10.64.0.0/10", serviceCIDR: "10.32.0.0/16" },
-    nodes: Array.from({ length: count }, (_, index) => ({
-      name: `node-${String(index).padStart(5, "0")}`,
-      ip: `172.16.${Math.floor(index / 250)}.${(index % 250) + 1}`,
-      roles: index < 3 ? ["control-plane", "etcd"] : ["worker"],
-    })),
-  };
-}
-
-function timed(args) {
-  const run = spawnSync("/usr/bin/time", ["-v", "node", cli, ...args], {
-    encoding: "utf8",
-    maxBuffer: 1 << 30,
-  });
-  if (run.status !== 0) throw new Error(`kubescratch ${args[0]} failed: ${run.stderr}`);
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(run.stderr);
-  return {
-    seconds: wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN,
-    rss: Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1] ?? NaN) / 1024,
-  };
-}
-
 function walk(directory) {
   const files = [];
   const visit = (path) => {
@@ -70,14 +40,14 @@ for (const count of values.nodes.split(",").map(Number)) {
   const directory = mkdtempSync(join(tmpdir(), "kubescratch-bench-site-"));
   try {
     const specFile = join(directory, "cluster.json");
-    writeFileSync(specFile, JSON.stringify(clusterSpec(count)));
-    const generate = timed(["generate", specFile, "-o", join(directory, "out")]);
+    writeFileSync(specFile, JSON.stringify(benchCluster(count)));
+    const generate = timedCli(["generate", specFile, "-o", join(directory, "out")]);
     const site = join(directory, "site");
     const renders = [];
     for (let run = 0; run < Number(values.runs); run += 1) {
       rmSync(site, { recursive: true, force: true });
       renders.push(
-        timed([
+        timedCli([
           "site",
           specFile,
           "-o",
@@ -88,7 +58,6 @@ for (const count of values.nodes.split(",").map(Number)) {
         ]),
       );
     }
-    const median = (numbers) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)];
     const render = {
       seconds: median(renders.map((entry) => entry.seconds)),
       rss: median(renders.map((entry) => entry.rss)),

@@ -18,13 +18,14 @@
 //
 // The full run takes about 45 minutes on a 2-core machine, most of it RSA key generation
 // (--rsa-sizes 5,100 --runs 1 makes a quick look of a few minutes).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { generateKeyPair } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseSpec, planCertificates, planCluster } from "../packages/core/dist/index.js";
+import { benchCluster, median, timedCli } from "./bench-common.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -39,44 +40,8 @@ const { values } = parseArgs({
 });
 const list = (text) => (text === "" || text === "none" ? [] : text.split(",").map(Number));
 const RUNS = Number(values.runs);
-const cli = new URL("../packages/cli/dist/main.js", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "kubescratch-bench-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
-
-function clusterInput(count, keyAlgorithm) {
-  return {
-    apiVersion: "kubescratch.dev/v1alpha1",
-    kind: "Cluster",
-    name: "bench",
-    kubernetesVersion: "1.34",
-    security: { keyAlgorithm, credentialLayout: "per-entity" },
-    network: { mode: "routed", podCIDR: "10.64.0.0/10", serviceCIDR: "10.32.0.0/16" },
-    nodes: Array.from({ length: count }, (_, index) => ({
-      name: `node-${String(index).padStart(5, "0")}`,
-      ip: `172.16.${Math.floor(index / 250)}.${(index % 250) + 1}`,
-      roles: index < 3 ? ["control-plane", "etcd"] : ["worker"],
-    })),
-  };
-}
-
-function median(numbers) {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** Runs the CLI under /usr/bin/time -v: wall seconds, peak RSS in MB, stdout. */
-function timedCli(args) {
-  const run = spawnSync("/usr/bin/time", ["-v", process.execPath, cli, ...args], {
-    encoding: "utf8",
-    maxBuffer: 1 << 30,
-  });
-  if (run.status !== 0) throw new Error(`kubescratch ${args[0]} failed: ${run.stderr}`);
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(run.stderr);
-  const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
-  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1] ?? NaN) / 1024;
-  return { seconds, rss, stdout: run.stdout };
-}
 
 function directoryBytes(directory) {
   let total = 0;
@@ -170,7 +135,7 @@ function opensslLoop(input, algorithm) {
 
 function writeSpec(count, algorithm) {
   const path = join(scratch, `spec-${algorithm}-${count}.json`);
-  writeFileSync(path, JSON.stringify(clusterInput(count, algorithm)));
+  writeFileSync(path, JSON.stringify(benchCluster(count, algorithm)));
   return path;
 }
 
@@ -263,7 +228,7 @@ for (const count of list(values["openssl-sizes"])) {
     const times = [];
     let certificates = 0;
     for (let run = 0; run < RUNS; run += 1) {
-      const result = opensslLoop(clusterInput(count, algorithm), algorithm);
+      const result = opensslLoop(benchCluster(count, algorithm), algorithm);
       times.push(result.seconds);
       certificates = result.certificates;
       process.stderr.write(

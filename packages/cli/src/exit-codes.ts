@@ -20,3 +20,10 @@ export class UsageError extends Error {
 export class CommandFailure extends Error {
   override readonly name = "CommandFailure";
 }
+
+/** The one line for an output that cannot be written; `shown` is the path as the user gave it. */
+export function cannotWrite(shown: string, caught: unknown): CommandFailure {
+  return new CommandFailure(
+    `cannot write ${shown}: ${caught instanceof Error ? caught.message : String(caught)}`,
+  );
+}

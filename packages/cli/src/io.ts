@@ -43,13 +43,20 @@ export interface Io {
 }
 
 export interface Staging {
-  /** Writes a file into the staging folder (asynchronously: the caller goes on preparing the next). */
+  /**
+   * Writes a file into the staging folder. Resolves as soon as few enough writes are still going
+   * (the caller prepares the next file meanwhile, and files waiting for the disk stay few); rejects
+   * with the first failed write.
+   */
   readonly write: (file: OutputFile) => Promise<void>;
-  /** Moves every staged top-level entry into the directory, each replacing its old copy. */
-  readonly commit: () => void;
-  /** Removes the staging folder, and after a commit the replaced copies. Always call it. */
+  /** Waits for every write, then moves each staged top-level entry in, replacing its old copy. */
+  readonly commit: () => Promise<void>;
+  /** Waits for the writes still going, then removes the staging folder (and the replaced copies). Always call it. */
   readonly dispose: () => Promise<void>;
 }
+
+/** Writes going at once: enough to keep libuv's threads busy, few enough to bound the memory held. */
+const WRITES_IN_FLIGHT = 16;
 
 function stageDirectory(directory: string): Staging {
   const parent = dirname(directory);
@@ -58,8 +65,14 @@ function stageDirectory(directory: string): Staging {
   const staged = join(scratch, "staged");
   const folders = new Set<string>();
   const entries = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  let failed: { readonly error: unknown } | undefined;
+  const throwIfFailed = (): void => {
+    if (failed !== undefined) throw failed.error;
+  };
   return {
-    write: (file) => {
+    write: async (file) => {
+      throwIfFailed();
       const target = join(staged, file.path);
       const folder = dirname(target);
       if (!folders.has(folder)) {
@@ -67,9 +80,18 @@ function stageDirectory(directory: string): Staging {
         folders.add(folder);
       }
       entries.add(file.path.split("/")[0] as string);
-      return writeFile(target, file.content, { mode: file.mode });
+      const job: Promise<void> = writeFile(target, file.content, { mode: file.mode })
+        .catch((error: unknown) => {
+          failed ??= { error };
+        })
+        .finally(() => inFlight.delete(job));
+      inFlight.add(job);
+      while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      throwIfFailed();
     },
-    commit: () => {
+    commit: async () => {
+      await Promise.all(inFlight);
+      throwIfFailed();
       const aside = join(scratch, ".old");
       mkdirSync(directory, { recursive: true });
       mkdirSync(aside);
@@ -78,8 +100,11 @@ function stageDirectory(directory: string): Staging {
         renameSync(join(staged, entry), join(directory, entry));
       }
     },
-    // Asynchronous: the pool's threads unlink the replaced tree's files side by side.
-    dispose: () => rm(scratch, { recursive: true, force: true }),
+    dispose: async () => {
+      await Promise.all(inFlight);
+      // Asynchronous: the pool's threads unlink the replaced tree's files side by side.
+      await rm(scratch, { recursive: true, force: true });
+    },
   };
 }
 

@@ -16,7 +16,7 @@ import {
 } from "@kubescratch/core/node";
 import { createHash } from "node:crypto";
 import { parseCommandArgs } from "../args.js";
-import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
+import { cannotWrite, CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io, OutputFile, Staging } from "../io.js";
 import { readSpec } from "../spec-input.js";
 
@@ -59,8 +59,6 @@ function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-const WRITES_WAITING = 8;
-
 export async function generateCommand(io: Io, args: readonly string[]): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs(args, {
     output: { type: "string", short: "o" },
@@ -79,6 +77,7 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
   const format = values.format ?? "tar";
   if (format !== "tar" && format !== "cloud-init")
     throw new UsageError(`unknown --format "${format}": use tar or cloud-init`);
+  const shownOutput = values.output;
   const output = resolve(io.cwd(), values.output);
   if (io.exists(output) && !io.isDirectory(output))
     throw new CommandFailure(`${values.output} exists and is not a directory`);
@@ -115,67 +114,62 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
   const nodes: { name: string; file: string; bytes: number; sha256: string }[] = [];
   const stateText = `${JSON.stringify(cluster.state, null, 2)}\n`;
   const stateInOutput = dirname(statePath) === output;
-  const failure = (caught: unknown): CommandFailure =>
-    new CommandFailure(
-      `cannot write ${values.output}: ${caught instanceof Error ? caught.message : String(caught)}`,
-    );
   let staging: Staging;
   try {
     staging = io.stageDirectory(output);
   } catch (caught) {
-    throw failure(caught);
+    throw cannotWrite(shownOutput, caught);
   }
+  // Each bundle is written as soon as it is made and then dropped: memory does not grow with the
+  // bundles' total size.
+  const write = async (file: OutputFile): Promise<void> => {
+    try {
+      await staging.write(file);
+    } catch (caught) {
+      throw cannotWrite(shownOutput, caught);
+    }
+  };
   try {
-    // Each bundle is written as soon as it is made and then dropped: memory does not grow with the
-    // bundles' total size.
-    const writes: Promise<void>[] = [];
-    let writeError: unknown;
-    const write = (file: OutputFile): void => {
-      writes.push(
-        staging.write(file).catch((caught: unknown) => {
-          writeError ??= caught;
-        }),
-      );
-    };
     if (format === "tar") {
       await forEachBundleNative(cluster, async (bundle) => {
-        // At most a few bundles wait for the disk.
-        while (writes.length > WRITES_WAITING) await writes.shift();
         if (bundle.fileName === "admin.tar.gz") {
-          write({ path: "admin.tar.gz", content: bundle.bytes, mode: 0o600 });
+          await write({ path: "admin.tar.gz", content: bundle.bytes, mode: 0o600 });
           return;
         }
         const file = `nodes/${bundle.fileName}`;
-        write({ path: file, content: bundle.bytes, mode: 0o600 });
         nodes.push({
           name: bundle.fileName.replace(/\.tar\.gz$/, ""),
           file,
           bytes: bundle.bytes.length,
           sha256: sha256(bundle.bytes),
         });
+        await write({ path: file, content: bundle.bytes, mode: 0o600 });
       });
     } else {
       for (const node of cluster.nodes) {
         const text = cloudInit(cluster, node);
-        write({ path: `nodes/${node.name}.yaml`, content: text, mode: 0o600 });
         nodes.push({
           name: node.name,
           file: `nodes/${node.name}.yaml`,
           bytes: text.length,
           sha256: sha256(text),
         });
+        await write({ path: `nodes/${node.name}.yaml`, content: text, mode: 0o600 });
       }
-      write({ path: "admin.tar.gz", content: bundleAdmin(cluster, nodeBundleOptions).bytes, mode: 0o600 });
+      await write({
+        path: "admin.tar.gz",
+        content: bundleAdmin(cluster, nodeBundleOptions).bytes,
+        mode: 0o600,
+      });
     }
-    write({ path: "plan.json", content: `${JSON.stringify(cluster.plan, null, 2)}\n`, mode: 0o644 });
-    if (stateInOutput) write({ path: statePath.slice(output.length + 1), content: stateText, mode: 0o600 });
-    await Promise.all(writes);
-    if (writeError !== undefined) throw failure(writeError);
+    await write({ path: "plan.json", content: `${JSON.stringify(cluster.plan, null, 2)}\n`, mode: 0o644 });
+    if (stateInOutput)
+      await write({ path: statePath.slice(output.length + 1), content: stateText, mode: 0o600 });
     try {
-      staging.commit();
+      await staging.commit();
       if (!stateInOutput) io.writeTextAtomic(statePath, stateText, 0o600);
     } catch (caught) {
-      throw failure(caught);
+      throw cannotWrite(shownOutput, caught);
     }
   } finally {
     await staging.dispose();

@@ -5,12 +5,9 @@ import { formatIssue, generateCluster, readClusterState, type ClusterState } fro
 import { bundleClusterNative, nativeSha256, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
 import { renderSiteFiles, type PreviousGeneration } from "@kubescratch/site";
 import { parseCommandArgs } from "../args.js";
-import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
+import { cannotWrite, CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io, Staging } from "../io.js";
 import { readSpec } from "../spec-input.js";
-
-/** Pages rendered but not yet written: a few wait for the disk while the next ones are made. */
-const WRITES_WAITING = 16;
 
 export const siteHelp = `Usage: kubescratch site SPEC -o DIR [--state FILE] [--include-secrets] [--previous DIR]
 
@@ -120,21 +117,16 @@ export async function siteCommand(io: Io, args: readonly string[]): Promise<Exit
   // The same bundles generate writes (generate.ts): the same compressor, so the same bytes.
   const bundles = await bundleClusterNative(cluster);
   const includeSecrets = values["include-secrets"] === true;
-  const failure = (caught: unknown): CommandFailure =>
-    new CommandFailure(
-      `cannot write ${values.output}: ${caught instanceof Error ? caught.message : String(caught)}`,
-    );
+  const shownOutput = values.output;
   let staging: Staging;
   try {
     staging = io.stageDirectory(output);
   } catch (caught) {
-    throw failure(caught);
+    throw cannotWrite(shownOutput, caught);
   }
   let pages = 0;
-  // Each page is written as soon as it is rendered, while the next one is made, and then dropped.
-  const writes: Promise<void>[] = [];
   try {
-    let writeError: unknown;
+    // Each page is written as soon as it is rendered, while the next one is made, and then dropped.
     for (const file of renderSiteFiles(
       { cluster, bundles },
       {
@@ -146,34 +138,18 @@ export async function siteCommand(io: Io, args: readonly string[]): Promise<Exit
       },
     )) {
       if (file.kind === "page") pages += 1;
-      while (writes.length >= WRITES_WAITING) await writes.shift();
-      if (writeError !== undefined) throw failure(writeError);
-      let write: Promise<void>;
       try {
-        write = staging.write({
-          path: file.path,
-          content: file.content,
-          mode: includeSecrets ? 0o600 : 0o644,
-        });
+        await staging.write({ path: file.path, content: file.content, mode: includeSecrets ? 0o600 : 0o644 });
       } catch (caught) {
-        throw failure(caught);
+        throw cannotWrite(shownOutput, caught);
       }
-      writes.push(
-        write.catch((caught: unknown) => {
-          writeError ??= caught;
-        }),
-      );
     }
-    await Promise.all(writes);
-    if (writeError !== undefined) throw failure(writeError);
     try {
-      staging.commit();
+      await staging.commit();
     } catch (caught) {
-      throw failure(caught);
+      throw cannotWrite(shownOutput, caught);
     }
   } finally {
-    // After a failure too: no write may still be going when the staging folder is removed.
-    await Promise.all(writes);
     await staging.dispose();
   }
   io.out(

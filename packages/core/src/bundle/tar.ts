@@ -276,11 +276,5 @@ export function tarGz(
   deflater: Deflater = pakoDeflater,
   level = DEFAULT_LEVEL,
 ): Uint8Array {
-  return gzipParts(
-    tarParts(entries, [], mtimeSeconds, () => {
-      throw new Error("unreachable: no tail");
-    }),
-    deflater,
-    level,
-  );
+  return gzipParts([tar(entries, mtimeSeconds)], deflater, level);
 }

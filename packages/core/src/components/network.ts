@@ -7,7 +7,6 @@
 // no file, so it runs unchanged inside a network namespace (the tests do exactly that). Every step
 // checks before it changes, so a second run leaves the same routes and rules.
 import type { Artifact } from "../artifact.js";
-import type { NodePlan } from "../plan/plan.js";
 import { artifact, cloudProvider, isControlPlane, type ClusterContext, type NodeContext } from "./context.js";
 import { podMTU } from "./network-mtu.js";
 import {
@@ -54,11 +53,10 @@ function forwardingSysctl(family: Family): string {
   return family === "ipv6" ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward";
 }
 
-export interface PodRoute {
+/** A route setup.sh writes itself (overlays); a routed cluster's come from pod-routes. */
+interface PodRoute {
   readonly destination: string;
-  /** Next hop: another node's address, or none for a range on the pod bridge's own link. */
-  readonly via?: string;
-  readonly device?: string;
+  readonly device: string;
   readonly comment: string;
 }
 
@@ -77,21 +75,13 @@ export function writesCniBridge(context: NodeContext): boolean {
   return context.profile.era === "current" && setupCreatesBridge(context);
 }
 
-/** The routes setup.sh owns on this node (S3a): every other node's pod range via that node. */
-export function podRoutes(context: NodeContext): PodRoute[] {
-  const { plan, node } = context;
-  const network = plan.network;
-  if (network.mode === "routed") {
-    if (network.bridge.management === "kubelet") return [];
-    return plan.nodes
-      .filter((other) => other.name !== node.name)
-      .map((other: NodePlan) => ({
-        destination: other.podCIDR,
-        via: other.ip,
-        comment: `${other.name}'s pods`,
-      }));
-  }
-  if (network.overlay === "openvswitch" && setupCreatesBridge(context)) {
+/**
+ * The routes setup.sh owns on this node besides a routed cluster's table (podRouteTable): with Open
+ * vSwitch, the whole pod range on the pod bridge.
+ */
+function overlayRoutes(context: NodeContext): PodRoute[] {
+  const network = context.plan.network;
+  if (network.mode === "overlay" && network.overlay === "openvswitch" && setupCreatesBridge(context)) {
     return [
       {
         destination: network.podCIDR,
@@ -351,12 +341,11 @@ export function networkSetupScript(context: NodeContext): string {
       "done",
     );
   } else {
-    const routes = podRoutes(context);
+    const routes = overlayRoutes(context);
     for (const route of routes) {
-      const target = route.via !== undefined ? `via ${route.via}` : `dev ${route.device ?? bridge}`;
       routeBody.push(
         comment(route.comment),
-        `${ip} route replace ${route.destination} ${target} proto ${ROUTE_PROTOCOL}`,
+        `${ip} route replace ${route.destination} dev ${route.device} proto ${ROUTE_PROTOCOL}`,
       );
     }
     const keep = routes.map((route) => route.destination);

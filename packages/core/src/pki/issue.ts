@@ -177,6 +177,17 @@ function namesChange(previous: SubjectNames, wanted: SubjectNames): string | und
  */
 const KEYS_IN_FLIGHT = 256;
 
+/** A promise with its resolve and reject, for work that finishes elsewhere. */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {
+  let resolve: () => void = () => undefined;
+  let reject: (error: unknown) => void = () => undefined;
+  const promise = new Promise<void>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  return { promise, resolve, reject };
+}
+
 /** Runs `task` over `items` with at most `limit` in flight; results keep the items' order. */
 async function mapConcurrent<T, R>(
   items: readonly T[],
@@ -329,7 +340,6 @@ export async function issuePki(spec: ClusterSpec, plan: ClusterPlan, options: Pk
   // Keys are made in table order on the capability's threads while this one signs the certificates
   // whose keys are ready: signing waits only for a key not made yet.
   let done = 0;
-  const keyReady = new Map<KeyDecision, Promise<void>>();
   const settle = (decision: KeyDecision, pem: string): void => {
     decision.pem = pem;
     try {
@@ -340,31 +350,22 @@ export async function issuePki(spec: ClusterSpec, plan: ClusterPlan, options: Pk
       );
     }
   };
-  const resolvers = new Map<KeyDecision, { resolve: () => void; reject: (error: unknown) => void }>();
-  for (const decision of missing) {
-    keyReady.set(
-      decision,
-      new Promise<void>((resolve, reject) => {
-        resolvers.set(decision, { resolve, reject });
-      }),
-    );
-  }
+  const ready = new Map(missing.map((decision) => [decision, deferred()]));
   const generation = mapConcurrent(missing, options.keyConcurrency ?? KEYS_IN_FLIGHT, async (decision) => {
-    const resolver = resolvers.get(decision);
     try {
       settle(decision, await keys.generateKeyPair(decision.algorithm, decision.label));
       options.onKeyGenerated?.(++done, missing.length);
-      resolver?.resolve();
+      ready.get(decision)?.resolve();
     } catch (caught) {
-      resolver?.reject(caught);
+      ready.get(decision)?.reject(caught);
       throw caught;
     }
   });
   // Failures surface where a key is awaited, and from `generation` at the end.
   generation.catch(() => undefined);
-  for (const ready of keyReady.values()) ready.catch(() => undefined);
+  for (const { promise } of ready.values()) promise.catch(() => undefined);
   const keyOf = async (decision: KeyDecision | undefined): Promise<KeyDecision | undefined> => {
-    if (decision !== undefined) await keyReady.get(decision);
+    if (decision !== undefined) await ready.get(decision)?.promise;
     return decision;
   };
 

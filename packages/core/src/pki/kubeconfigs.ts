@@ -101,9 +101,7 @@ function data(pem: string): string {
   return base64(utf8Bytes(pem));
 }
 
-// The *-data fields are base64 of PEM ("LS0t..." for "---"), always a plain YAML scalar. They are put
-// in after the dump: js-yaml would scan every character of them to choose a style, a third of the
-// PKI's time at 5,000 nodes, for the same output.
+// The *-data fields are base64 of PEM ("LS0t..." for "---"), a plain YAML scalar.
 const PLAIN_BASE64 = /^LS0t[A-Za-z0-9+/]*={0,2}$/;
 
 // A name, user, server or token that YAML writes as it is: starts with a letter, "_" or "/", holds no
@@ -131,7 +129,7 @@ export function renderKubeconfig(content: KubeconfigContent): string {
     [content.clusterName, content.server, content.user, contextName].every(plain) &&
     (content.token === undefined || plain(content.token)) &&
     [authority, certificate, key].every((blob) => blob === undefined || PLAIN_BASE64.test(blob));
-  if (!simple) return dumpKubeconfig(content);
+  if (!simple) return dumpKubeconfig(content, { authority, certificate, key });
   const lines = [
     "apiVersion: v1",
     "clusters:",
@@ -163,26 +161,18 @@ export function renderKubeconfig(content: KubeconfigContent): string {
 }
 
 /** renderKubeconfig through js-yaml, for values that need quoting. */
-function dumpKubeconfig(content: KubeconfigContent): string {
+function dumpKubeconfig(content: KubeconfigContent, encoded: EncodedData): string {
   const contextName = `${content.user}@${content.clusterName}`;
-  const blobs: string[] = [];
-  const blob = (pem: string): string => {
-    const encoded = data(pem);
-    if (!PLAIN_BASE64.test(encoded)) return encoded;
-    blobs.push(encoded);
-    return `${BLOB_MARK}${blobs.length - 1}`;
-  };
   const cluster =
-    content.certificateAuthority === undefined
+    encoded.authority === undefined
       ? // The seed's firewall-only form (S14): plain HTTP, so there is no certificate to check.
         { "insecure-skip-tls-verify": true, server: content.server }
-      : { "certificate-authority-data": blob(content.certificateAuthority), server: content.server };
+      : { "certificate-authority-data": encoded.authority, server: content.server };
   const user: Record<string, string> = {};
-  if (content.clientCertificate !== undefined)
-    user["client-certificate-data"] = blob(content.clientCertificate);
-  if (content.clientKey !== undefined) user["client-key-data"] = blob(content.clientKey);
+  if (encoded.certificate !== undefined) user["client-certificate-data"] = encoded.certificate;
+  if (encoded.key !== undefined) user["client-key-data"] = encoded.key;
   if (content.token !== undefined) user.token = content.token;
-  const text = dump(
+  return dump(
     {
       apiVersion: "v1",
       clusters: [{ cluster, name: content.clusterName }],
@@ -194,15 +184,14 @@ function dumpKubeconfig(content: KubeconfigContent): string {
     },
     { lineWidth: -1, noRefs: true, noArrayIndent: true },
   );
-  return blobs.length === 0
-    ? text
-    : text.replace(BLOB_PATTERN, (_, key: string, index: string) => `${key}: ${blobs[Number(index)] ?? ""}`);
 }
 
-const BLOB_MARK = "kubescratch-blob-";
-// Only the three data keys' values are replaced; the names, server and token are elsewhere.
-const BLOB_PATTERN =
-  /^( *(?:certificate-authority|client-certificate|client-key)-data): kubescratch-blob-(\d+)$/gm;
+/** The kubeconfig's *-data values: base64 of the PEM blocks. */
+interface EncodedData {
+  readonly authority: string | undefined;
+  readonly certificate: string | undefined;
+  readonly key: string | undefined;
+}
 
 /** The URL a control-plane daemon on `node` uses for its own apiserver. */
 export function ownNodeServer(node: NodePlan, plan: ClusterPlan): string {
