@@ -15,6 +15,7 @@ export default {
     "^@kubescratch/core$": "<rootDir>/packages/core/src/index.ts",
     "^@kubescratch/core/node$": "<rootDir>/packages/core/node/index.ts",
     "^@kubescratch/site$": "<rootDir>/site/src/index.ts",
+    "^@kubescratch/rehearse$": "<rootDir>/packages/rehearse/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   testTimeout: 60000,

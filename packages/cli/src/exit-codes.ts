@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 2,
   /** Anything else: unreadable file, unwritable output, internal error. */
   failure: 3,
+  /** rehearse: the cluster booted, but a check failed (the report says which). */
+  checkFailed: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -4,6 +4,7 @@ import { SpecError, formatIssue } from "@kubescratch/core";
 import { generateCommand, generateHelp } from "./commands/generate.js";
 import { initCommand, initHelp } from "./commands/init.js";
 import { planCommand, planHelp } from "./commands/plan.js";
+import { rehearseCommand, rehearseHelp } from "./commands/rehearse.js";
 import { siteCommand, siteHelp } from "./commands/site.js";
 import { validateCommand, validateHelp } from "./commands/validate.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "./exit-codes.js";
@@ -32,6 +33,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     help: siteHelp,
     run: siteCommand,
   },
+  rehearse: {
+    summary: "boot the generated cluster on this Linux host with real binaries, and check it",
+    help: rehearseHelp,
+    run: rehearseCommand,
+  },
 };
 
 export const mainHelp = `Usage: kubescratch COMMAND [options]
@@ -44,7 +50,7 @@ ${Object.entries(COMMANDS)
   .join("\n")}
 
 Run \`kubescratch COMMAND --help\` for a command's options.
-Exit codes: 0 ok, 1 invalid spec, 2 usage error, 3 anything else.
+Exit codes: 0 ok, 1 invalid spec, 2 usage error, 3 anything else, 4 a rehearsal check failed.
 `;
 
 export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {

@@ -27,7 +27,7 @@ export {
   type KubernetesVersion,
   type ReleaseLine,
 } from "./versions/kubernetes.js";
-export type { VersionProfile } from "./versions/profile.js";
+export { versionProfile, type VersionProfile } from "./versions/profile.js";
 export type { Artifact, ArtifactKind } from "./artifact.js";
 export {
   issuePki,
@@ -92,6 +92,7 @@ export {
   type ManifestEntry,
   type PackedBundle,
 } from "./bundle/index.js";
+export { CHECK_IMAGES } from "./bundle/scripts.js";
 export { cloudInit } from "./bundle/cloud-init.js";
 export {
   crc32Combine,

@@ -56,6 +56,9 @@ export interface AdminReadmeInput {
 
 /** The namespace validate-cluster.sh creates for its checks, and deletes afterwards. */
 export const CHECK_NAMESPACE = "kubescratch-check";
+
+/** The images validate-cluster.sh runs: its probe pod and the nginx example it serves through a Service. */
+export const CHECK_IMAGES = { probe: "busybox:1.28", web: "nginx:1.27" } as const;
 /** The label that marks the check namespace as kubescratch's own (never delete a namespace without it). */
 const CHECK_LABEL = "app.kubernetes.io/managed-by";
 const CHECK_LABEL_VALUE = "kubescratch";
@@ -837,7 +840,7 @@ function probePod(clusterDomain: string): string {
       metadata: { name: "probe", namespace: CHECK_NAMESPACE, labels: { app: "probe" } },
       spec: {
         restartPolicy: "Never",
-        containers: [{ name: "probe", image: "busybox:1.28", command: ["sh", "-c", command] }],
+        containers: [{ name: "probe", image: CHECK_IMAGES.probe, command: ["sh", "-c", command] }],
       },
     },
     { lineWidth: -1, noRefs: true },
@@ -1144,7 +1147,7 @@ export function nginxExample(input: { readonly kubernetesVersion?: string } = {}
         template: {
           metadata: { labels },
           spec: {
-            containers: [{ name: "nginx", image: "nginx:1.27", ports: [{ containerPort: 80 }] }],
+            containers: [{ name: "nginx", image: CHECK_IMAGES.web, ports: [{ containerPort: 80 }] }],
           },
         },
       },

@@ -1,0 +1,354 @@
+// What a running cluster must do, checked from the admin's machine and from every node: the
+// apiserver answers, the controllers hold their leases, every node is Ready, pods get addresses from
+// their node's planned range and reach each other across nodes, Services and DNS answer everywhere.
+import type { ClusterPlan } from "@kubescratch/core";
+import { CHECK_IMAGES } from "@kubescratch/core";
+import { waitFor, type RunOptions, type RunResult } from "./exec.js";
+import type { SandboxNode } from "./sandbox.js";
+import type { CheckResult } from "./rehearse.js";
+
+export type Kubectl = (args: readonly string[], options?: RunOptions) => Promise<RunResult>;
+
+export interface ClusterCheckInput {
+  readonly plan: ClusterPlan;
+  readonly nodes: ReadonlyMap<string, SandboxNode>;
+  readonly kubectl: Kubectl;
+  readonly log: (line: string) => void;
+  readonly readyTimeout: number;
+  /** A node that was powered off: skipped, and the apiserver is also asked on every other control-plane node. */
+  readonly lost?: string;
+}
+
+const NAMESPACE = "kubescratch-rehearse";
+
+function ipv4Number(address: string): number {
+  return address.split(".").reduce((value, part) => value * 256 + Number(part), 0);
+}
+
+export function insideCidr(address: string, cidr: string): boolean {
+  const [network = "", bits = "32"] = cidr.split("/");
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4Number(address) / size) === Math.floor(ipv4Number(network) / size);
+}
+
+async function check(name: string, test: () => Promise<string | undefined>): Promise<CheckResult> {
+  try {
+    const problem = await test();
+    return problem === undefined ? { name, ok: true } : { name, ok: false, detail: problem };
+  } catch (caught) {
+    return { name, ok: false, detail: caught instanceof Error ? caught.message : String(caught) };
+  }
+}
+
+function output(result: RunResult): string {
+  return `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-6).join("\n");
+}
+
+async function kubectlOk(kubectl: Kubectl, args: readonly string[], options?: RunOptions): Promise<string> {
+  const result = await kubectl(args, options);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${output(result)}`);
+  return result.stdout;
+}
+
+function workload(plan: ClusterPlan, nodes: readonly string[]): string {
+  const web = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: NAMESPACE },
+    spec: {
+      replicas: nodes.length,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: {
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "DoNotSchedule",
+              labelSelector: { matchLabels: { app: "web" } },
+            },
+          ],
+          tolerations: [{ operator: "Exists" }],
+          containers: [{ name: "web", image: CHECK_IMAGES.web, ports: [{ containerPort: 80 }] }],
+        },
+      },
+    },
+  };
+  const service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "web", namespace: NAMESPACE },
+    spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 80 }] },
+  };
+  const clients = nodes.map((node) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: `client-${node}`, namespace: NAMESPACE, labels: { app: "client" } },
+    spec: {
+      nodeName: node,
+      tolerations: [{ operator: "Exists" }],
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: "client", image: CHECK_IMAGES.probe, command: ["sleep", "3600"] }],
+    },
+  }));
+  void plan;
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items: [web, service, ...clients] });
+}
+
+interface PodInfo {
+  readonly name: string;
+  readonly namespace: string;
+  readonly node: string;
+  readonly ip: string;
+  readonly hostNetwork: boolean;
+  readonly phase: string;
+}
+
+async function pods(kubectl: Kubectl, namespace?: string): Promise<PodInfo[]> {
+  const text = await kubectlOk(kubectl, [
+    "get",
+    "pods",
+    ...(namespace ? ["-n", namespace] : ["--all-namespaces"]),
+    "-o",
+    "json",
+  ]);
+  const list = JSON.parse(text) as {
+    items: {
+      metadata: { name: string; namespace: string };
+      spec: { nodeName?: string; hostNetwork?: boolean };
+      status: { podIP?: string; phase?: string };
+    }[];
+  };
+  return list.items.map((item) => ({
+    name: item.metadata.name,
+    namespace: item.metadata.namespace,
+    node: item.spec.nodeName ?? "",
+    ip: item.status.podIP ?? "",
+    hostNetwork: item.spec.hostNetwork === true,
+    phase: item.status.phase ?? "",
+  }));
+}
+
+export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResult[]> {
+  const { plan, nodes, kubectl, lost } = input;
+  const results: CheckResult[] = [];
+  const alive = plan.nodes.filter((node) => node.name !== lost);
+  const domain = plan.network.clusterDomain;
+
+  results.push(
+    await check("apiserver /readyz through the admin kubeconfig", async () => {
+      const result = await kubectl(["get", "--raw", "/readyz"]);
+      return result.stdout.trim() === "ok" ? undefined : output(result);
+    }),
+  );
+  if (lost !== undefined) {
+    for (const node of alive.filter((candidate) => candidate.roles.includes("control-plane")))
+      results.push(
+        await check(`apiserver /readyz on ${node.name} (${node.ip}), asked directly`, async () => {
+          const result = await kubectl([
+            "--server",
+            `https://${node.ip}:${plan.controlPlane.apiserverPort}`,
+            "get",
+            "--raw",
+            "/readyz",
+          ]);
+          return result.stdout.trim() === "ok" ? undefined : output(result);
+        }),
+      );
+  }
+  for (const lease of ["kube-controller-manager", "kube-scheduler"])
+    results.push(
+      await check(`${lease} holds its leader lease`, async () => {
+        const text = await waitFor(
+          `the ${lease} lease`,
+          async () => {
+            const result = await kubectl(["-n", "kube-system", "get", "lease", lease, "-o", "json"]);
+            return result.code === 0 ? result.stdout : undefined;
+          },
+          input.readyTimeout,
+        );
+        const leaseObject = JSON.parse(text) as { spec?: { holderIdentity?: string; renewTime?: string } };
+        const holder = leaseObject.spec?.holderIdentity ?? "";
+        const renewed = Date.parse(leaseObject.spec?.renewTime ?? "");
+        if (!holder) return "no holder";
+        const age = (Date.now() - renewed) / 1000;
+        return age < 60 ? undefined : `held by ${holder}, last renewed ${Math.round(age)} s ago`;
+      }),
+    );
+
+  for (const node of alive)
+    results.push(
+      await check(`node ${node.name} is registered by its kubelet and Ready`, async () => {
+        await waitFor(
+          `node ${node.name} Ready`,
+          async () => {
+            const result = await kubectl([
+              "get",
+              "node",
+              node.name,
+              "-o",
+              `jsonpath={.status.conditions[?(@.type=="Ready")].status}`,
+            ]);
+            if (result.code !== 0) throw new Error(output(result));
+            if (result.stdout.trim() !== "True")
+              throw new Error(`Ready is ${result.stdout.trim() || "unknown"}`);
+            return true;
+          },
+          lost ? 10_000 : input.readyTimeout,
+        );
+        return undefined;
+      }),
+    );
+
+  const schedulable = alive.map((node) => node.name);
+  let workloadReady = false;
+  if (lost === undefined) {
+    results.push(
+      await check(
+        `a Deployment spread over ${schedulable.length} node(s) runs, with a client pod per node`,
+        async () => {
+          await kubectl(["delete", "namespace", NAMESPACE, "--wait=true"], { timeoutMs: 120_000 });
+          await kubectlOk(kubectl, ["create", "namespace", NAMESPACE]);
+          await kubectlOk(kubectl, ["apply", "-f", "-"], { input: workload(plan, schedulable) });
+          await waitFor(
+            "the web and client pods to run",
+            async () => {
+              const list = await pods(kubectl, NAMESPACE);
+              const running = list.filter((pod) => pod.phase === "Running" && pod.ip);
+              if (running.length < schedulable.length * 2)
+                throw new Error(
+                  list.map((pod) => `${pod.name} ${pod.phase || "Pending"} on ${pod.node || "?"}`).join(", "),
+                );
+              return true;
+            },
+            input.readyTimeout,
+            3000,
+          );
+          workloadReady = true;
+          return undefined;
+        },
+      ),
+    );
+  }
+
+  results.push(
+    await check("every pod's IP is inside its node's planned pod range", async () => {
+      const planned = new Map(plan.nodes.map((node) => [node.name, node.podCIDR]));
+      const wrong = (await pods(kubectl))
+        .filter((pod) => pod.ip && !pod.hostNetwork && pod.node !== lost)
+        .filter((pod) => !insideCidr(pod.ip, planned.get(pod.node) ?? "0.0.0.0/32"))
+        .map(
+          (pod) =>
+            `${pod.namespace}/${pod.name} on ${pod.node}: ${pod.ip} is outside ${planned.get(pod.node) ?? "?"}`,
+        );
+      return wrong.length === 0 ? undefined : wrong.join("\n");
+    }),
+  );
+
+  const serviceIP = async (): Promise<string> =>
+    (
+      await kubectlOk(kubectl, ["-n", NAMESPACE, "get", "service", "web", "-o", "jsonpath={.spec.clusterIP}"])
+    ).trim();
+
+  if (workloadReady || lost !== undefined) {
+    const webPods =
+      lost === undefined ? (await pods(kubectl, NAMESPACE)).filter((pod) => pod.name.startsWith("web-")) : [];
+    for (const client of lost === undefined ? schedulable : []) {
+      results.push(
+        await check(`pods on ${client} reach every web pod, on every node, by pod IP`, async () => {
+          const script = webPods
+            .map(
+              (pod) =>
+                `wget -q -T 5 -O /dev/null http://${pod.ip}/ && echo ok ${pod.ip} || echo FAIL ${pod.ip}`,
+            )
+            .join("; ");
+          const result = await kubectl([
+            "-n",
+            NAMESPACE,
+            "exec",
+            `client-${client}`,
+            "--",
+            "sh",
+            "-c",
+            script,
+          ]);
+          const failed = result.stdout.split("\n").filter((line) => line.startsWith("FAIL"));
+          if (result.code !== 0 && failed.length === 0) return output(result);
+          return failed.length === 0
+            ? undefined
+            : failed
+                .map(
+                  (line) =>
+                    `${line.slice(5)} (on ${webPods.find((pod) => pod.ip === line.slice(5))?.node ?? "?"})`,
+                )
+                .join(", ");
+        }),
+      );
+      results.push(
+        await check(
+          `pods on ${client} resolve kubernetes.default.svc.${domain} and reach the web Service by name`,
+          async () => {
+            const result = await kubectl([
+              "-n",
+              NAMESPACE,
+              "exec",
+              `client-${client}`,
+              "--",
+              "sh",
+              "-c",
+              `nslookup kubernetes.default.svc.${domain} && wget -q -T 5 -O /dev/null http://web.${NAMESPACE}.svc.${domain}/`,
+            ]);
+            return result.code === 0 ? undefined : output(result);
+          },
+        ),
+      );
+    }
+    const clusterIP = lost === undefined ? await serviceIP().catch(() => "") : "";
+    for (const node of alive) {
+      const sandbox = nodes.get(node.name);
+      if (!sandbox) continue;
+      if (clusterIP)
+        results.push(
+          await check(
+            `${node.name} reaches the web Service's ClusterIP ${clusterIP} (kube-proxy)`,
+            async () => {
+              const result = await sandbox.exec(
+                ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://${clusterIP}/`],
+                {
+                  allowFailure: true,
+                },
+              );
+              return result.code === 0 ? undefined : output(result);
+            },
+          ),
+        );
+      results.push(
+        await check(
+          `${node.name} resolves kubernetes.default.svc.${domain} at the DNS Service ${plan.network.dnsServiceIP}`,
+          async () => {
+            const result = await sandbox.exec(
+              [
+                "dig",
+                "+short",
+                "+time=3",
+                "+tries=2",
+                `@${plan.network.dnsServiceIP}`,
+                `kubernetes.default.svc.${domain}`,
+              ],
+              { allowFailure: true },
+            );
+            const answer = result.stdout.trim();
+            return answer === plan.network.kubernetesServiceIP
+              ? undefined
+              : `answered "${answer}" ${output(result)}`;
+          },
+        ),
+      );
+    }
+  }
+  input.log(
+    `cluster checks: ${results.filter((result) => result.ok).length} passed, ${results.filter((result) => !result.ok).length} failed`,
+  );
+  return results;
+}

@@ -1,0 +1,158 @@
+// Stand-ins for the two Docker Hub images validate-cluster.sh runs (nginx and busybox): built from
+// Debian's own packages, which are real nginx and busybox, under the names the generated files use.
+// The report says which package version stands in for which tag.
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CHECK_IMAGES } from "@kubescratch/core";
+import { cacheRoot } from "./cache.js";
+import { run } from "./exec.js";
+import { normalizeImageName, type ImageFile, type ImageSpec } from "./images.js";
+
+const NGINX_PACKAGES = ["nginx", "nginx-common", "libc6", "libcrypt1", "libpcre2-8-0", "libssl3", "zlib1g"];
+const BUSYBOX_PACKAGES = ["busybox-static"];
+
+export interface StandIns {
+  /** The package files used: a change rebuilds the images. */
+  readonly key: readonly string[];
+  readonly images: readonly ImageSpec[];
+  /** "docker.io/library/nginx:1.27: Debian nginx 1.22.1-9+deb12u11", one per image. */
+  readonly notes: readonly string[];
+}
+
+async function download(
+  packages: readonly string[],
+  folder: string,
+  log: (line: string) => void,
+): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  const have = await readdir(folder);
+  const missing = packages.filter((name) => !have.some((file) => file.startsWith(`${name}_`)));
+  if (missing.length === 0) return;
+  log(`apt-get download ${missing.join(" ")}`);
+  await run("apt-get", ["download", ...missing], { cwd: folder, timeoutMs: 300_000 });
+}
+
+async function extractAll(
+  folder: string,
+  names: readonly string[],
+  into: string,
+): Promise<Map<string, string>> {
+  const versions = new Map<string, string>();
+  const files = await readdir(folder);
+  for (const name of names) {
+    const deb = files.find((file) => file.startsWith(`${name}_`) && file.endsWith(".deb"));
+    if (!deb) throw new Error(`${name} was not downloaded into ${folder}`);
+    await run("dpkg-deb", ["-x", join(folder, deb), into]);
+    versions.set(name, decodeURIComponent(deb.split("_")[1] ?? ""));
+  }
+  return versions;
+}
+
+/** Every file under `root` as an image entry (regular files, links and folders with their modes). */
+async function treeFiles(root: string, keep: (path: string) => boolean): Promise<ImageFile[]> {
+  const listing = await run("find", [root, "-mindepth", "1", "-printf", "%y %m %P\\t%l\\n"]);
+  const files: ImageFile[] = [];
+  for (const line of listing.stdout.split("\n")) {
+    if (!line) continue;
+    const [head = "", linkTarget = ""] = line.split("\t");
+    const [type = "", mode = "", ...rest] = head.split(" ");
+    const path = rest.join(" ");
+    if (!keep(path)) continue;
+    if (type === "d") files.push({ path, mode: parseInt(mode, 8) });
+    else if (type === "l") files.push({ path, symlinkTo: linkTarget });
+    else if (type === "f") files.push({ path, source: join(root, path), mode: parseInt(mode, 8) });
+  }
+  return files;
+}
+
+const NGINX_CONF = `# nginx stand-in of kubescratch rehearse: the default page on port 80, logs to the container's output.
+user nobody nogroup;
+worker_processes 1;
+daemon off;
+error_log stderr;
+pid /run/nginx.pid;
+events {}
+http {
+  include /etc/nginx/mime.types;
+  access_log /dev/stdout;
+  server {
+    listen 80 default_server;
+    root /usr/share/nginx/html;
+    index index.html;
+  }
+}
+`;
+
+const PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+const GROUP = "root:x:0:\nnogroup:x:65534:\n";
+
+export async function debianPackageFiles(log: (line: string) => void): Promise<StandIns> {
+  const debs = join(cacheRoot(), "debs");
+  await download([...NGINX_PACKAGES, ...BUSYBOX_PACKAGES], debs, log);
+  const work = join(cacheRoot(), "stand-ins");
+  await rm(work, { recursive: true, force: true });
+  const nginxRoot = join(work, "nginx");
+  const busyboxRoot = join(work, "busybox");
+  const nginxVersions = await extractAll(debs, NGINX_PACKAGES, nginxRoot);
+  const busyboxVersions = await extractAll(debs, BUSYBOX_PACKAGES, busyboxRoot);
+
+  const nginxFiles = await treeFiles(
+    nginxRoot,
+    (path) =>
+      !path.startsWith("usr/share/doc") &&
+      !path.startsWith("usr/share/man") &&
+      !path.startsWith("usr/share/lintian") &&
+      !path.startsWith("usr/share/locale") &&
+      !path.startsWith("etc/nginx/nginx.conf") &&
+      !path.startsWith("usr/share/nginx/html"),
+  );
+  const indexPage = existsSync(join(nginxRoot, "usr/share/nginx/html/index.html"))
+    ? join(nginxRoot, "usr/share/nginx/html/index.html")
+    : undefined;
+  const nginxName = normalizeImageName(CHECK_IMAGES.web);
+  const busyboxName = normalizeImageName(CHECK_IMAGES.probe);
+  const nginx: ImageSpec = {
+    name: nginxName,
+    files: [
+      ...nginxFiles,
+      { path: "etc/nginx/nginx.conf", content: NGINX_CONF },
+      indexPage
+        ? { path: "usr/share/nginx/html/index.html", source: indexPage }
+        : { path: "usr/share/nginx/html/index.html", content: "<h1>nginx</h1>\n" },
+      { path: "etc/passwd", content: PASSWD },
+      { path: "etc/group", content: GROUP },
+      { path: "run", mode: 0o755 },
+      { path: "tmp", mode: 0o1777 },
+      { path: "var/lib/nginx", mode: 0o755 },
+      { path: "var/log/nginx", mode: 0o755 },
+    ],
+    entrypoint: ["/usr/sbin/nginx"],
+  };
+
+  const busyboxBinary = join(busyboxRoot, "bin", "busybox");
+  const applets = (await run(busyboxBinary, ["--list-full"])).stdout.split("\n").filter(Boolean);
+  const busybox: ImageSpec = {
+    name: busyboxName,
+    files: [
+      { path: "bin/busybox", source: busyboxBinary, mode: 0o755 },
+      ...applets
+        .filter((applet) => applet !== "bin/busybox")
+        .map((applet) => ({ path: applet, symlinkTo: "/bin/busybox" })),
+      { path: "etc/passwd", content: PASSWD },
+      { path: "etc/group", content: GROUP },
+      { path: "tmp", mode: 0o1777 },
+    ],
+    cmd: ["sh"],
+  };
+  await writeFile(join(work, "versions.json"), JSON.stringify([...nginxVersions, ...busyboxVersions]));
+  const key = [...nginxVersions, ...busyboxVersions].map(([name, version]) => `${name}=${version}`);
+  return {
+    key,
+    images: [nginx, busybox],
+    notes: [
+      `${nginxName}: Debian nginx ${nginxVersions.get("nginx") ?? "?"}`,
+      `${busyboxName}: Debian busybox-static ${busyboxVersions.get("busybox-static") ?? "?"}`,
+    ],
+  };
+}

@@ -1,0 +1,21 @@
+// @kubescratch/rehearse: boot a generated cluster on one Linux host before applying it.
+export { buildAssets, type AssetFolders } from "./assets.js";
+export { cacheRoot } from "./cache.js";
+export {
+  writeImageArchive,
+  archiveImageNames,
+  normalizeImageName,
+  type ImageSpec,
+  type ImageFile,
+} from "./images.js";
+export { insideCidr } from "./checks.js";
+export type { Overlay } from "./overlays.js";
+export {
+  rehearse,
+  type CheckResult,
+  type NodeReport,
+  type PhaseReport,
+  type RehearsalReport,
+  type RehearseOptions,
+} from "./rehearse.js";
+export { formatReport } from "./report.js";

@@ -1,0 +1,457 @@
+// The rehearsal: the generated bundles, unchanged, installed by their own install.sh on sandbox nodes
+// (sandbox.ts), with the binaries and images the user brings; then every node's validate.sh, the admin
+// bundle's steps and validate-cluster.sh, and the checks a running cluster must pass.
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ClusterPlan } from "@kubescratch/core";
+import { cacheRoot } from "./cache.js";
+import { run, waitFor, type RunResult } from "./exec.js";
+import { archiveImageNames, normalizeImageName } from "./images.js";
+import { checkHost, ensureBaseRoot, Lan, SandboxNode } from "./sandbox.js";
+import { clusterChecks, type Kubectl } from "./checks.js";
+import { sandboxOverlays, type Overlay } from "./overlays.js";
+
+type Log = (line: string) => void;
+
+export interface RehearseOptions {
+  /** A `kubescratch generate` output folder: plan.json, nodes/<node>.tar.gz, admin.tar.gz. */
+  readonly output: string;
+  /** kubelet, kube-proxy, kubectl and crictl (the release binaries a node gets). */
+  readonly binaries: string;
+  /** OCI or docker image archives (.tar) holding every image the bundles name. */
+  readonly images: string;
+  /** Leave the nodes running (their folder and namespaces are printed). */
+  readonly keep?: boolean;
+  readonly log?: Log;
+  /** After the checks, power this node off and check again: what still works without it. */
+  readonly loseNode?: string;
+  /** How long nodes and pods may take to become ready (default 300 s). */
+  readonly readyTimeoutSeconds?: number;
+}
+
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface NodeReport {
+  readonly name: string;
+  readonly ip: string;
+  readonly roles: readonly string[];
+  readonly checks: readonly CheckResult[];
+}
+
+export interface PhaseReport {
+  readonly name: string;
+  readonly seconds: number;
+}
+
+export interface RehearsalReport {
+  readonly cluster: string;
+  readonly kubernetesVersion: string;
+  readonly passed: boolean;
+  readonly nodes: readonly NodeReport[];
+  readonly cluster_checks: readonly CheckResult[];
+  /** Checks made after `loseNode` was powered off (empty without it). */
+  readonly afterLoss: { readonly node: string; readonly checks: readonly CheckResult[] } | undefined;
+  readonly overlays: readonly Overlay[];
+  readonly images: readonly string[];
+  readonly phases: readonly PhaseReport[];
+  readonly seconds: number;
+  /** Where the nodes live when kept (--keep). */
+  readonly kept: { readonly folder: string; readonly namespaces: readonly string[] } | undefined;
+}
+
+const NODE_BINARIES = ["kubelet", "kube-proxy", "kubectl", "crictl"] as const;
+
+interface ExtractedBundles {
+  readonly nodes: ReadonlyMap<string, string>;
+  readonly admin: string;
+  /** The admin bundle's first kubeconfig (admin/README.md's KUBECONFIG). */
+  readonly adminKubeconfig: string;
+}
+
+async function extractBundles(output: string, folder: string, plan: ClusterPlan): Promise<ExtractedBundles> {
+  const nodes = new Map<string, string>();
+  for (const node of plan.nodes) {
+    const archive = join(output, "nodes", `${node.name}.tar.gz`);
+    if (!existsSync(archive))
+      throw new Error(
+        `${archive} is missing: rehearse needs the tar bundles of kubescratch generate (--format tar)`,
+      );
+    const into = join(folder, "bundles", node.name);
+    await mkdir(into, { recursive: true });
+    await run("tar", ["-xzf", archive, "-C", into]);
+    nodes.set(node.name, into);
+  }
+  const admin = join(folder, "bundles", "admin");
+  await mkdir(admin, { recursive: true });
+  await run("tar", ["-xzf", join(output, "admin.tar.gz"), "-C", admin]);
+  const kubeconfigs = (await readdir(join(admin, "kubeconfigs")))
+    .filter((name) => name.endsWith(".kubeconfig"))
+    .sort();
+  if (!kubeconfigs[0]) throw new Error("the admin bundle has no kubeconfig: the spec needs an admin");
+  return { nodes, admin, adminKubeconfig: join(admin, "kubeconfigs", kubeconfigs[0]) };
+}
+
+const IMAGE_LINE = /^[\s-]*image:\s*["']?([^"'\s]+)["']?\s*$/gm;
+const SANDBOX_IMAGE = /^\s*sandbox_image\s*=\s*"([^"]+)"/m;
+
+async function textFiles(folder: string, relative: readonly string[]): Promise<string[]> {
+  const texts: string[] = [];
+  for (const path of relative) {
+    const full = join(folder, path);
+    if (!existsSync(full)) continue;
+    if (path.endsWith("/")) {
+      for (const file of await readdir(full)) texts.push(await readFile(join(full, file), "utf8"));
+    } else texts.push(await readFile(full, "utf8"));
+  }
+  return texts;
+}
+
+/** Images a node's own files name (static pods, the sandbox image), and those any pod may run there. */
+async function requiredImages(
+  bundles: ExtractedBundles,
+): Promise<{ perNode: Map<string, Set<string>>; everywhere: Set<string> }> {
+  const everywhere = new Set<string>();
+  for (const text of await textFiles(bundles.admin, ["addons/", "nginx-example.yaml", "validate-cluster.sh"]))
+    for (const match of text.matchAll(IMAGE_LINE)) if (match[1]) everywhere.add(normalizeImageName(match[1]));
+  const perNode = new Map<string, Set<string>>();
+  for (const [name, folder] of bundles.nodes) {
+    const images = new Set<string>();
+    for (const text of await textFiles(folder, ["etc/kubernetes/manifests/"]))
+      for (const match of text.matchAll(IMAGE_LINE)) if (match[1]) images.add(normalizeImageName(match[1]));
+    for (const text of await textFiles(folder, ["etc/containerd/config.toml"])) {
+      const sandbox = SANDBOX_IMAGE.exec(text)?.[1];
+      if (sandbox) everywhere.add(normalizeImageName(sandbox));
+    }
+    perNode.set(name, images);
+  }
+  return { perNode, everywhere };
+}
+
+/** The covering prefix of the nodes' addresses (at most /24), so every node is on-link to the others. */
+function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: string } {
+  const numbers = plan.nodes.map((node) =>
+    node.ip.split(".").reduce((value, part) => value * 256 + Number(part), 0),
+  );
+  let prefix = 24;
+  const same = (bits: number): boolean =>
+    numbers.every(
+      (value) => Math.floor(value / 2 ** (32 - bits)) === Math.floor((numbers[0] ?? 0) / 2 ** (32 - bits)),
+    );
+  while (prefix > 8 && !same(prefix)) prefix--;
+  const base = Math.floor((numbers[0] ?? 0) / 2 ** (32 - prefix)) * 2 ** (32 - prefix);
+  const size = 2 ** (32 - prefix);
+  let admin = base + size - 2;
+  while (numbers.includes(admin)) admin--;
+  const text = [24, 16, 8, 0].map((shift) => Math.floor(admin / 2 ** shift) % 256).join(".");
+  return { prefix, adminAddress: text };
+}
+
+function installOrder(plan: ClusterPlan): string[][] {
+  const etcd = plan.nodes.filter((node) => node.roles.includes("etcd"));
+  const controlPlane = plan.nodes.filter(
+    (node) => !node.roles.includes("etcd") && node.roles.includes("control-plane"),
+  );
+  const rest = plan.nodes.filter(
+    (node) => !node.roles.includes("etcd") && !node.roles.includes("control-plane"),
+  );
+  return [etcd, controlPlane, rest]
+    .filter((group) => group.length > 0)
+    .map((group) => group.map((node) => node.name));
+}
+
+function tail(result: RunResult, lines = 15): string {
+  return `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-lines).join("\n");
+}
+
+/** Parses the "ok   ..." / "FAIL ..." lines the generated validation scripts print. */
+function scriptChecks(prefix: string, result: RunResult): CheckResult[] {
+  const checks: CheckResult[] = [];
+  const lines = result.stdout.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] ?? "";
+    const ok = /^ok\s+(.*)$/.exec(line);
+    const failed = /^FAIL\s+(.*)$/.exec(line);
+    if (ok?.[1]) checks.push({ name: `${prefix}: ${ok[1]}`, ok: true });
+    else if (failed?.[1]) {
+      const detail: string[] = [];
+      while ((lines[index + 1] ?? "").startsWith("       ")) detail.push((lines[++index] ?? "").trim());
+      checks.push({ name: `${prefix}: ${failed[1]}`, ok: false, detail: detail.join("\n") });
+    }
+  }
+  checks.push({
+    name: `${prefix} exits 0`,
+    ok: result.code === 0,
+    ...(result.code === 0 ? {} : { detail: `exit ${result.code}: ${tail(result, 6)}` }),
+  });
+  return checks;
+}
+
+export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
+  const log = options.log ?? (() => undefined);
+  const started = Date.now();
+  const phases: PhaseReport[] = [];
+  const phase = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
+    const phaseStarted = Date.now();
+    log(`-- ${name}`);
+    try {
+      return await step();
+    } finally {
+      phases.push({ name, seconds: Math.round((Date.now() - phaseStarted) / 100) / 10 });
+    }
+  };
+  const readyTimeout = (options.readyTimeoutSeconds ?? 300) * 1000;
+
+  const plan = JSON.parse(await readFile(join(options.output, "plan.json"), "utf8")) as ClusterPlan;
+  if (plan.profile.era !== "current")
+    throw new Error(
+      `Kubernetes ${plan.profile.version} is of the seed's era: the rehearsal boots current releases only`,
+    );
+  const problems = await checkHost();
+  for (const binary of NODE_BINARIES)
+    if (!existsSync(join(options.binaries, binary)))
+      problems.push(`${join(options.binaries, binary)} is missing`);
+  if (problems.length > 0) throw new Error(`cannot rehearse on this host:\n  ${problems.join("\n  ")}`);
+
+  const folder = join(cacheRoot(), "runs", `${plan.clusterName}-${Date.now().toString(36)}`);
+  await mkdir(folder, { recursive: true });
+  const bundles = await extractBundles(options.output, folder, plan);
+  const { perNode, everywhere } = await requiredImages(bundles);
+  const archives = new Map<string, string>();
+  for (const file of (await readdir(options.images)).filter((name) => name.endsWith(".tar")).sort())
+    for (const name of await archiveImageNames(join(options.images, file)))
+      archives.set(name, join(options.images, file));
+  const missing = [...new Set([...everywhere, ...[...perNode.values()].flatMap((set) => [...set])])].filter(
+    (name) => !archives.has(name),
+  );
+  if (missing.length > 0)
+    throw new Error(`images the bundles name are not in ${options.images}: ${missing.join(", ")}`);
+
+  const baseRoot = await phase("node root", () => ensureBaseRoot(log));
+  const lan = await Lan.create();
+  const nodes = new Map<string, SandboxNode>();
+  const namespaces: string[] = [lan.namespace];
+  let adminNamespace = "";
+  const overlays: Overlay[] = [];
+  const report = (
+    passed: boolean,
+    nodeReports: NodeReport[],
+    clusterResults: CheckResult[],
+    afterLoss: RehearsalReport["afterLoss"],
+  ): RehearsalReport => ({
+    cluster: plan.clusterName,
+    kubernetesVersion: plan.profile.version,
+    passed,
+    nodes: nodeReports,
+    cluster_checks: clusterResults,
+    afterLoss,
+    overlays,
+    images: [...archives.keys()].sort(),
+    phases,
+    seconds: Math.round((Date.now() - started) / 1000),
+    kept: options.keep ? { folder, namespaces } : undefined,
+  });
+
+  try {
+    const { prefix, adminAddress } = lanPrefix(plan);
+    for (const planned of plan.nodes) {
+      const namespace = await lan.addHost(planned.name, `${planned.ip}/${prefix}`);
+      namespaces.push(namespace);
+      nodes.set(
+        planned.name,
+        new SandboxNode({
+          name: planned.name,
+          namespace,
+          baseRoot,
+          folder: join(folder, "nodes", planned.name),
+          machine: `${lan.namespace.replace(/-lan$/, "")}-${planned.name}`.slice(0, 60),
+        }),
+      );
+    }
+    adminNamespace = await lan.addHost("admin", `${adminAddress}/${prefix}`);
+    namespaces.push(adminNamespace);
+
+    await phase("boot", () => Promise.all([...nodes.values()].map((node) => node.boot(log))));
+    await phase("binaries and images", () =>
+      Promise.all(
+        [...nodes.values()].map(async (node) => {
+          for (const binary of NODE_BINARIES) {
+            await copyFile(join(options.binaries, binary), join(node.root, "usr/local/bin", binary));
+            await run("chmod", ["0755", join(node.root, "usr/local/bin", binary)]);
+          }
+          const wanted = [...everywhere, ...(perNode.get(node.name) ?? [])];
+          const files = [...new Set(wanted.map((name) => archives.get(name) ?? ""))];
+          await mkdir(join(node.root, "var/tmp/kubescratch-images"), { recursive: true });
+          for (const file of files) {
+            const inside = `/var/tmp/kubescratch-images/${file.split("/").pop() ?? "image.tar"}`;
+            await copyFile(file, join(node.root, inside));
+            await node.exec(["ctr", "-n", "k8s.io", "images", "import", inside], { timeoutMs: 300_000 });
+            await rm(join(node.root, inside));
+          }
+          log(`${node.name}: ${files.length} images imported, ${NODE_BINARIES.join(", ")} in /usr/local/bin`);
+        }),
+      ),
+    );
+
+    const nodeChecks = new Map<string, CheckResult[]>();
+    for (const node of plan.nodes) nodeChecks.set(node.name, []);
+    await phase("install", async () => {
+      for (const group of installOrder(plan)) {
+        await Promise.all(
+          group.map(async (name) => {
+            const node = nodes.get(name);
+            const bundle = bundles.nodes.get(name);
+            if (!node || !bundle) return;
+            await mkdir(join(node.root, "root/bundle"), { recursive: true });
+            await run("cp", ["-a", `${bundle}/.`, join(node.root, "root/bundle")]);
+            const installed = await node.exec(["/root/bundle/install.sh"], {
+              allowFailure: true,
+              timeoutMs: 600_000,
+            });
+            nodeChecks.get(name)?.push({
+              name: "install.sh exits 0",
+              ok: installed.code === 0,
+              ...(installed.code === 0 ? {} : { detail: tail(installed) }),
+            });
+            log(`${name}: install.sh exited ${installed.code}`);
+            const applied = await sandboxOverlays(node, plan);
+            overlays.push(...applied.filter((overlay) => !overlays.some((known) => known.id === overlay.id)));
+          }),
+        );
+      }
+    });
+
+    const kubectl: Kubectl = (args, runOptions = {}) =>
+      run(
+        "ip",
+        [
+          "netns",
+          "exec",
+          adminNamespace,
+          join(options.binaries, "kubectl"),
+          "--kubeconfig",
+          bundles.adminKubeconfig,
+          "--request-timeout=15s",
+          ...args,
+        ],
+        { allowFailure: true, timeoutMs: 60_000, ...runOptions },
+      );
+
+    await phase("admin steps (admin/README.md)", async () => {
+      await waitFor(
+        "the apiserver through the admin kubeconfig",
+        async () => ((await kubectl(["get", "--raw", "/readyz"])).stdout.trim() === "ok" ? true : undefined),
+        readyTimeout,
+      );
+      if (existsSync(join(bundles.admin, "nodes.yaml")))
+        await kubectl(["apply", "-f", join(bundles.admin, "nodes.yaml")], { allowFailure: false });
+      await waitFor(
+        "kubectl apply -f addons/",
+        async () => {
+          const applied = await kubectl(["apply", "-f", join(bundles.admin, "addons")]);
+          if (applied.code !== 0) throw new Error(tail(applied, 4));
+          return true;
+        },
+        120_000,
+        5000,
+      );
+    });
+
+    await phase("node validate.sh", async () => {
+      await Promise.all(
+        plan.nodes.map(async (planned) => {
+          const node = nodes.get(planned.name);
+          if (!node) return;
+          let last: RunResult | undefined;
+          try {
+            await waitFor(
+              `${planned.name}'s validate.sh to pass`,
+              async () => {
+                last = await node.exec(["/root/bundle/validate.sh"], {
+                  allowFailure: true,
+                  timeoutMs: 120_000,
+                });
+                return last.code === 0 ? true : undefined;
+              },
+              readyTimeout,
+              5000,
+            );
+          } catch {
+            // The last run's own lines say what failed.
+          }
+          if (last) nodeChecks.get(planned.name)?.push(...scriptChecks("validate.sh", last));
+        }),
+      );
+    });
+
+    const clusterResults: CheckResult[] = [];
+    await phase("validate-cluster.sh", async () => {
+      const result = await run(
+        "ip",
+        [
+          "netns",
+          "exec",
+          adminNamespace,
+          "env",
+          `PATH=${options.binaries}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+          `KUBECONFIG=${bundles.adminKubeconfig}`,
+          "bash",
+          join(bundles.admin, "validate-cluster.sh"),
+          "--timeout",
+          String(Math.round(readyTimeout / 1000)),
+        ],
+        { allowFailure: true, timeoutMs: readyTimeout * 3 },
+      );
+      clusterResults.push(...scriptChecks("validate-cluster.sh", result));
+    });
+
+    await phase("cluster checks", async () => {
+      clusterResults.push(...(await clusterChecks({ plan, nodes, kubectl, log, readyTimeout })));
+    });
+
+    let afterLoss: RehearsalReport["afterLoss"];
+    if (options.loseNode !== undefined) {
+      const lost = nodes.get(options.loseNode);
+      if (!lost) throw new Error(`--lose-node ${options.loseNode}: no such node`);
+      afterLoss = await phase(`losing ${options.loseNode}`, async () => {
+        await lost.powerOff();
+        log(`${options.loseNode}: powered off`);
+        return {
+          node: options.loseNode ?? "",
+          checks: await clusterChecks({
+            plan,
+            nodes,
+            kubectl,
+            log,
+            readyTimeout: 90_000,
+            lost: options.loseNode,
+          }),
+        };
+      });
+    }
+
+    const nodeReports = plan.nodes.map((planned) => ({
+      name: planned.name,
+      ip: planned.ip,
+      roles: planned.roles,
+      checks: nodeChecks.get(planned.name) ?? [],
+    }));
+    const passed =
+      nodeReports.every((node) => node.checks.every((check) => check.ok)) &&
+      clusterResults.every((check) => check.ok);
+    return report(passed, nodeReports, clusterResults, afterLoss);
+  } finally {
+    if (!options.keep) {
+      await Promise.all([...nodes.values()].map((node) => node.destroy()));
+      for (const namespace of namespaces.slice(1)) await lan.removeNamespace(namespace);
+      await lan.destroy();
+      await rm(folder, { recursive: true, force: true });
+    } else {
+      await writeFile(join(folder, "namespaces"), `${namespaces.join("\n")}\n`);
+    }
+  }
+}

@@ -1,0 +1,375 @@
+// Nodes as hosts on one Linux machine: each node of the spec is a systemd-nspawn container with a real
+// systemd as PID 1, its own network namespace holding the node's address on a shared bridge (the
+// "LAN"), its own root (an overlay on one cached Debian root) and its own cgroup subtree. Measured
+// facts behind each step: shared/reference/node-sandbox.md.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, openSync, closeSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, writeFile, copyFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cacheRoot } from "./cache.js";
+import { run, waitFor, type RunOptions, type RunResult } from "./exec.js";
+
+type Log = (line: string) => void;
+
+/** What every node has before its bundle arrives: what an operator's Debian machine has. */
+export const NODE_PACKAGES = [
+  "systemd",
+  "systemd-sysv",
+  "dbus",
+  "iproute2",
+  "iptables",
+  "kmod",
+  "procps",
+  "curl",
+  "ca-certificates",
+  "bind9-dnsutils",
+  "containerd",
+  "runc",
+  "containernetworking-plugins",
+  // The hygiene packages the bundles' install-packages.sh asks for: preinstalled, because the nodes
+  // have no route to a package mirror.
+  "unattended-upgrades",
+  "logrotate",
+  "monit",
+  "nfs-common",
+] as const;
+
+const SUITE = "bookworm";
+
+/** The Debian mirror of this machine's own apt sources (the one debootstrap can reach). */
+async function debianMirror(): Promise<string> {
+  const folders = ["/etc/apt/sources.list.d"];
+  for (const folder of folders) {
+    if (!existsSync(folder)) continue;
+    for (const file of await readdir(folder)) {
+      const text = await readFile(join(folder, file), "utf8");
+      const uri = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text);
+      if (uri?.[1]) return uri[1];
+    }
+  }
+  if (existsSync("/etc/apt/sources.list")) {
+    const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+/m.exec(
+      await readFile("/etc/apt/sources.list", "utf8"),
+    );
+    if (line?.[1]) return line[1];
+  }
+  return "http://deb.debian.org/debian";
+}
+
+/**
+ * The Debian root every node starts from, built once per machine with debootstrap (about 4 minutes)
+ * and never changed afterwards: nodes write to an overlay above it.
+ */
+export async function ensureBaseRoot(log: Log): Promise<string> {
+  const key = createHash("sha256")
+    .update(`${SUITE}\n${NODE_PACKAGES.join(",")}\n2`)
+    .digest("hex")
+    .slice(0, 12);
+  const root = join(cacheRoot(), "rootfs", `${SUITE}-${key}`);
+  if (existsSync(join(root, ".kubescratch-complete"))) return root;
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  const mirror = await debianMirror();
+  log(`building the node root with debootstrap ${SUITE} from ${mirror} (once per machine)`);
+  await run(
+    "debootstrap",
+    ["--variant=minbase", `--include=${NODE_PACKAGES.join(",")}`, SUITE, root, mirror],
+    { timeoutMs: 30 * 60_000 },
+  );
+  // The operator's part of a node: the upstream CNI plugins where the containerd configuration looks
+  // for them (/opt/cni/bin; Debian's package puts them in /usr/lib/cni).
+  await mkdir(join(root, "opt/cni/bin"), { recursive: true });
+  for (const plugin of await readdir(join(root, "usr/lib/cni")))
+    await copyFile(join(root, "usr/lib/cni", plugin), join(root, "opt/cni/bin", plugin));
+  await run("chmod", ["-R", "0755", join(root, "opt/cni/bin")]);
+  // Nothing the node's own units need waits on a network that is not there.
+  await run(
+    "chroot",
+    [
+      root,
+      "systemctl",
+      "mask",
+      "systemd-networkd-wait-online.service",
+      "apt-daily.timer",
+      "apt-daily-upgrade.timer",
+    ],
+    {
+      allowFailure: true,
+    },
+  );
+  await writeFile(join(root, "etc/resolv.conf"), "");
+  await writeFile(join(root, ".kubescratch-complete"), `${new Date().toISOString()}\n`);
+  return root;
+}
+
+const V1_CONTROLLERS = ["cpuset", "cpu", "cpuacct", "memory", "devices", "freezer", "blkio", "pids"] as const;
+const HIERARCHIES = [...V1_CONTROLLERS, "systemd", "unified"] as const;
+
+/** The host's cgroup layout must be the v1 "hybrid" one measured in node-sandbox.md. */
+export async function checkHost(): Promise<string[]> {
+  const problems: string[] = [];
+  if (process.getuid?.() !== 0)
+    problems.push("run as root: the nodes are containers with their own network namespaces");
+  for (const tool of ["systemd-nspawn", "debootstrap", "nsenter", "ip", "tar", "mount"]) {
+    const found = await run("sh", ["-c", `command -v ${tool}`], { allowFailure: true });
+    if (found.code !== 0)
+      problems.push(
+        `${tool} is missing: apt-get install ${tool === "systemd-nspawn" ? "systemd-container" : tool === "nsenter" || tool === "mount" ? "util-linux" : tool === "ip" ? "iproute2" : tool}`,
+      );
+  }
+  for (const hierarchy of HIERARCHIES)
+    if (!existsSync(`/sys/fs/cgroup/${hierarchy}/cgroup.procs`))
+      problems.push(
+        `/sys/fs/cgroup/${hierarchy} is not mounted: the rehearsal needs the cgroup v1 "hybrid" layout (v1 controllers, name=systemd and cgroup2 at /sys/fs/cgroup/unified)`,
+      );
+  return problems;
+}
+
+/** The shared LAN: a bridge in a network namespace of its own, which every node's eth0 plugs into. */
+export class Lan {
+  readonly namespace: string;
+  private links = 0;
+
+  private constructor(readonly id: string) {
+    this.namespace = `ks${id}-lan`;
+  }
+
+  static async create(): Promise<Lan> {
+    const lan = new Lan(randomBytes(3).toString("hex"));
+    await run("ip", ["netns", "add", lan.namespace]);
+    await run("ip", ["-n", lan.namespace, "link", "add", "lan", "type", "bridge"]);
+    await run("ip", ["-n", lan.namespace, "link", "set", "lan", "up"]);
+    await run("ip", ["-n", lan.namespace, "link", "set", "lo", "up"]);
+    return lan;
+  }
+
+  /** A namespace of its own plugged into the LAN with `address` (CIDR) on eth0 and a default route there. */
+  async addHost(name: string, address: string): Promise<string> {
+    const namespace = `ks${this.id}-${name}`.slice(0, 60);
+    const port = `p${this.links++}`;
+    const temporary = `ks${this.id}${port}`.slice(0, 15);
+    await run("ip", ["netns", "add", namespace]);
+    await run("ip", ["link", "add", temporary, "type", "veth", "peer", "name", `${temporary}x`]);
+    await run("ip", ["link", "set", temporary, "netns", this.namespace]);
+    await run("ip", ["-n", this.namespace, "link", "set", temporary, "name", port]);
+    await run("ip", ["-n", this.namespace, "link", "set", port, "master", "lan", "up"]);
+    await run("ip", ["link", "set", `${temporary}x`, "netns", namespace]);
+    await run("ip", ["-n", namespace, "link", "set", `${temporary}x`, "name", "eth0"]);
+    await run("ip", ["-n", namespace, "addr", "add", address, "dev", "eth0"]);
+    await run("ip", ["-n", namespace, "link", "set", "eth0", "up"]);
+    await run("ip", ["-n", namespace, "link", "set", "lo", "up"]);
+    await run("ip", ["-n", namespace, "route", "add", "default", "dev", "eth0"]);
+    return namespace;
+  }
+
+  async removeNamespace(namespace: string): Promise<void> {
+    await run("ip", ["netns", "del", namespace], { allowFailure: true });
+  }
+
+  async destroy(): Promise<void> {
+    await run("ip", ["netns", "del", this.namespace], { allowFailure: true });
+  }
+}
+
+export interface NodeOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly baseRoot: string;
+  /** This node's folder on the host: overlay layers, containerd's store, the console log. */
+  readonly folder: string;
+  readonly machine: string;
+}
+
+const NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** One node: a booted systemd-nspawn container. */
+export class SandboxNode {
+  private process: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
+  private initPid = 0;
+  readonly root: string;
+
+  constructor(readonly options: NodeOptions) {
+    this.root = join(options.folder, "root");
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  private cgroup(hierarchy: string): string {
+    return `/sys/fs/cgroup/${hierarchy}/kubescratch-${this.options.machine}`;
+  }
+
+  /** Mounts the node's root, gives it its own cgroups and boots it to multi-user.target. */
+  async boot(log: Log): Promise<void> {
+    const { folder, baseRoot, name, namespace, machine } = this.options;
+    for (const sub of ["upper", "work", "root", "containerd"])
+      await mkdir(join(folder, sub), { recursive: true });
+    await run("mount", [
+      "-t",
+      "overlay",
+      "overlay",
+      "-o",
+      `lowerdir=${baseRoot},upperdir=${join(folder, "upper")},workdir=${join(folder, "work")}`,
+      this.root,
+    ]);
+    await writeFile(join(this.root, "etc/hostname"), `${name}\n`);
+    await writeFile(join(this.root, "etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 ${name}\n`);
+    for (const hierarchy of HIERARCHIES) await mkdir(this.cgroup(hierarchy), { recursive: true });
+    for (const file of ["cpuset.cpus", "cpuset.mems"])
+      await writeFile(join(this.cgroup("cpuset"), file), await readFile(`/sys/fs/cgroup/cpuset/${file}`));
+    const procs = HIERARCHIES.map((hierarchy) => join(this.cgroup(hierarchy), "cgroup.procs"));
+    const console = openSync(join(folder, "console.log"), "a");
+    // The shell moves itself into the node's cgroups, then becomes systemd-nspawn: the container's
+    // cgroup namespace is rooted there, so two nodes never share /kubepods.
+    this.process = spawn(
+      "bash",
+      [
+        "-c",
+        `for f in ${procs.join(" ")}; do echo $$ > "$f"; done; exec "$@"`,
+        "bash",
+        "systemd-nspawn",
+        "-D",
+        this.root,
+        "--boot",
+        "--register=no",
+        "--keep-unit",
+        `--network-namespace-path=/run/netns/${namespace}`,
+        "--capability=all",
+        `--machine=${machine}`,
+        `--hostname=${name}`,
+        "--resolv-conf=off",
+        "--timezone=off",
+        "--link-journal=no",
+        `--bind=${join(folder, "containerd")}:/var/lib/containerd`,
+      ],
+      {
+        stdio: ["ignore", console, console],
+        env: { ...process.env, SYSTEMD_SECCOMP: "0", SYSTEMD_NSPAWN_API_VFS_WRITABLE: "1" },
+      },
+    );
+    closeSync(console);
+    const child = this.process;
+    this.exited = new Promise((resolveExit) => child.on("exit", () => resolveExit()));
+    this.initPid = await waitFor(
+      `${name}'s systemd to start`,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`systemd-nspawn exited: see ${join(folder, "console.log")}`);
+        const children = await run("pgrep", ["-P", String(child.pid)], { allowFailure: true });
+        const pid = Number(children.stdout.trim().split("\n")[0]);
+        return pid > 0 ? pid : undefined;
+      },
+      30_000,
+      200,
+    );
+    await waitFor(
+      `${name} to reach multi-user.target`,
+      async () => {
+        const state = await this.exec(["systemctl", "is-system-running"], { allowFailure: true });
+        const answer = state.stdout.trim();
+        if (answer === "running" || answer === "degraded") return answer;
+        return undefined;
+      },
+      120_000,
+      500,
+    );
+    // nspawn mounts the v1 controllers read-only; runc needs them writable. Fresh mounts made inside
+    // the node's cgroup namespace show only its own subtree.
+    await run("nsenter", [
+      "-t",
+      String(this.initPid),
+      "-m",
+      "-C",
+      "sh",
+      "-c",
+      `for c in ${V1_CONTROLLERS.join(" ")}; do mkdir -p /run/kubescratch-cgroup/$c && mount -t cgroup -o $c cgroup /run/kubescratch-cgroup/$c && mount --bind /run/kubescratch-cgroup/$c /sys/fs/cgroup/$c; done; [ -e /dev/kmsg ] || ln -s /dev/console /dev/kmsg`,
+    ]);
+    log(`${name}: booted (systemd as PID 1, ${namespace})`);
+  }
+
+  /** Runs a command inside the node, as root, with a clean environment. */
+  exec(command: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    if (this.initPid === 0) throw new Error(`${this.name} is not running`);
+    return run(
+      "nsenter",
+      [
+        "-t",
+        String(this.initPid),
+        "-a",
+        "env",
+        "-i",
+        `PATH=${NODE_PATH}`,
+        "HOME=/root",
+        "LANG=C.UTF-8",
+        ...command,
+      ],
+      options,
+    );
+  }
+
+  /** Runs a host program in the node's network namespace only (the node's addresses, routes and iptables). */
+  execInNetwork(command: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    return run("ip", ["netns", "exec", this.options.namespace, ...command], options);
+  }
+
+  get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null;
+  }
+
+  /** Stops the node as a power cut would: every process, at once. */
+  async powerOff(): Promise<void> {
+    if (!this.process || this.process.exitCode !== null) return;
+    this.process.kill("SIGKILL");
+    await run(
+      "sh",
+      [
+        "-c",
+        `for f in ${HIERARCHIES.map((h) => join(this.cgroup(h), "cgroup.procs")).join(" ")}; do [ -f "$f" ] && cat "$f"; done | sort -u | xargs -r kill -9`,
+      ],
+      {
+        allowFailure: true,
+      },
+    );
+    await this.exited;
+    this.initPid = 0;
+  }
+
+  /** Shuts the node down cleanly (SIGTERM makes nspawn power the container off), then removes it. */
+  async destroy(): Promise<void> {
+    if (this.process && this.process.exitCode === null) {
+      this.process.kill("SIGTERM");
+      const stopped = await Promise.race([
+        this.exited?.then(() => true),
+        new Promise<boolean>((resolveLate) => setTimeout(() => resolveLate(false), 30_000)),
+      ]);
+      if (!stopped) await this.powerOff();
+    }
+    this.initPid = 0;
+    // Processes that outlived the container (shims reparented to nothing) go before their cgroups.
+    await run(
+      "sh",
+      [
+        "-c",
+        `for f in ${HIERARCHIES.map((h) => join(this.cgroup(h), "cgroup.procs")).join(" ")}; do [ -f "$f" ] && cat "$f"; done | sort -u | xargs -r kill -9; ` +
+          `find ${join(this.root, "run", "containerd")} -maxdepth 0 >/dev/null 2>&1; ` +
+          `grep " ${this.options.folder}/" /proc/mounts | cut -d" " -f2 | sort -r | xargs -r -n1 umount -l; umount -l ${this.root} 2>/dev/null; true`,
+      ],
+      { allowFailure: true },
+    );
+    for (const hierarchy of HIERARCHIES)
+      await run(
+        "sh",
+        [
+          "-c",
+          `[ -d ${this.cgroup(hierarchy)} ] && find ${this.cgroup(hierarchy)} -depth -type d -exec rmdir {} + ; true`,
+        ],
+        {
+          allowFailure: true,
+        },
+      );
+    await rm(this.options.folder, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
