@@ -362,3 +362,24 @@ function routedSpec(nodeCount: number): ClusterSpecInput {
   ];
   return input;
 }
+
+describe("validate.sh and the apiserver certificate (found by booting the bundles)", () => {
+  for (const { name } of fixtureFiles("specs")) {
+    it(`${name}: each control-plane node's validate.sh asks its apiserver at an address the certificate names`, async () => {
+      const { spec } = fixtureSpec(name);
+      const cluster = await generate(spec);
+      const bundles = bundleCluster(cluster);
+      for (const [index, bundle] of bundles.nodes.entries()) {
+        const node = cluster.plan.nodes[index];
+        if (!node?.roles.includes("control-plane")) continue;
+        const directory = unpack(bundle, `${name}-${node.name}-apiserver-url`);
+        const url = /^APISERVER=(\S+)$/m.exec(readFileSync(join(directory, "validate.sh"), "utf8"))?.[1] ?? "";
+        if (url.startsWith("http://")) continue; // the seed's insecure port: no certificate
+        const host = new URL(url.replace(/^'|'$/g, "")).hostname.replace(/^\[|\]$/g, "");
+        const certificate = join(directory, "etc/kubernetes/pki/apiserver.crt");
+        const checked = sh("openssl", ["x509", "-noout", "-in", certificate, "-checkip", host]);
+        expect(`${node.name}: ${checked.stdout.trim()}`).toBe(`${node.name}: IP ${host} does match certificate`);
+      }
+    });
+  }
+});

@@ -266,21 +266,25 @@ export async function buildAssets(
       name: officialImage(`${name}:v${resolved.full}`),
       files: [local(name)],
       env: [PATH_ENV],
+      description: `built from the Go module k8s.io/kubernetes v${resolved.full}`,
     })),
     {
       name: officialImage(images.etcd),
       files: [local("etcd"), local("etcdctl")],
       env: [PATH_ENV],
+      description: `built from the Go module go.etcd.io/etcd/server/v3 v${etcdVersion}`,
     },
     {
       name: officialImage(images.pause),
       files: [{ path: "pause", source: binaryPaths.pause ?? "", mode: 0o755 }],
       entrypoint: ["/pause"],
+      description: "stand-in: kubescratch's pause program (packages/rehearse/go/tools/pause)",
     },
     {
       name: officialImage(`coredns/coredns:${corednsTag}`),
       files: [{ path: "coredns", source: binaryPaths.coredns ?? "", mode: 0o755 }],
       entrypoint: ["/coredns"],
+      description: `built from the Go module github.com/coredns/coredns ${corednsTag}`,
     },
     ...imageStandIns.images,
   ];

@@ -2,15 +2,21 @@
 // Debian's own packages, which are real nginx and busybox, under the names the generated files use.
 // The report says which package version stands in for which tag.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CHECK_IMAGES } from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
+import { debianMirror } from "./mirror.js";
 import { run } from "./exec.js";
 import { normalizeImageName, type ImageFile, type ImageSpec } from "./images.js";
 
 const NGINX_PACKAGES = ["nginx", "nginx-common", "libc6", "libcrypt1", "libpcre2-8-0", "libssl3", "zlib1g"];
-const BUSYBOX_PACKAGES = ["busybox-static"];
+/**
+ * busybox comes from Debian 13: bookworm's busybox 1.35 crashes (SIGSEGV) on `wget -T`, which
+ * validate-cluster.sh's probe runs (measured here); trixie's 1.37 does not.
+ */
+const BUSYBOX_SUITE = "trixie";
+const BUSYBOX_PACKAGE = "busybox-static";
 
 export interface StandIns {
   /** The package files used: a change rebuilds the images. */
@@ -33,6 +39,46 @@ async function download(
   await run("apt-get", ["download", ...missing], { cwd: folder, timeoutMs: 300_000 });
 }
 
+/**
+ * Downloads one package of another Debian suite from the same mirror, checked against the SHA-256
+ * that suite's package index gives.
+ */
+async function downloadFromSuite(
+  suite: string,
+  name: string,
+  folder: string,
+  log: (line: string) => void,
+): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  if ((await readdir(folder)).some((file) => file.startsWith(`${name}_`))) return;
+  const mirror = await debianMirror();
+  const index = join(folder, `${suite}-Packages.xz`);
+  log(`${mirror}/dists/${suite}/main/binary-amd64/Packages.xz`);
+  await run("curl", [
+    "-fsSL",
+    "--max-time",
+    "300",
+    "-o",
+    index,
+    `${mirror}/dists/${suite}/main/binary-amd64/Packages.xz`,
+  ]);
+  const packages = (await run("xz", ["-dc", index])).stdout;
+  await rm(index);
+  const stanza = packages.split("\n\n").find((entry) => entry.startsWith(`Package: ${name}\n`));
+  const filename = stanza && /^Filename: (\S+)$/m.exec(stanza)?.[1];
+  const sha256 = stanza && /^SHA256: ([0-9a-f]{64})$/m.exec(stanza)?.[1];
+  if (!filename || !sha256) throw new Error(`${name} is not in Debian ${suite}'s package index`);
+  const target = join(folder, filename.split("/").pop() ?? `${name}.deb`);
+  log(`${mirror}/${filename}`);
+  await run("curl", ["-fsSL", "--max-time", "300", "-o", `${target}.partial`, `${mirror}/${filename}`]);
+  const sum = (await run("sha256sum", [`${target}.partial`])).stdout.split(" ")[0];
+  if (sum !== sha256) {
+    await rm(`${target}.partial`);
+    throw new Error(`${filename}: sha256 ${sum ?? "?"} is not the index's ${sha256}`);
+  }
+  await rename(`${target}.partial`, target);
+}
+
 async function extractAll(
   folder: string,
   names: readonly string[],
@@ -40,6 +86,7 @@ async function extractAll(
 ): Promise<Map<string, string>> {
   const versions = new Map<string, string>();
   const files = await readdir(folder);
+  await mkdir(into, { recursive: true });
   for (const name of names) {
     const deb = files.find((file) => file.startsWith(`${name}_`) && file.endsWith(".deb"));
     if (!deb) throw new Error(`${name} was not downloaded into ${folder}`);
@@ -89,13 +136,14 @@ const GROUP = "root:x:0:\nnogroup:x:65534:\n";
 
 export async function debianPackageFiles(log: (line: string) => void): Promise<StandIns> {
   const debs = join(cacheRoot(), "debs");
-  await download([...NGINX_PACKAGES, ...BUSYBOX_PACKAGES], debs, log);
+  await download(NGINX_PACKAGES, debs, log);
+  await downloadFromSuite(BUSYBOX_SUITE, BUSYBOX_PACKAGE, join(debs, BUSYBOX_SUITE), log);
   const work = join(cacheRoot(), "stand-ins");
   await rm(work, { recursive: true, force: true });
   const nginxRoot = join(work, "nginx");
   const busyboxRoot = join(work, "busybox");
   const nginxVersions = await extractAll(debs, NGINX_PACKAGES, nginxRoot);
-  const busyboxVersions = await extractAll(debs, BUSYBOX_PACKAGES, busyboxRoot);
+  const busyboxVersions = await extractAll(join(debs, BUSYBOX_SUITE), [BUSYBOX_PACKAGE], busyboxRoot);
 
   const nginxFiles = await treeFiles(
     nginxRoot,
@@ -128,9 +176,12 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
       { path: "var/log/nginx", mode: 0o755 },
     ],
     entrypoint: ["/usr/sbin/nginx"],
+    description: `stand-in: Debian bookworm nginx ${nginxVersions.get("nginx") ?? "?"}`,
   };
 
-  const busyboxBinary = join(busyboxRoot, "bin", "busybox");
+  const busyboxBinary = existsSync(join(busyboxRoot, "usr/bin/busybox"))
+    ? join(busyboxRoot, "usr/bin/busybox")
+    : join(busyboxRoot, "bin/busybox");
   const applets = (await run(busyboxBinary, ["--list-full"])).stdout.split("\n").filter(Boolean);
   const busybox: ImageSpec = {
     name: busyboxName,
@@ -144,6 +195,7 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
       { path: "tmp", mode: 0o1777 },
     ],
     cmd: ["sh"],
+    description: `stand-in: Debian ${BUSYBOX_SUITE} busybox-static ${busyboxVersions.get(BUSYBOX_PACKAGE) ?? "?"}`,
   };
   await writeFile(join(work, "versions.json"), JSON.stringify([...nginxVersions, ...busyboxVersions]));
   const key = [...nginxVersions, ...busyboxVersions].map(([name, version]) => `${name}=${version}`);
@@ -152,7 +204,7 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
     images: [nginx, busybox],
     notes: [
       `${nginxName}: Debian nginx ${nginxVersions.get("nginx") ?? "?"}`,
-      `${busyboxName}: Debian busybox-static ${busyboxVersions.get("busybox-static") ?? "?"}`,
+      `${busyboxName}: Debian ${BUSYBOX_SUITE} busybox-static ${busyboxVersions.get(BUSYBOX_PACKAGE) ?? "?"}`,
     ],
   };
 }

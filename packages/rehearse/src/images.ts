@@ -28,6 +28,8 @@ export interface ImageSpec {
   readonly entrypoint?: readonly string[];
   readonly cmd?: readonly string[];
   readonly env?: readonly string[];
+  /** Where the image's files come from, shown in the rehearsal report. */
+  readonly description?: string;
 }
 
 const EPOCH = "1970-01-01T00:00:00Z";
@@ -132,7 +134,11 @@ export async function writeImageArchive(image: ImageSpec, archivePath: string): 
           {
             mediaType: "application/vnd.oci.image.manifest.v1+json",
             ...manifest,
-            annotations: { "io.containerd.image.name": image.name, "org.opencontainers.image.ref.name": tag },
+            annotations: {
+              "io.containerd.image.name": image.name,
+              "org.opencontainers.image.ref.name": tag,
+              ...(image.description ? { "org.opencontainers.image.description": image.description } : {}),
+            },
           },
         ],
       }),
@@ -157,15 +163,42 @@ export async function writeImageArchive(image: ImageSpec, archivePath: string): 
   }
 }
 
-/** The image names an archive holds (its index.json annotations). */
+export interface ArchivedImage {
+  readonly name: string;
+  readonly description?: string;
+}
+
+/** The images an archive holds, by the names its index.json (OCI) or manifest.json (docker save) gives. */
+export async function archiveImages(archivePath: string): Promise<ArchivedImage[]> {
+  const read = async (member: string): Promise<string | undefined> => {
+    for (const path of [`./${member}`, member]) {
+      const result = await run("tar", ["-xOf", archivePath, path], { allowFailure: true });
+      if (result.code === 0) return result.stdout;
+    }
+    return undefined;
+  };
+  const indexText = await read("index.json");
+  const images: ArchivedImage[] = [];
+  if (indexText !== undefined) {
+    const index = JSON.parse(indexText) as { manifests?: { annotations?: Record<string, string> }[] };
+    for (const entry of index.manifests ?? []) {
+      const name = entry.annotations?.["io.containerd.image.name"];
+      const description = entry.annotations?.["org.opencontainers.image.description"];
+      if (name) images.push({ name, ...(description ? { description } : {}) });
+    }
+  }
+  if (images.length > 0) return images;
+  const manifestText = await read("manifest.json");
+  if (manifestText === undefined) return [];
+  const manifest = JSON.parse(manifestText) as { RepoTags?: string[] }[];
+  return manifest
+    .flatMap((entry) => entry.RepoTags ?? [])
+    .map((name) => ({ name: normalizeImageName(name) }));
+}
+
+/** The image names an archive holds. */
 export async function archiveImageNames(archivePath: string): Promise<string[]> {
-  const result = await run("tar", ["-xOf", archivePath, "./index.json"], { allowFailure: true });
-  const text =
-    result.code === 0 ? result.stdout : (await run("tar", ["-xOf", archivePath, "index.json"])).stdout;
-  const index = JSON.parse(text) as { manifests?: { annotations?: Record<string, string> }[] };
-  return (index.manifests ?? [])
-    .map((entry) => entry.annotations?.["io.containerd.image.name"])
-    .filter((name): name is string => typeof name === "string");
+  return (await archiveImages(archivePath)).map((image) => image.name);
 }
 
 /** How containerd's CRI names an image reference: a missing registry is docker.io, a missing path library/. */

@@ -1,7 +1,7 @@
 // Where the sandbox cannot be a real machine, the rehearsal changes an installed file on the node,
 // says exactly what and why, and restarts what reads it. The generator never changes for the sandbox:
 // each overlay here is printed in the report and listed in the README.
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ClusterPlan } from "@kubescratch/core";
 import type { SandboxNode } from "./sandbox.js";
@@ -20,6 +20,18 @@ interface OverlayRule extends Overlay {
 }
 
 const RULES: readonly OverlayRule[] = [
+  {
+    id: "kube-proxy-conntrack",
+    file: "/var/lib/kube-proxy/config.yaml",
+    change: "conntrack.maxPerCore: 0 (kube-proxy leaves nf_conntrack_max as it is)",
+    why: "nf_conntrack_max belongs to the host's first network namespace; from a node's own namespace it cannot be written, and kube-proxy exits (a real node owns it)",
+    applies: (_plan, text) => /^kind: KubeProxyConfiguration$/m.test(text) && !/^\s+maxPerCore:/m.test(text),
+    apply: (text) =>
+      /^conntrack:\s*$/m.test(text)
+        ? text.replace(/^conntrack:\s*$/m, "conntrack:\n  maxPerCore: 0")
+        : `${text.trimEnd()}\nconntrack:\n  maxPerCore: 0\n`,
+    restart: ["kube-proxy"],
+  },
   {
     id: "kubelet-fail-cgroup-v1",
     file: "/var/lib/kubelet/config.yaml",
@@ -50,4 +62,44 @@ export async function sandboxOverlays(node: SandboxNode, plan: ClusterPlan): Pro
   }
   if (restart.size > 0) await node.exec(["systemctl", "restart", ...restart]);
   return applied;
+}
+
+/** CAP_SYS_RESOURCE is capability 24: without it no process may lower its oom_score_adj below 0. */
+async function hostLacksSysResource(): Promise<boolean> {
+  const status = await readFile("/proc/self/status", "utf8");
+  const bounding = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return bounding !== undefined && (BigInt(`0x${bounding}`) & (1n << 24n)) === 0n;
+}
+
+const RUNC_WRAPPER = `#!/bin/sh
+# kubescratch rehearse: this host denies CAP_SYS_RESOURCE to everything it runs, so no process may
+# lower its oom_score_adj below 0; a container spec asking for less gets 0 (the report lists this).
+previous=""
+for argument in "$@"; do
+  if [ "$previous" = "--bundle" ] && [ -f "$argument/config.json" ]; then
+    sed -i -E 's/"oomScoreAdj":-[0-9]+/"oomScoreAdj":0/' "$argument/config.json"
+  fi
+  previous=$argument
+done
+exec /usr/sbin/runc "$@"
+`;
+
+/**
+ * What the node needs from its environment that this host withholds, put in place before the
+ * bundle is installed (never in a file the bundle brings).
+ */
+export async function prepareNodeEnvironment(root: string): Promise<Overlay[]> {
+  const overlays: Overlay[] = [];
+  if (await hostLacksSysResource()) {
+    // containerd's shim finds runc on PATH, where /usr/local/sbin comes first.
+    await writeFile(join(root, "usr/local/sbin/runc"), RUNC_WRAPPER);
+    await chmod(join(root, "usr/local/sbin/runc"), 0o755);
+    overlays.push({
+      id: "runc-oom-score-adj",
+      file: "/usr/local/sbin/runc (a wrapper in front of Debian's runc)",
+      change: "a container's oomScoreAdj below 0 (pod sandboxes ask for -998) becomes 0",
+      why: "this host denies CAP_SYS_RESOURCE to every process it runs (CapBnd), so runc cannot lower oom_score_adj and every pod sandbox fails with \"can't get final child's PID from pipe\"",
+    });
+  }
+  return overlays;
 }

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import type { ClusterPlan } from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
 import { run, waitFor, type RunResult } from "./exec.js";
-import { archiveImageNames, normalizeImageName } from "./images.js";
+import { archiveImages, normalizeImageName } from "./images.js";
 import { checkHost, ensureBaseRoot, Lan, SandboxNode } from "./sandbox.js";
 import { clusterChecks, type Kubectl } from "./checks.js";
-import { sandboxOverlays, type Overlay } from "./overlays.js";
+import { prepareNodeEnvironment, sandboxOverlays, type Overlay } from "./overlays.js";
 
 type Log = (line: string) => void;
 
@@ -222,9 +222,12 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const bundles = await extractBundles(options.output, folder, plan);
   const { perNode, everywhere } = await requiredImages(bundles);
   const archives = new Map<string, string>();
+  const descriptions = new Map<string, string>();
   for (const file of (await readdir(options.images)).filter((name) => name.endsWith(".tar")).sort())
-    for (const name of await archiveImageNames(join(options.images, file)))
-      archives.set(name, join(options.images, file));
+    for (const image of await archiveImages(join(options.images, file))) {
+      archives.set(image.name, join(options.images, file));
+      if (image.description) descriptions.set(image.name, image.description);
+    }
   const missing = [...new Set([...everywhere, ...[...perNode.values()].flatMap((set) => [...set])])].filter(
     (name) => !archives.has(name),
   );
@@ -250,11 +253,33 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     cluster_checks: clusterResults,
     afterLoss,
     overlays,
-    images: [...archives.keys()].sort(),
+    images: [...new Set([...everywhere, ...[...perNode.values()].flatMap((set) => [...set])])]
+      .sort()
+      .map((name) => (descriptions.has(name) ? `${name} (${descriptions.get(name) ?? ""})` : name)),
     phases,
     seconds: Math.round((Date.now() - started) / 1000),
     kept: options.keep ? { folder, namespaces } : undefined,
   });
+
+  let tornDown: Promise<void> | undefined;
+  const teardown = (): Promise<void> =>
+    (tornDown ??= (async () => {
+      if (options.keep) {
+        await writeFile(join(folder, "namespaces"), `${namespaces.join("\n")}\n`);
+        return;
+      }
+      await Promise.all([...nodes.values()].map((node) => node.destroy()));
+      for (const namespace of namespaces.slice(1)) await lan.removeNamespace(namespace);
+      await lan.destroy();
+      await rm(folder, { recursive: true, force: true });
+    })());
+  // Interrupted, the nodes still go: nothing is left running on the host.
+  const interrupted = (): void => {
+    log("interrupted: removing the nodes");
+    void teardown().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
 
   try {
     const { prefix, adminAddress } = lanPrefix(plan);
@@ -269,6 +294,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           baseRoot,
           folder: join(folder, "nodes", planned.name),
           machine: `${lan.namespace.replace(/-lan$/, "")}-${planned.name}`.slice(0, 60),
+          // The LAN's "resolver" is the admin machine's address: it refuses DNS at once, as an
+          // upstream without the cluster's names would answer nothing useful.
+          resolver: adminAddress,
         }),
       );
     }
@@ -279,6 +307,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     await phase("binaries and images", () =>
       Promise.all(
         [...nodes.values()].map(async (node) => {
+          const environment = await prepareNodeEnvironment(node.root);
+          overlays.push(
+            ...environment.filter((overlay) => !overlays.some((known) => known.id === overlay.id)),
+          );
           for (const binary of NODE_BINARIES) {
             await copyFile(join(options.binaries, binary), join(node.root, "usr/local/bin", binary));
             await run("chmod", ["0755", join(node.root, "usr/local/bin", binary)]);
@@ -341,23 +373,50 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         { allowFailure: true, timeoutMs: 60_000, ...runOptions },
       );
 
+    const clusterResults: CheckResult[] = [];
+    const adminStep = async (name: string, step: () => Promise<unknown>): Promise<boolean> => {
+      try {
+        await step();
+        clusterResults.push({ name, ok: true });
+        return true;
+      } catch (caught) {
+        clusterResults.push({
+          name,
+          ok: false,
+          detail: caught instanceof Error ? caught.message : String(caught),
+        });
+        return false;
+      }
+    };
     await phase("admin steps (admin/README.md)", async () => {
-      await waitFor(
-        "the apiserver through the admin kubeconfig",
-        async () => ((await kubectl(["get", "--raw", "/readyz"])).stdout.trim() === "ok" ? true : undefined),
-        readyTimeout,
+      const reachable = await adminStep("the apiserver answers the admin kubeconfig (/readyz)", () =>
+        waitFor(
+          "the apiserver through the admin kubeconfig",
+          async () => {
+            const ready = await kubectl(["get", "--raw", "/readyz"]);
+            if (ready.stdout.trim() !== "ok") throw new Error(tail(ready, 4));
+            return true;
+          },
+          readyTimeout,
+        ),
       );
+      if (!reachable) return;
       if (existsSync(join(bundles.admin, "nodes.yaml")))
-        await kubectl(["apply", "-f", join(bundles.admin, "nodes.yaml")], { allowFailure: false });
-      await waitFor(
-        "kubectl apply -f addons/",
-        async () => {
-          const applied = await kubectl(["apply", "-f", join(bundles.admin, "addons")]);
+        await adminStep("kubectl apply -f nodes.yaml", async () => {
+          const applied = await kubectl(["apply", "-f", join(bundles.admin, "nodes.yaml")]);
           if (applied.code !== 0) throw new Error(tail(applied, 4));
-          return true;
-        },
-        120_000,
-        5000,
+        });
+      await adminStep("kubectl apply -f addons/", () =>
+        waitFor(
+          "kubectl apply -f addons/",
+          async () => {
+            const applied = await kubectl(["apply", "-f", join(bundles.admin, "addons")]);
+            if (applied.code !== 0) throw new Error(tail(applied, 4));
+            return true;
+          },
+          120_000,
+          5000,
+        ),
       );
     });
 
@@ -388,7 +447,6 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       );
     });
 
-    const clusterResults: CheckResult[] = [];
     await phase("validate-cluster.sh", async () => {
       const result = await run(
         "ip",
@@ -445,13 +503,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       clusterResults.every((check) => check.ok);
     return report(passed, nodeReports, clusterResults, afterLoss);
   } finally {
-    if (!options.keep) {
-      await Promise.all([...nodes.values()].map((node) => node.destroy()));
-      for (const namespace of namespaces.slice(1)) await lan.removeNamespace(namespace);
-      await lan.destroy();
-      await rm(folder, { recursive: true, force: true });
-    } else {
-      await writeFile(join(folder, "namespaces"), `${namespaces.join("\n")}\n`);
-    }
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+    await teardown();
   }
 }

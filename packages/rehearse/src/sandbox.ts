@@ -8,6 +8,7 @@ import { existsSync, openSync, closeSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile, copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheRoot } from "./cache.js";
+import { debianMirror } from "./mirror.js";
 import { run, waitFor, type RunOptions, type RunResult } from "./exec.js";
 
 type Log = (line: string) => void;
@@ -36,26 +37,6 @@ export const NODE_PACKAGES = [
 ] as const;
 
 const SUITE = "bookworm";
-
-/** The Debian mirror of this machine's own apt sources (the one debootstrap can reach). */
-async function debianMirror(): Promise<string> {
-  const folders = ["/etc/apt/sources.list.d"];
-  for (const folder of folders) {
-    if (!existsSync(folder)) continue;
-    for (const file of await readdir(folder)) {
-      const text = await readFile(join(folder, file), "utf8");
-      const uri = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(text);
-      if (uri?.[1]) return uri[1];
-    }
-  }
-  if (existsSync("/etc/apt/sources.list")) {
-    const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+/m.exec(
-      await readFile("/etc/apt/sources.list", "utf8"),
-    );
-    if (line?.[1]) return line[1];
-  }
-  return "http://deb.debian.org/debian";
-}
 
 /**
  * The Debian root every node starts from, built once per machine with debootstrap (about 4 minutes)
@@ -179,6 +160,8 @@ export interface NodeOptions {
   /** This node's folder on the host: overlay layers, containerd's store, the console log. */
   readonly folder: string;
   readonly machine: string;
+  /** The node's upstream DNS server (its /etc/resolv.conf): CoreDNS forwards there. */
+  readonly resolver: string;
 }
 
 const NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -217,6 +200,7 @@ export class SandboxNode {
     ]);
     await writeFile(join(this.root, "etc/hostname"), `${name}\n`);
     await writeFile(join(this.root, "etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 ${name}\n`);
+    await writeFile(join(this.root, "etc/resolv.conf"), `nameserver ${this.options.resolver}\n`);
     for (const hierarchy of HIERARCHIES) await mkdir(this.cgroup(hierarchy), { recursive: true });
     for (const file of ["cpuset.cpus", "cpuset.mems"])
       await writeFile(join(this.cgroup("cpuset"), file), await readFile(`/sys/fs/cgroup/cpuset/${file}`));

@@ -3,6 +3,7 @@
 // state) gives the same bytes, so an unchanged node's bundle never changes.
 import type { Artifact } from "../artifact.js";
 import { sha256Hex, utf8Encode } from "../bytes.js";
+import { hostPort } from "../net/ip.js";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
 import {
   adminReadme,
@@ -301,10 +302,12 @@ export function packNode(
     nodeName: node.name,
     roles: nodePlan.roles,
     runtime: cluster.spec.runtime.type,
+    // Today's apiserver is asked at the node's own address: its certificate names that address (the
+    // advertise address), not loopback, unless the spec adds 127.0.0.1 to apiserverExtraSANs.
     apiserverLocalUrl:
       plan.profile.apiserverInsecurePort !== undefined
         ? `http://127.0.0.1:${plan.profile.apiserverInsecurePort}`
-        : `https://127.0.0.1:${plan.controlPlane.apiserverPort}`,
+        : `https://${hostPort(nodePlan.ip, plan.controlPlane.apiserverPort)}`,
     ...(plan.profile.era === "current" && https
       ? { kubeconfig: "/var/lib/kubelet/kubeconfig", caFile: "/etc/kubernetes/pki/ca.crt" }
       : {}),

@@ -28,7 +28,7 @@ export interface ValidateScriptInput {
   /** "control-plane" | "etcd" | "worker" */
   readonly roles: readonly string[];
   readonly runtime: "docker" | "rkt" | "containerd";
-  /** "http://127.0.0.1:8080" (the seed's insecure port) or "https://127.0.0.1:6443" (current). */
+  /** "http://127.0.0.1:8080" (the seed's insecure port) or "https://<node IP>:6443" (current). */
   readonly apiserverLocalUrl: string;
   /** A kubeconfig on the node for the checks that need credentials, e.g. /var/lib/kubelet/kubeconfig. */
   readonly kubeconfig?: string;
