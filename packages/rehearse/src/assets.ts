@@ -15,7 +15,7 @@ import { debianPackageFiles } from "./debian.js";
 const GO_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "go");
 
 /** Bumped when this file changes how binaries or images are made, so caches are rebuilt. */
-const RECIPE = "1";
+const RECIPE = "2";
 
 export interface AssetFolders {
   readonly version: string;

@@ -15,8 +15,6 @@ export interface ClusterCheckInput {
   readonly kubectl: Kubectl;
   readonly log: (line: string) => void;
   readonly readyTimeout: number;
-  /** A node that was powered off: skipped, and the apiserver is also asked on every other control-plane node. */
-  readonly lost?: string;
 }
 
 const NAMESPACE = "kubescratch-rehearse";
@@ -130,10 +128,24 @@ async function pods(kubectl: Kubectl, namespace?: string): Promise<PodInfo[]> {
   }));
 }
 
+/** The web Service's ClusterIP (made by clusterChecks), or "" when there is none. */
+export async function webServiceIP(kubectl: Kubectl): Promise<string> {
+  const result = await kubectl([
+    "-n",
+    NAMESPACE,
+    "get",
+    "service",
+    "web",
+    "-o",
+    "jsonpath={.spec.clusterIP}",
+  ]);
+  return result.code === 0 ? result.stdout.trim() : "";
+}
+
 export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResult[]> {
-  const { plan, nodes, kubectl, lost } = input;
+  const { plan, nodes, kubectl } = input;
   const results: CheckResult[] = [];
-  const alive = plan.nodes.filter((node) => node.name !== lost);
+  const alive = plan.nodes;
   const domain = plan.network.clusterDomain;
 
   results.push(
@@ -142,21 +154,6 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
       return result.stdout.trim() === "ok" ? undefined : output(result);
     }),
   );
-  if (lost !== undefined) {
-    for (const node of alive.filter((candidate) => candidate.roles.includes("control-plane")))
-      results.push(
-        await check(`apiserver /readyz on ${node.name} (${node.ip}), asked directly`, async () => {
-          const result = await kubectl([
-            "--server",
-            `https://${node.ip}:${plan.controlPlane.apiserverPort}`,
-            "get",
-            "--raw",
-            "/readyz",
-          ]);
-          return result.stdout.trim() === "ok" ? undefined : output(result);
-        }),
-      );
-  }
   for (const lease of ["kube-controller-manager", "kube-scheduler"])
     results.push(
       await check(`${lease} holds its leader lease`, async () => {
@@ -195,7 +192,7 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
               throw new Error(`Ready is ${result.stdout.trim() || "unknown"}`);
             return true;
           },
-          lost ? 10_000 : input.readyTimeout,
+          input.readyTimeout,
         );
         return undefined;
       }),
@@ -203,7 +200,7 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
 
   const schedulable = alive.map((node) => node.name);
   let workloadReady = false;
-  if (lost === undefined) {
+  {
     results.push(
       await check(
         `a Deployment spread over ${schedulable.length} node(s) runs, with a client pod per node`,
@@ -236,7 +233,7 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
     await check("every pod's IP is inside its node's planned pod range", async () => {
       const planned = new Map(plan.nodes.map((node) => [node.name, node.podCIDR]));
       const wrong = (await pods(kubectl))
-        .filter((pod) => pod.ip && !pod.hostNetwork && pod.node !== lost)
+        .filter((pod) => pod.ip && !pod.hostNetwork)
         .filter((pod) => !insideCidr(pod.ip, planned.get(pod.node) ?? "0.0.0.0/32"))
         .map(
           (pod) =>
@@ -246,15 +243,9 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
     }),
   );
 
-  const serviceIP = async (): Promise<string> =>
-    (
-      await kubectlOk(kubectl, ["-n", NAMESPACE, "get", "service", "web", "-o", "jsonpath={.spec.clusterIP}"])
-    ).trim();
-
-  if (workloadReady || lost !== undefined) {
-    const webPods =
-      lost === undefined ? (await pods(kubectl, NAMESPACE)).filter((pod) => pod.name.startsWith("web-")) : [];
-    for (const client of lost === undefined ? schedulable : []) {
+  if (workloadReady) {
+    const webPods = (await pods(kubectl, NAMESPACE)).filter((pod) => pod.name.startsWith("web-"));
+    for (const client of schedulable) {
       results.push(
         await check(`pods on ${client} reach every web pod, on every node, by pod IP`, async () => {
           const script = webPods
@@ -304,7 +295,7 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         ),
       );
     }
-    const clusterIP = lost === undefined ? await serviceIP().catch(() => "") : "";
+    const clusterIP = await webServiceIP(kubectl);
     for (const node of alive) {
       const sandbox = nodes.get(node.name);
       if (!sandbox) continue;
@@ -350,5 +341,99 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
   input.log(
     `cluster checks: ${results.filter((result) => result.ok).length} passed, ${results.filter((result) => !result.ok).length} failed`,
   );
+  return results;
+}
+
+export interface AfterLossInput {
+  readonly plan: ClusterPlan;
+  readonly nodes: ReadonlyMap<string, SandboxNode>;
+  readonly kubectl: Kubectl;
+  readonly lost: string;
+  /** The web Service's ClusterIP, read before the loss. */
+  readonly serviceIP: string;
+}
+
+/** A kubeconfig on a node still reaches an apiserver (one try, five seconds). */
+async function kubeconfigReaches(node: SandboxNode, kubeconfig: string): Promise<string | undefined> {
+  const result = await node.exec(
+    ["kubectl", "--kubeconfig", kubeconfig, "--request-timeout=5s", "get", "--raw", "/healthz"],
+    { allowFailure: true, timeoutMs: 20_000 },
+  );
+  return result.stdout.trim() === "ok" ? undefined : output(result);
+}
+
+/**
+ * What still works right after a node is powered off, asked once each: the admin kubeconfig, every
+ * other apiserver directly, each survivor's own kubeconfigs (the kubelet's, kube-proxy's, the
+ * controller-manager's and the scheduler's), Services and DNS from every survivor.
+ */
+export async function afterLossChecks(input: AfterLossInput): Promise<CheckResult[]> {
+  const { plan, nodes, kubectl, lost, serviceIP } = input;
+  const alive = plan.nodes.filter((node) => node.name !== lost);
+  const domain = plan.network.clusterDomain;
+  const results: CheckResult[] = [];
+  const readyz = async (args: readonly string[]): Promise<string | undefined> => {
+    const result = await kubectl([...args, "--request-timeout=5s", "get", "--raw", "/readyz"], {
+      timeoutMs: 20_000,
+    });
+    return result.stdout.trim() === "ok" ? undefined : output(result);
+  };
+  results.push(await check("apiserver /readyz through the admin kubeconfig", () => readyz([])));
+  for (const node of alive.filter((candidate) => candidate.roles.includes("control-plane")))
+    results.push(
+      await check(`apiserver /readyz on ${node.name}, asked directly`, () =>
+        readyz(["--server", `https://${node.ip}:${plan.controlPlane.apiserverPort}`]),
+      ),
+    );
+  for (const node of alive) {
+    const sandbox = nodes.get(node.name);
+    if (!sandbox) continue;
+    const kubeconfigs = [
+      ["the kubelet", "/var/lib/kubelet/kubeconfig"],
+      ["kube-proxy", "/var/lib/kube-proxy/kubeconfig"],
+      ...(node.roles.includes("control-plane")
+        ? [
+            ["the controller-manager", "/etc/kubernetes/controller-manager.conf"],
+            ["the scheduler", "/etc/kubernetes/scheduler.conf"],
+          ]
+        : []),
+    ] as const;
+    for (const [who, path] of kubeconfigs)
+      results.push(
+        await check(`${node.name}: ${who}'s kubeconfig (${path}) reaches an apiserver`, () =>
+          kubeconfigReaches(sandbox, path),
+        ),
+      );
+    if (serviceIP)
+      results.push(
+        await check(`${node.name} reaches the web Service's ClusterIP ${serviceIP}`, async () => {
+          const result = await sandbox.exec(
+            ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://${serviceIP}/`],
+            {
+              allowFailure: true,
+            },
+          );
+          return result.code === 0 ? undefined : output(result);
+        }),
+      );
+    results.push(
+      await check(`${node.name} resolves kubernetes.default.svc.${domain}`, async () => {
+        const result = await sandbox.exec(
+          [
+            "dig",
+            "+short",
+            "+time=2",
+            "+tries=2",
+            `@${plan.network.dnsServiceIP}`,
+            `kubernetes.default.svc.${domain}`,
+          ],
+          { allowFailure: true },
+        );
+        return result.stdout.trim() === plan.network.kubernetesServiceIP
+          ? undefined
+          : `answered "${result.stdout.trim()}"`;
+      }),
+    );
+  }
   return results;
 }

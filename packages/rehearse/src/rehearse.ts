@@ -9,7 +9,7 @@ import { cacheRoot } from "./cache.js";
 import { run, waitFor, type RunResult } from "./exec.js";
 import { archiveImages, normalizeImageName } from "./images.js";
 import { checkHost, ensureBaseRoot, Lan, SandboxNode } from "./sandbox.js";
-import { clusterChecks, type Kubectl } from "./checks.js";
+import { afterLossChecks, clusterChecks, webServiceIP, type Kubectl } from "./checks.js";
 import { prepareNodeEnvironment, sandboxOverlays, type Overlay } from "./overlays.js";
 
 type Log = (line: string) => void;
@@ -475,19 +475,14 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     if (options.loseNode !== undefined) {
       const lost = nodes.get(options.loseNode);
       if (!lost) throw new Error(`--lose-node ${options.loseNode}: no such node`);
-      afterLoss = await phase(`losing ${options.loseNode}`, async () => {
+      const lostName = options.loseNode;
+      const serviceIP = await webServiceIP(kubectl);
+      afterLoss = await phase(`losing ${lostName}`, async () => {
         await lost.powerOff();
-        log(`${options.loseNode}: powered off`);
+        log(`${lostName}: powered off`);
         return {
-          node: options.loseNode ?? "",
-          checks: await clusterChecks({
-            plan,
-            nodes,
-            kubectl,
-            log,
-            readyTimeout: 90_000,
-            lost: options.loseNode,
-          }),
+          node: lostName,
+          checks: await afterLossChecks({ plan, nodes, kubectl, lost: lostName, serviceIP }),
         };
       });
     }

@@ -242,24 +242,40 @@ export class SandboxNode {
       async () => {
         if (child.exitCode !== null)
           throw new Error(`systemd-nspawn exited: see ${join(folder, "console.log")}`);
+        // nspawn forks twice; the container's init is the child that has become systemd (an
+        // intermediate child may still be there for a moment).
         const children = await run("pgrep", ["-P", String(child.pid)], { allowFailure: true });
-        const pid = Number(children.stdout.trim().split("\n")[0]);
+        let pid = 0;
+        for (const candidate of children.stdout.trim().split("\n").filter(Boolean)) {
+          const comm = await readFile(`/proc/${candidate}/comm`, "utf8").catch(() => "");
+          if (comm.trim() === "systemd") pid = Number(candidate);
+        }
         return pid > 0 ? pid : undefined;
       },
       30_000,
       200,
     );
-    await waitFor(
-      `${name} to reach multi-user.target`,
-      async () => {
-        const state = await this.exec(["systemctl", "is-system-running"], { allowFailure: true });
-        const answer = state.stdout.trim();
-        if (answer === "running" || answer === "degraded") return answer;
-        return undefined;
-      },
-      120_000,
-      500,
-    );
+    try {
+      await waitFor(
+        `${name} to reach multi-user.target`,
+        async () => {
+          const state = await this.exec(["systemctl", "is-system-running"], { allowFailure: true });
+          const answer = state.stdout.trim();
+          if (answer === "running" || answer === "degraded") return answer;
+          return undefined;
+        },
+        120_000,
+        500,
+      );
+    } catch (caught) {
+      const jobs = await this.exec(["systemctl", "list-jobs", "--no-pager"], { allowFailure: true }).catch(
+        () => undefined,
+      );
+      const console = await readFile(join(folder, "console.log"), "utf8").catch(() => "");
+      throw new Error(
+        `${caught instanceof Error ? caught.message : String(caught)}\n${jobs?.stdout ?? ""}\n${console.split("\n").slice(-15).join("\n")}`,
+      );
+    }
     // nspawn mounts the v1 controllers read-only; runc needs them writable. Fresh mounts made inside
     // the node's cgroup namespace show only its own subtree.
     await run("nsenter", [

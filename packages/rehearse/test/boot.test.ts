@@ -88,4 +88,51 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
     },
     30 * MINUTE,
   );
+
+  it(
+    "current-ha: 3 control-plane/etcd nodes and 3 workers all Ready, pods in their ranges and reaching each other across nodes; then cp-1 is lost",
+    async () => {
+      const { code, report } = await rehearseSpec("fixtures/specs/current-ha.yaml", assets, [
+        "--lose-node",
+        "cp-1",
+      ]);
+      expect(failures(report)).toBe("");
+      expect(code).toBe(0);
+      const checks = names(report);
+      for (const node of ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2", "worker-3"]) {
+        expect(checks).toContain(`node ${node} is registered by its kubelet and Ready`);
+        expect(checks).toContain(`pods on ${node} reach every web pod, on every node, by pod IP`);
+        expect(checks).toContain(
+          `${node} resolves kubernetes.default.svc.cluster.local at the DNS Service 10.32.0.10`,
+        );
+      }
+      // What still works without cp-1. etcd keeps its quorum and the other apiservers answer, and
+      // Services and DNS keep working on every survivor. The admin's, kubelets' and kube-proxies'
+      // kubeconfigs name cp-1 today (the HA endpoint is the issue "What a running cluster needs"), so
+      // those clients find no apiserver: these expectations turn to true when that lands.
+      const after = new Map((report.afterLoss?.checks ?? []).map((check) => [check.name, check.ok]));
+      expect(after.get("apiserver /readyz on cp-2, asked directly")).toBe(true);
+      expect(after.get("apiserver /readyz on cp-3, asked directly")).toBe(true);
+      for (const node of ["cp-2", "cp-3", "worker-1", "worker-2", "worker-3"])
+        expect(after.get(`${node} resolves kubernetes.default.svc.cluster.local`)).toBe(true);
+      expect(after.get("apiserver /readyz through the admin kubeconfig")).toBe(false);
+      expect(
+        after.get("worker-1: the kubelet's kubeconfig (/var/lib/kubelet/kubeconfig) reaches an apiserver"),
+      ).toBe(false);
+      // The controller-manager and the scheduler talk to their own node's apiserver, as kubeadm's do.
+      for (const node of ["cp-2", "cp-3"]) {
+        expect(
+          after.get(
+            `${node}: the controller-manager's kubeconfig (/etc/kubernetes/controller-manager.conf) reaches an apiserver`,
+          ),
+        ).toBe(true);
+        expect(
+          after.get(
+            `${node}: the scheduler's kubeconfig (/etc/kubernetes/scheduler.conf) reaches an apiserver`,
+          ),
+        ).toBe(true);
+      }
+    },
+    30 * MINUTE,
+  );
 });
