@@ -92,7 +92,7 @@ export {
   type ManifestEntry,
   type PackedBundle,
 } from "./bundle/index.js";
-export { CHECK_IMAGES } from "./bundle/scripts.js";
+export { CHECK_IMAGES } from "./components/context.js";
 export { cloudInit } from "./bundle/cloud-init.js";
 export {
   crc32Combine,

@@ -373,13 +373,44 @@ describe("validate.sh and the apiserver certificate (found by booting the bundle
         const node = cluster.plan.nodes[index];
         if (!node?.roles.includes("control-plane")) continue;
         const directory = unpack(bundle, `${name}-${node.name}-apiserver-url`);
-        const url = /^APISERVER=(\S+)$/m.exec(readFileSync(join(directory, "validate.sh"), "utf8"))?.[1] ?? "";
+        const url =
+          /^APISERVER=(\S+)$/m.exec(readFileSync(join(directory, "validate.sh"), "utf8"))?.[1] ?? "";
         if (url.startsWith("http://")) continue; // the seed's insecure port: no certificate
         const host = new URL(url.replace(/^'|'$/g, "")).hostname.replace(/^\[|\]$/g, "");
         const certificate = join(directory, "etc/kubernetes/pki/apiserver.crt");
         const checked = sh("openssl", ["x509", "-noout", "-in", certificate, "-checkip", host]);
-        expect(`${node.name}: ${checked.stdout.trim()}`).toBe(`${node.name}: IP ${host} does match certificate`);
+        expect(`${node.name}: ${checked.stdout.trim()}`).toBe(
+          `${node.name}: IP ${host} does match certificate`,
+        );
       }
+    });
+  }
+});
+
+describe("images.txt lists every image the bundles run (found by booting them without a registry)", () => {
+  for (const { name } of fixtureFiles("specs")) {
+    it(`${name}: every image a manifest, an addon or a check names is in admin/images.txt`, async () => {
+      const { spec } = fixtureSpec(name);
+      const cluster = await generate(spec);
+      const bundles = bundleCluster(cluster);
+      const admin = unpack(bundles.admin, `${name}-admin-images`);
+      const listed = new Set(
+        readFileSync(join(admin, "images.txt"), "utf8")
+          .split("\n")
+          .filter((line) => line && !line.startsWith("#") && !line.includes(" ")),
+      );
+      const named = new Set<string>();
+      const texts = [
+        ...cluster.nodes.flatMap((node) => node.artifacts.map((artifact) => artifact.content)),
+        ...cluster.admin.artifacts.map((artifact) => artifact.content),
+        readFileSync(join(admin, "validate-cluster.sh"), "utf8"),
+      ];
+      for (const text of texts)
+        if (typeof text === "string")
+          for (const match of text.matchAll(/^[\s-]*"?image"?:\s*["']?([^"'\s,]+)["']?,?\s*$/gm))
+            if (match[1]) named.add(match[1]);
+      expect(named.size).toBeGreaterThan(0);
+      expect([...named].filter((image) => !listed.has(image))).toEqual([]);
     });
   }
 });

@@ -4,7 +4,7 @@
 // comes out only carries the values and does what it is told. Values reach bash single-quoted, so a
 // path or a name can never be read as code.
 import { dump } from "js-yaml";
-import { MANIFEST_DIR } from "../components/context.js";
+import { CHECK_IMAGES, MANIFEST_DIR } from "../components/context.js";
 
 export interface InstallScriptInput {
   readonly nodeName: string;
@@ -57,8 +57,6 @@ export interface AdminReadmeInput {
 /** The namespace validate-cluster.sh creates for its checks, and deletes afterwards. */
 export const CHECK_NAMESPACE = "kubescratch-check";
 
-/** The images validate-cluster.sh runs: its probe pod and the nginx example it serves through a Service. */
-export const CHECK_IMAGES = { probe: "busybox:1.28", web: "nginx:1.27" } as const;
 /** The label that marks the check namespace as kubescratch's own (never delete a namespace without it). */
 const CHECK_LABEL = "app.kubernetes.io/managed-by";
 const CHECK_LABEL_VALUE = "kubescratch";

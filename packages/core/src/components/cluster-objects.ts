@@ -4,8 +4,10 @@
 import { dump } from "js-yaml";
 import type { Artifact } from "../artifact.js";
 import type { NodePlan } from "../plan/plan.js";
+import { overlayObjects } from "./network-overlays.js";
 import {
   artifact,
+  CHECK_IMAGES,
   CLOUD_CONFIG_PATH,
   cloudProvider,
   hasCloudConfig,
@@ -15,6 +17,15 @@ import {
 } from "./context.js";
 
 type KubernetesObject = Record<string, unknown>;
+
+/** Every container image a set of objects names (containers and init containers, at any depth). */
+function containerImages(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) for (const item of value) containerImages(item, into);
+  else if (value !== null && typeof value === "object")
+    for (const [key, item] of Object.entries(value))
+      if (key === "image" && typeof item === "string") into.add(item);
+      else containerImages(item, into);
+}
 
 function yamlDocuments(objects: readonly KubernetesObject[]): string {
   return objects.map((object) => dump(object, { lineWidth: -1, noRefs: true })).join("---\n");
@@ -320,6 +331,9 @@ export function imageList(context: ClusterContext): { images: string[]; binaries
   images.add(spec.images.etcd ?? image(context, profile.images.etcd));
   images.add(spec.images.pause ?? image(context, profile.images.pause));
   if (spec.addons.dns.enabled) for (const name of profile.images.dns) images.add(image(context, name));
+  // The overlay's DaemonSets run images too: an air-gapped node cannot pull them either (found by
+  // booting the bundles without a registry).
+  containerImages(overlayObjects(context), images);
   const binaries = [
     `kubernetes-server-linux-amd64.tar.gz v${profile.version}: server/bin/kubelet, server/bin/kube-proxy, server/bin/kubectl`,
   ];
@@ -329,7 +343,7 @@ export function imageList(context: ClusterContext): { images: string[]; binaries
       ? "docker (the OS package of the era; /usr/bin/docker)"
       : runtime === "rkt"
         ? "rkt >= v0.5.6 (/usr/bin/rkt) and systemd >= 215"
-        : "containerd and runc (/usr/bin/containerd), CNI plugins (/opt/cni/bin)",
+        : "containerd and runc (/usr/bin/containerd), CNI plugins (/opt/cni/bin), crictl of cri-tools (validate.sh asks the runtime with it)",
   );
   return { images: [...images], binaries };
 }
@@ -374,6 +388,10 @@ export function clusterObjectArtifacts(context: ClusterContext): Artifact[] {
       [
         "# Images (mirror them into your registry; images.registry points the cluster at it)",
         ...images,
+        "",
+        "# Images validate-cluster.sh runs for its checks (its probe pod and nginx example; mirror them too)",
+        CHECK_IMAGES.probe,
+        CHECK_IMAGES.web,
         "",
         "# Binaries (from the release tarball, S9)",
         ...binaries,
