@@ -167,26 +167,32 @@ async function buildModule(build: GoModuleBuild, log: Log): Promise<string> {
   if (existsSync(join(output, ".complete"))) return output;
   await rm(output, { recursive: true, force: true });
   await mkdir(output, { recursive: true });
+  // Binaries that share their flags and are named after their package build in one go command, so
+  // the compiler works on both cores across all of them (the six Kubernetes commands share most
+  // packages); the others one by one.
+  const groups = new Map<string, GoBinary[]>();
   for (const binary of build.binaries) {
+    const key = binary.goPackage.endsWith(`/${binary.name}`) ? binary.ldflags.join(" ") : `${binary.name}\n`;
+    groups.set(key, [...(groups.get(key) ?? []), binary]);
+  }
+  for (const group of groups.values()) {
     const started = Date.now();
-    log(`building ${binary.name} (${binary.goPackage}) with ${goVersion}`);
+    const names = group.map((binary) => binary.name).join(", ");
+    log(`building ${names} with ${goVersion}`);
+    const target = group.length === 1 ? join(output, group[0]?.name ?? "") : `${output}/`;
     await run(
       "go",
       [
         "build",
         "-ldflags",
-        ["-s", "-w", ...binary.ldflags].join(" "),
+        ["-s", "-w", ...(group[0]?.ldflags ?? [])].join(" "),
         "-o",
-        join(output, binary.name),
-        binary.goPackage,
+        target,
+        ...group.map((binary) => binary.goPackage),
       ],
-      {
-        cwd: build.moduleDir,
-        env: goEnv(),
-        timeoutMs: 90 * 60_000,
-      },
+      { cwd: build.moduleDir, env: goEnv(), timeoutMs: 90 * 60_000 },
     );
-    log(`built ${binary.name} in ${Math.round((Date.now() - started) / 1000)} s`);
+    log(`built ${names} in ${Math.round((Date.now() - started) / 1000)} s`);
   }
   await writeFile(join(output, ".complete"), `${new Date().toISOString()}\n`);
   return output;

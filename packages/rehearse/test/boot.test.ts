@@ -2,6 +2,8 @@
 // kubelet, kube-proxy, etcd and CoreDNS built from their Go modules, on systemd-nspawn nodes of this
 // host, through `kubescratch rehearse` exactly as a user runs it. Needs root (CI runs as root).
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { DEFAULT_KUBERNETES_VERSION } from "@kubescratch/core";
@@ -132,6 +134,43 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
           ),
         ).toBe(true);
       }
+    },
+    30 * MINUTE,
+  );
+});
+
+const OTHER_MINOR = "1.32";
+
+describe(`booting the generated bundles (Kubernetes ${OTHER_MINOR}, another supported minor)`, () => {
+  let assets: AssetFolders;
+  let folder: string;
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), "kubescratch-boot-"));
+    assets = await buildAssets(OTHER_MINOR);
+  }, 90 * MINUTE);
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it(
+    "one node with every role comes up, every check passing",
+    async () => {
+      // The single-node fixture at this release: only its kubernetesVersion differs.
+      const fixture = readFileSync(join(ROOT, "fixtures/specs/single-node.yaml"), "utf8");
+      expect(fixture).toMatch(/^kubernetesVersion: "1\.34"$/m);
+      const spec = join(folder, "single-node-1.32.yaml");
+      writeFileSync(spec, fixture.replace(/^kubernetesVersion: .*$/m, `kubernetesVersion: "${OTHER_MINOR}"`));
+      const { code, report } = await rehearseSpec(spec, assets);
+      expect(failures(report)).toBe("");
+      expect(code).toBe(0);
+      expect(report.kubernetesVersion).toBe(assets.version);
+      expect(assets.version).toMatch(/^1\.32\./);
+      expect(names(report)).toEqual(
+        expect.arrayContaining([
+          "validate.sh exits 0",
+          "validate-cluster.sh exits 0",
+          "node solo is registered by its kubelet and Ready",
+          "pods on solo reach every web pod, on every node, by pod IP",
+        ]),
+      );
     },
     30 * MINUTE,
   );
