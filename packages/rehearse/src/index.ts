@@ -9,7 +9,8 @@ export {
   type ImageFile,
 } from "./images.js";
 export { insideCidr } from "./checks.js";
-export type { Overlay } from "./overlays.js";
+export { overlaysFor, type Overlay } from "./overlays.js";
+export { installOrder, lanPrefix, scriptChecks } from "./layout.js";
 export {
   rehearse,
   type CheckResult,

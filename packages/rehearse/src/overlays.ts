@@ -43,22 +43,41 @@ const RULES: readonly OverlayRule[] = [
   },
 ];
 
+/** The overlays `file` (its installed text) needs on this sandbox, and the text with them applied. */
+export function overlaysFor(
+  plan: ClusterPlan,
+  file: string,
+  text: string,
+): { text: string; applied: Overlay[]; restart: string[] } {
+  let result = text;
+  const applied: Overlay[] = [];
+  const restart: string[] = [];
+  for (const rule of RULES) {
+    if (rule.file !== file || !rule.applies(plan, result)) continue;
+    result = rule.apply(result);
+    applied.push({ id: rule.id, file: rule.file, change: rule.change, why: rule.why });
+    restart.push(...rule.restart);
+  }
+  return { text: result, applied, restart };
+}
+
 /** Applies the overlays this node needs after its install.sh ran; returns those applied. */
 export async function sandboxOverlays(node: SandboxNode, plan: ClusterPlan): Promise<Overlay[]> {
   const applied: Overlay[] = [];
   const restart = new Set<string>();
-  for (const rule of RULES) {
-    const path = join(node.root, rule.file);
+  for (const file of new Set(RULES.map((rule) => rule.file))) {
+    const path = join(node.root, file);
     let text: string;
     try {
       text = await readFile(path, "utf8");
     } catch {
       continue;
     }
-    if (!rule.applies(plan, text)) continue;
-    await writeFile(path, rule.apply(text));
-    for (const unit of rule.restart) restart.add(unit);
-    applied.push({ id: rule.id, file: rule.file, change: rule.change, why: rule.why });
+    const result = overlaysFor(plan, file, text);
+    if (result.applied.length === 0) continue;
+    await writeFile(path, result.text);
+    for (const unit of result.restart) restart.add(unit);
+    applied.push(...result.applied);
   }
   if (restart.size > 0) await node.exec(["systemctl", "restart", ...restart]);
   return applied;

@@ -8,6 +8,7 @@ import type { ClusterPlan } from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
 import { run, waitFor, type RunResult } from "./exec.js";
 import { archiveImages, normalizeImageName } from "./images.js";
+import { installOrder, lanPrefix, scriptChecks, tail } from "./layout.js";
 import { checkHost, ensureBaseRoot, Lan, SandboxNode } from "./sandbox.js";
 import { afterLossChecks, clusterChecks, webServiceIP, type Kubectl } from "./checks.js";
 import { prepareNodeEnvironment, sandboxOverlays, type Overlay } from "./overlays.js";
@@ -53,7 +54,7 @@ export interface RehearsalReport {
   readonly kubernetesVersion: string;
   readonly passed: boolean;
   readonly nodes: readonly NodeReport[];
-  readonly cluster_checks: readonly CheckResult[];
+  readonly clusterChecks: readonly CheckResult[];
   /** Checks made after `loseNode` was powered off (empty without it). */
   readonly afterLoss: { readonly node: string; readonly checks: readonly CheckResult[] } | undefined;
   readonly overlays: readonly Overlay[];
@@ -132,65 +133,6 @@ async function requiredImages(
   return { perNode, everywhere };
 }
 
-/** The covering prefix of the nodes' addresses (at most /24), so every node is on-link to the others. */
-function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: string } {
-  const numbers = plan.nodes.map((node) =>
-    node.ip.split(".").reduce((value, part) => value * 256 + Number(part), 0),
-  );
-  let prefix = 24;
-  const same = (bits: number): boolean =>
-    numbers.every(
-      (value) => Math.floor(value / 2 ** (32 - bits)) === Math.floor((numbers[0] ?? 0) / 2 ** (32 - bits)),
-    );
-  while (prefix > 8 && !same(prefix)) prefix--;
-  const base = Math.floor((numbers[0] ?? 0) / 2 ** (32 - prefix)) * 2 ** (32 - prefix);
-  const size = 2 ** (32 - prefix);
-  let admin = base + size - 2;
-  while (numbers.includes(admin)) admin--;
-  const text = [24, 16, 8, 0].map((shift) => Math.floor(admin / 2 ** shift) % 256).join(".");
-  return { prefix, adminAddress: text };
-}
-
-function installOrder(plan: ClusterPlan): string[][] {
-  const etcd = plan.nodes.filter((node) => node.roles.includes("etcd"));
-  const controlPlane = plan.nodes.filter(
-    (node) => !node.roles.includes("etcd") && node.roles.includes("control-plane"),
-  );
-  const rest = plan.nodes.filter(
-    (node) => !node.roles.includes("etcd") && !node.roles.includes("control-plane"),
-  );
-  return [etcd, controlPlane, rest]
-    .filter((group) => group.length > 0)
-    .map((group) => group.map((node) => node.name));
-}
-
-function tail(result: RunResult, lines = 15): string {
-  return `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-lines).join("\n");
-}
-
-/** Parses the "ok   ..." / "FAIL ..." lines the generated validation scripts print. */
-function scriptChecks(prefix: string, result: RunResult): CheckResult[] {
-  const checks: CheckResult[] = [];
-  const lines = result.stdout.split("\n");
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index] ?? "";
-    const ok = /^ok\s+(.*)$/.exec(line);
-    const failed = /^FAIL\s+(.*)$/.exec(line);
-    if (ok?.[1]) checks.push({ name: `${prefix}: ${ok[1]}`, ok: true });
-    else if (failed?.[1]) {
-      const detail: string[] = [];
-      while ((lines[index + 1] ?? "").startsWith("       ")) detail.push((lines[++index] ?? "").trim());
-      checks.push({ name: `${prefix}: ${failed[1]}`, ok: false, detail: detail.join("\n") });
-    }
-  }
-  checks.push({
-    name: `${prefix} exits 0`,
-    ok: result.code === 0,
-    ...(result.code === 0 ? {} : { detail: `exit ${result.code}: ${tail(result, 6)}` }),
-  });
-  return checks;
-}
-
 export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
   const log = options.log ?? (() => undefined);
   const started = Date.now();
@@ -211,6 +153,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     throw new Error(
       `Kubernetes ${plan.profile.version} is of the seed's era: the rehearsal boots current releases only`,
     );
+  if (plan.nodes.some((node) => node.ip.includes(":")))
+    throw new Error("the rehearsal boots IPv4 clusters only: its LAN does not carry IPv6 node addresses yet");
   const problems = await checkHost();
   for (const binary of NODE_BINARIES)
     if (!existsSync(join(options.binaries, binary)))
@@ -250,7 +194,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     kubernetesVersion: plan.profile.version,
     passed,
     nodes: nodeReports,
-    cluster_checks: clusterResults,
+    clusterChecks: clusterResults,
     afterLoss,
     overlays,
     images: [...new Set([...everywhere, ...[...perNode.values()].flatMap((set) => [...set])])]

@@ -18,7 +18,7 @@ export function formatReport(report: RehearsalReport): string {
     lines.push(...checkLines(node.checks, "  "));
   }
   lines.push("", "cluster (from the admin's machine and from every node)");
-  lines.push(...checkLines(report.cluster_checks, "  "));
+  lines.push(...checkLines(report.clusterChecks, "  "));
   if (report.afterLoss) {
     lines.push("", `after powering off ${report.afterLoss.node}`);
     lines.push(...checkLines(report.afterLoss.checks, "  "));
@@ -40,7 +40,7 @@ export function formatReport(report: RehearsalReport): string {
       "",
       `kept (--keep): nodes under ${report.kept.folder}; network namespaces ${report.kept.namespaces.join(", ")}`,
     );
-  const failed = [...report.nodes.flatMap((node) => node.checks), ...report.cluster_checks].filter(
+  const failed = [...report.nodes.flatMap((node) => node.checks), ...report.clusterChecks].filter(
     (check) => !check.ok,
   ).length;
   lines.push("", report.passed ? "PASSED: every check passed" : `FAILED: ${failed} check(s) failed`);

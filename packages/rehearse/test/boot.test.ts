@@ -55,9 +55,7 @@ function failures(report: RehearsalReport): string {
 }
 
 function names(report: RehearsalReport): string[] {
-  return [...report.nodes.flatMap((node) => node.checks), ...report.cluster_checks].map(
-    (check) => check.name,
-  );
+  return [...report.nodes.flatMap((node) => node.checks), ...report.clusterChecks].map((check) => check.name);
 }
 
 describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION})`, () => {

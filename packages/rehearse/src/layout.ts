@@ -1,0 +1,65 @@
+// Pure parts of the rehearsal: where the nodes sit on the LAN, the order they install in, and how the
+// generated validation scripts' lines become check results.
+import type { ClusterPlan } from "@kubescratch/core";
+import type { RunResult } from "./exec.js";
+import type { CheckResult } from "./rehearse.js";
+
+/** The covering prefix of the nodes' addresses (at most /24), so every node is on-link to the others. */
+export function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: string } {
+  const numbers = plan.nodes.map((node) =>
+    node.ip.split(".").reduce((value, part) => value * 256 + Number(part), 0),
+  );
+  let prefix = 24;
+  const same = (bits: number): boolean =>
+    numbers.every(
+      (value) => Math.floor(value / 2 ** (32 - bits)) === Math.floor((numbers[0] ?? 0) / 2 ** (32 - bits)),
+    );
+  while (prefix > 8 && !same(prefix)) prefix--;
+  const base = Math.floor((numbers[0] ?? 0) / 2 ** (32 - prefix)) * 2 ** (32 - prefix);
+  const size = 2 ** (32 - prefix);
+  let admin = base + size - 2;
+  while (numbers.includes(admin)) admin--;
+  const text = [24, 16, 8, 0].map((shift) => Math.floor(admin / 2 ** shift) % 256).join(".");
+  return { prefix, adminAddress: text };
+}
+
+/** The admin README's order: etcd members, then the other control-plane nodes, then the rest. */
+export function installOrder(plan: ClusterPlan): string[][] {
+  const etcd = plan.nodes.filter((node) => node.roles.includes("etcd"));
+  const controlPlane = plan.nodes.filter(
+    (node) => !node.roles.includes("etcd") && node.roles.includes("control-plane"),
+  );
+  const rest = plan.nodes.filter(
+    (node) => !node.roles.includes("etcd") && !node.roles.includes("control-plane"),
+  );
+  return [etcd, controlPlane, rest]
+    .filter((group) => group.length > 0)
+    .map((group) => group.map((node) => node.name));
+}
+
+export function tail(result: RunResult, lines = 15): string {
+  return `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-lines).join("\n");
+}
+
+/** Parses the "ok   ..." / "FAIL ..." lines the generated validation scripts print. */
+export function scriptChecks(prefix: string, result: RunResult): CheckResult[] {
+  const checks: CheckResult[] = [];
+  const lines = result.stdout.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] ?? "";
+    const ok = /^ok\s+(.*)$/.exec(line);
+    const failed = /^FAIL\s+(.*)$/.exec(line);
+    if (ok?.[1]) checks.push({ name: `${prefix}: ${ok[1]}`, ok: true });
+    else if (failed?.[1]) {
+      const detail: string[] = [];
+      while ((lines[index + 1] ?? "").startsWith("       ")) detail.push((lines[++index] ?? "").trim());
+      checks.push({ name: `${prefix}: ${failed[1]}`, ok: false, detail: detail.join("\n") });
+    }
+  }
+  checks.push({
+    name: `${prefix} exits 0`,
+    ok: result.code === 0,
+    ...(result.code === 0 ? {} : { detail: `exit ${result.code}: ${tail(result, 6)}` }),
+  });
+  return checks;
+}

@@ -1,0 +1,88 @@
+import type { ClusterPlan } from "@kubescratch/core";
+import { installOrder, lanPrefix, overlaysFor, scriptChecks } from "@kubescratch/rehearse";
+
+function plan(nodes: { name: string; ip: string; roles: string[] }[], minorNumber = 34): ClusterPlan {
+  return { nodes, profile: { minorNumber } } as unknown as ClusterPlan;
+}
+
+describe("the LAN", () => {
+  it("puts the nodes in the /24 they share and the admin at its second-to-last free address", () => {
+    expect(
+      lanPrefix(
+        plan([
+          { name: "a", ip: "192.168.50.11", roles: [] },
+          { name: "b", ip: "192.168.50.23", roles: [] },
+        ]),
+      ),
+    ).toEqual({ prefix: 24, adminAddress: "192.168.50.254" });
+  });
+  it("widens the prefix until every node is on-link, and skips an address a node holds", () => {
+    expect(
+      lanPrefix(
+        plan([
+          { name: "a", ip: "10.0.1.10", roles: [] },
+          { name: "b", ip: "10.0.3.254", roles: [] },
+        ]),
+      ),
+    ).toEqual({ prefix: 22, adminAddress: "10.0.3.253" });
+  });
+});
+
+describe("install order", () => {
+  it("is the admin README's: etcd members, other control-plane nodes, then the rest", () => {
+    expect(
+      installOrder(
+        plan([
+          { name: "w1", ip: "10.0.0.4", roles: ["worker"] },
+          { name: "cp", ip: "10.0.0.2", roles: ["control-plane"] },
+          { name: "e1", ip: "10.0.0.1", roles: ["etcd", "control-plane"] },
+          { name: "e2", ip: "10.0.0.3", roles: ["etcd"] },
+        ]),
+      ),
+    ).toEqual([["e1", "e2"], ["cp"], ["w1"]]);
+  });
+});
+
+describe("the generated scripts' report lines", () => {
+  it("become one check per ok/FAIL line, with the indented lines under a FAIL as its detail", () => {
+    const checks = scriptChecks("validate.sh", {
+      code: 1,
+      stdout:
+        "ok   kubelet.service is active\nFAIL kube-proxy.service is active\n       activating\n       exit 3\n1 passed, 1 failed\n",
+      stderr: "",
+    });
+    expect(checks).toEqual([
+      { name: "validate.sh: kubelet.service is active", ok: true },
+      { name: "validate.sh: kube-proxy.service is active", ok: false, detail: "activating\nexit 3" },
+      { name: "validate.sh exits 0", ok: false, detail: expect.stringContaining("exit 1") },
+    ]);
+  });
+});
+
+describe("sandbox overlays", () => {
+  const proxyConfig =
+    "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n";
+
+  it("keep kube-proxy away from nf_conntrack_max, once", () => {
+    const first = overlaysFor(plan([]), "/var/lib/kube-proxy/config.yaml", proxyConfig);
+    expect(first.text).toBe(`${proxyConfig}conntrack:\n  maxPerCore: 0\n`);
+    expect(first.applied.map((overlay) => overlay.id)).toEqual(["kube-proxy-conntrack"]);
+    expect(first.restart).toEqual(["kube-proxy"]);
+    expect(overlaysFor(plan([]), "/var/lib/kube-proxy/config.yaml", first.text).applied).toEqual([]);
+  });
+
+  it("add maxPerCore inside a conntrack section the file already has", () => {
+    const text = `${proxyConfig}conntrack:\n  tcpEstablishedTimeout: 24h0m0s\n`;
+    expect(overlaysFor(plan([]), "/var/lib/kube-proxy/config.yaml", text).text).toBe(
+      `${proxyConfig}conntrack:\n  maxPerCore: 0\n  tcpEstablishedTimeout: 24h0m0s\n`,
+    );
+  });
+
+  it("let 1.35+ kubelets run on this cgroup v1 host, and leave older ones alone", () => {
+    const kubelet = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n";
+    expect(overlaysFor(plan([], 34), "/var/lib/kubelet/config.yaml", kubelet).applied).toEqual([]);
+    const newer = overlaysFor(plan([], 35), "/var/lib/kubelet/config.yaml", kubelet);
+    expect(newer.text).toBe(`${kubelet}failCgroupV1: false\n`);
+    expect(newer.restart).toEqual(["kubelet"]);
+  });
+});
