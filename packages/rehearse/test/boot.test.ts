@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { DEFAULT_KUBERNETES_VERSION } from "@kubescratch/core";
 import { buildAssets, formatReport, type AssetFolders, type RehearsalReport } from "@kubescratch/rehearse";
@@ -31,7 +31,7 @@ async function rehearseSpec(
       [
         CLI,
         "rehearse",
-        join(ROOT, spec),
+        resolve(ROOT, spec),
         "--binaries",
         assets.binaries,
         "--images",
