@@ -42,6 +42,34 @@ function output(result: RunResult): string {
   return `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-6).join("\n");
 }
 
+/** The node asks the DNS Service for kubernetes.default and gets the kubernetes Service's address. */
+async function nodeResolvesKubernetes(node: SandboxNode, plan: ClusterPlan): Promise<string | undefined> {
+  const result = await node.exec(
+    [
+      "dig",
+      "+short",
+      "+time=3",
+      "+tries=2",
+      `@${plan.network.dnsServiceIP}`,
+      `kubernetes.default.svc.${plan.network.clusterDomain}`,
+    ],
+    { allowFailure: true },
+  );
+  const answer = result.stdout.trim();
+  return answer === plan.network.kubernetesServiceIP ? undefined : `answered "${answer}" ${output(result)}`;
+}
+
+/** The node reaches a Service's ClusterIP over HTTP (kube-proxy's rules on the node). */
+async function nodeReachesService(node: SandboxNode, serviceIP: string): Promise<string | undefined> {
+  const result = await node.exec(
+    ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://${serviceIP}/`],
+    {
+      allowFailure: true,
+    },
+  );
+  return result.code === 0 ? undefined : output(result);
+}
+
 async function kubectlOk(kubectl: Kubectl, args: readonly string[], options?: RunOptions): Promise<string> {
   const result = await kubectl(args, options);
   if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${output(result)}`);
@@ -301,39 +329,14 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
       if (!sandbox) continue;
       if (clusterIP)
         results.push(
-          await check(
-            `${node.name} reaches the web Service's ClusterIP ${clusterIP} (kube-proxy)`,
-            async () => {
-              const result = await sandbox.exec(
-                ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://${clusterIP}/`],
-                {
-                  allowFailure: true,
-                },
-              );
-              return result.code === 0 ? undefined : output(result);
-            },
+          await check(`${node.name} reaches the web Service's ClusterIP ${clusterIP} (kube-proxy)`, () =>
+            nodeReachesService(sandbox, clusterIP),
           ),
         );
       results.push(
         await check(
           `${node.name} resolves kubernetes.default.svc.${domain} at the DNS Service ${plan.network.dnsServiceIP}`,
-          async () => {
-            const result = await sandbox.exec(
-              [
-                "dig",
-                "+short",
-                "+time=3",
-                "+tries=2",
-                `@${plan.network.dnsServiceIP}`,
-                `kubernetes.default.svc.${domain}`,
-              ],
-              { allowFailure: true },
-            );
-            const answer = result.stdout.trim();
-            return answer === plan.network.kubernetesServiceIP
-              ? undefined
-              : `answered "${answer}" ${output(result)}`;
-          },
+          () => nodeResolvesKubernetes(sandbox, plan),
         ),
       );
     }
@@ -406,33 +409,14 @@ export async function afterLossChecks(input: AfterLossInput): Promise<CheckResul
       );
     if (serviceIP)
       results.push(
-        await check(`${node.name} reaches the web Service's ClusterIP ${serviceIP}`, async () => {
-          const result = await sandbox.exec(
-            ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://${serviceIP}/`],
-            {
-              allowFailure: true,
-            },
-          );
-          return result.code === 0 ? undefined : output(result);
-        }),
+        await check(`${node.name} reaches the web Service's ClusterIP ${serviceIP}`, () =>
+          nodeReachesService(sandbox, serviceIP),
+        ),
       );
     results.push(
-      await check(`${node.name} resolves kubernetes.default.svc.${domain}`, async () => {
-        const result = await sandbox.exec(
-          [
-            "dig",
-            "+short",
-            "+time=2",
-            "+tries=2",
-            `@${plan.network.dnsServiceIP}`,
-            `kubernetes.default.svc.${domain}`,
-          ],
-          { allowFailure: true },
-        );
-        return result.stdout.trim() === plan.network.kubernetesServiceIP
-          ? undefined
-          : `answered "${result.stdout.trim()}"`;
-      }),
+      await check(`${node.name} resolves kubernetes.default.svc.${domain}`, () =>
+        nodeResolvesKubernetes(sandbox, plan),
+      ),
     );
   }
   return results;
