@@ -310,15 +310,6 @@ export class SandboxNode {
     );
   }
 
-  /** Runs a host program in the node's network namespace only (the node's addresses, routes and iptables). */
-  execInNetwork(command: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    return run("ip", ["netns", "exec", this.options.namespace, ...command], options);
-  }
-
-  get running(): boolean {
-    return this.process !== undefined && this.process.exitCode === null;
-  }
-
   /** Stops the node as a power cut would: every process, at once. */
   async powerOff(): Promise<void> {
     if (!this.process || this.process.exitCode !== null) return;
@@ -354,7 +345,6 @@ export class SandboxNode {
       [
         "-c",
         `for f in ${HIERARCHIES.map((h) => join(this.cgroup(h), "cgroup.procs")).join(" ")}; do [ -f "$f" ] && cat "$f"; done | sort -u | xargs -r kill -9; ` +
-          `find ${join(this.root, "run", "containerd")} -maxdepth 0 >/dev/null 2>&1; ` +
           `grep " ${this.options.folder}/" /proc/mounts | cut -d" " -f2 | sort -r | xargs -r -n1 umount -l; umount -l ${this.root} 2>/dev/null; true`,
       ],
       { allowFailure: true },
