@@ -28,6 +28,7 @@ export {
   type ReleaseLine,
 } from "./versions/kubernetes.js";
 export { versionProfile, type VersionProfile } from "./versions/profile.js";
+export { cidrContains, formatIp, parseCidr, parseIp, type Cidr, type IpFamily } from "./net/ip.js";
 export type { Artifact, ArtifactKind } from "./artifact.js";
 export {
   issuePki,

@@ -148,7 +148,7 @@ function pauseBuild(tag: string): GoModuleBuild {
   };
 }
 
-async function sha256Of(...parts: (string | Uint8Array)[]): Promise<string> {
+function sha256Of(...parts: (string | Uint8Array)[]): string {
   const hash = createHash("sha256");
   for (const part of parts) hash.update(part);
   return hash.digest("hex");
@@ -161,7 +161,7 @@ async function buildModule(build: GoModuleBuild, log: Log): Promise<string> {
     ? await readFile(join(build.moduleDir, "go.sum"))
     : "";
   const goVersion = (await run("go", ["env", "GOVERSION"])).stdout.trim();
-  const key = await sha256Of(RECIPE, goVersion, goMod, goSum, JSON.stringify(build.binaries));
+  const key = sha256Of(RECIPE, goVersion, goMod, goSum, JSON.stringify(build.binaries));
   const name = build.moduleDir.split("/").pop() ?? "module";
   const output = join(cacheRoot(), "go", `${name}-${key.slice(0, 12)}`);
   if (existsSync(join(output, ".complete"))) return output;
@@ -234,10 +234,7 @@ export async function buildAssets(
     pause: await buildModule(pauseBuild(pauseTag), log),
   };
   const imageStandIns = await debianPackageFiles(log);
-  const key = (await sha256Of(RECIPE, JSON.stringify(folders), JSON.stringify(imageStandIns.key))).slice(
-    0,
-    12,
-  );
+  const key = sha256Of(RECIPE, JSON.stringify(folders), JSON.stringify(imageStandIns.key)).slice(0, 12);
   const root = join(cacheRoot(), "assets", `v${resolved.full}-${key}`);
   const binaries = join(root, "bin");
   const imageDir = join(root, "images");
@@ -246,19 +243,18 @@ export async function buildAssets(
   await rm(root, { recursive: true, force: true });
   await mkdir(binaries, { recursive: true });
   await mkdir(imageDir, { recursive: true });
-  const from = (folder: string, name: string): string => join(folder, name);
   const binaryPaths: Record<string, string> = {
-    "kube-apiserver": from(folders.kubernetes, "kube-apiserver"),
-    "kube-controller-manager": from(folders.kubernetes, "kube-controller-manager"),
-    "kube-scheduler": from(folders.kubernetes, "kube-scheduler"),
-    kubelet: from(folders.kubernetes, "kubelet"),
-    "kube-proxy": from(folders.kubernetes, "kube-proxy"),
-    kubectl: from(folders.kubernetes, "kubectl"),
-    etcd: from(folders.etcd, "etcd"),
-    etcdctl: from(folders.etcd, "etcdctl"),
-    coredns: from(folders.coredns, "coredns"),
-    crictl: from(folders.crictl, "crictl"),
-    pause: from(folders.pause, "pause"),
+    "kube-apiserver": join(folders.kubernetes, "kube-apiserver"),
+    "kube-controller-manager": join(folders.kubernetes, "kube-controller-manager"),
+    "kube-scheduler": join(folders.kubernetes, "kube-scheduler"),
+    kubelet: join(folders.kubernetes, "kubelet"),
+    "kube-proxy": join(folders.kubernetes, "kube-proxy"),
+    kubectl: join(folders.kubernetes, "kubectl"),
+    etcd: join(folders.etcd, "etcd"),
+    etcdctl: join(folders.etcd, "etcdctl"),
+    coredns: join(folders.coredns, "coredns"),
+    crictl: join(folders.crictl, "crictl"),
+    pause: join(folders.pause, "pause"),
   };
   for (const [name, path] of Object.entries(binaryPaths)) await copyFile(path, join(binaries, name));
 

@@ -2,7 +2,7 @@
 // apiserver answers, the controllers hold their leases, every node is Ready, pods get addresses from
 // their node's planned range and reach each other across nodes, Services and DNS answer everywhere.
 import type { ClusterPlan } from "@kubescratch/core";
-import { CHECK_IMAGES } from "@kubescratch/core";
+import { CHECK_IMAGES, cidrContains, parseCidr, parseIp } from "@kubescratch/core";
 import { waitFor, type RunOptions, type RunResult } from "./exec.js";
 import type { SandboxNode } from "./sandbox.js";
 import type { CheckResult } from "./rehearse.js";
@@ -19,14 +19,14 @@ export interface ClusterCheckInput {
 
 const NAMESPACE = "kubescratch-rehearse";
 
-function ipv4Number(address: string): number {
-  return address.split(".").reduce((value, part) => value * 256 + Number(part), 0);
-}
-
 export function insideCidr(address: string, cidr: string): boolean {
-  const [network = "", bits = "32"] = cidr.split("/");
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(ipv4Number(address) / size) === Math.floor(ipv4Number(network) / size);
+  const parsedAddress = parseIp(address);
+  const parsedCidr = parseCidr(cidr);
+  return (
+    parsedAddress !== undefined &&
+    parsedCidr.ok &&
+    cidrContains(parsedCidr.cidr, parsedAddress.family, parsedAddress.value)
+  );
 }
 
 async function check(name: string, test: () => Promise<string | undefined>): Promise<CheckResult> {
@@ -76,7 +76,7 @@ async function kubectlOk(kubectl: Kubectl, args: readonly string[], options?: Ru
   return result.stdout;
 }
 
-function workload(plan: ClusterPlan, nodes: readonly string[]): string {
+function workload(nodes: readonly string[]): string {
   const web = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -118,7 +118,6 @@ function workload(plan: ClusterPlan, nodes: readonly string[]): string {
       containers: [{ name: "client", image: CHECK_IMAGES.probe, command: ["sleep", "3600"] }],
     },
   }));
-  void plan;
   return JSON.stringify({ apiVersion: "v1", kind: "List", items: [web, service, ...clients] });
 }
 
@@ -235,7 +234,7 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         async () => {
           await kubectl(["delete", "namespace", NAMESPACE, "--wait=true"], { timeoutMs: 120_000 });
           await kubectlOk(kubectl, ["create", "namespace", NAMESPACE]);
-          await kubectlOk(kubectl, ["apply", "-f", "-"], { input: workload(plan, schedulable) });
+          await kubectlOk(kubectl, ["apply", "-f", "-"], { input: workload(schedulable) });
           await waitFor(
             "the web and client pods to run",
             async () => {

@@ -2,7 +2,7 @@
 // Debian's own packages, which are real nginx and busybox, under the names the generated files use.
 // The report says which package version stands in for which tag.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CHECK_IMAGES } from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
@@ -22,8 +22,6 @@ export interface StandIns {
   /** The package files used: a change rebuilds the images. */
   readonly key: readonly string[];
   readonly images: readonly ImageSpec[];
-  /** "docker.io/library/nginx:1.27: Debian nginx 1.22.1-9+deb12u11", one per image. */
-  readonly notes: readonly string[];
 }
 
 async function download(
@@ -197,14 +195,9 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
     cmd: ["sh"],
     description: `stand-in: Debian ${BUSYBOX_SUITE} busybox-static ${busyboxVersions.get(BUSYBOX_PACKAGE) ?? "?"}`,
   };
-  await writeFile(join(work, "versions.json"), JSON.stringify([...nginxVersions, ...busyboxVersions]));
   const key = [...nginxVersions, ...busyboxVersions].map(([name, version]) => `${name}=${version}`);
   return {
     key,
     images: [nginx, busybox],
-    notes: [
-      `${nginxName}: Debian nginx ${nginxVersions.get("nginx") ?? "?"}`,
-      `${busyboxName}: Debian ${BUSYBOX_SUITE} busybox-static ${busyboxVersions.get(BUSYBOX_PACKAGE) ?? "?"}`,
-    ],
   };
 }

@@ -1,26 +1,21 @@
 // Pure parts of the rehearsal: where the nodes sit on the LAN, the order they install in, and how the
 // generated validation scripts' lines become check results.
-import type { ClusterPlan } from "@kubescratch/core";
+import { formatIp, parseIp, type ClusterPlan } from "@kubescratch/core";
 import type { RunResult } from "./exec.js";
 import type { CheckResult } from "./rehearse.js";
 
 /** The covering prefix of the nodes' addresses (at most /24), so every node is on-link to the others. */
 export function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: string } {
-  const numbers = plan.nodes.map((node) =>
-    node.ip.split(".").reduce((value, part) => value * 256 + Number(part), 0),
-  );
+  const addresses = plan.nodes.map((node) => parseIp(node.ip)?.value ?? 0n);
+  const first = addresses[0] ?? 0n;
+  const network = (value: bigint, prefix: number): bigint => value >> BigInt(32 - prefix);
   let prefix = 24;
-  const same = (bits: number): boolean =>
-    numbers.every(
-      (value) => Math.floor(value / 2 ** (32 - bits)) === Math.floor((numbers[0] ?? 0) / 2 ** (32 - bits)),
-    );
-  while (prefix > 8 && !same(prefix)) prefix--;
-  const base = Math.floor((numbers[0] ?? 0) / 2 ** (32 - prefix)) * 2 ** (32 - prefix);
-  const size = 2 ** (32 - prefix);
-  let admin = base + size - 2;
-  while (numbers.includes(admin)) admin--;
-  const text = [24, 16, 8, 0].map((shift) => Math.floor(admin / 2 ** shift) % 256).join(".");
-  return { prefix, adminAddress: text };
+  while (prefix > 8 && !addresses.every((value) => network(value, prefix) === network(first, prefix)))
+    prefix--;
+  const size = 1n << BigInt(32 - prefix);
+  let admin = network(first, prefix) * size + size - 2n;
+  while (addresses.includes(admin)) admin--;
+  return { prefix, adminAddress: formatIp(admin, "ipv4") };
 }
 
 /** The admin README's order: etcd members, then the other control-plane nodes, then the rest. */

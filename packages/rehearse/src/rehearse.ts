@@ -172,9 +172,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       archives.set(image.name, join(options.images, file));
       if (image.description) descriptions.set(image.name, image.description);
     }
-  const missing = [...new Set([...everywhere, ...[...perNode.values()].flatMap((set) => [...set])])].filter(
-    (name) => !archives.has(name),
-  );
+  const named = [...new Set([...everywhere, ...[...perNode.values()].flatMap((set) => [...set])])].sort();
+  const missing = named.filter((name) => !archives.has(name));
   if (missing.length > 0)
     throw new Error(`images the bundles name are not in ${options.images}: ${missing.join(", ")}`);
 
@@ -197,9 +196,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     clusterChecks: clusterResults,
     afterLoss,
     overlays,
-    images: [...new Set([...everywhere, ...[...perNode.values()].flatMap((set) => [...set])])]
-      .sort()
-      .map((name) => (descriptions.has(name) ? `${name} (${descriptions.get(name) ?? ""})` : name)),
+    images: named.map((name) =>
+      descriptions.has(name) ? `${name} (${descriptions.get(name) ?? ""})` : name,
+    ),
     phases,
     seconds: Math.round((Date.now() - started) / 1000),
     kept: options.keep ? { folder, namespaces } : undefined,

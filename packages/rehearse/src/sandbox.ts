@@ -185,6 +185,24 @@ export class SandboxNode {
     return `/sys/fs/cgroup/${hierarchy}/kubescratch-${this.options.machine}`;
   }
 
+  private cgroupProcs(): string[] {
+    return HIERARCHIES.map((hierarchy) => join(this.cgroup(hierarchy), "cgroup.procs"));
+  }
+
+  /** SIGKILL to every process in the node's cgroups. */
+  private async killEveryProcess(): Promise<void> {
+    const pids = new Set<number>();
+    for (const file of this.cgroupProcs())
+      for (const line of (await readFile(file, "utf8").catch(() => "")).split("\n"))
+        if (line) pids.add(Number(line));
+    for (const pid of pids)
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+  }
+
   /** Mounts the node's root, gives it its own cgroups and boots it to multi-user.target. */
   async boot(log: Log): Promise<void> {
     const { folder, baseRoot, name, namespace, machine } = this.options;
@@ -204,7 +222,7 @@ export class SandboxNode {
     for (const hierarchy of HIERARCHIES) await mkdir(this.cgroup(hierarchy), { recursive: true });
     for (const file of ["cpuset.cpus", "cpuset.mems"])
       await writeFile(join(this.cgroup("cpuset"), file), await readFile(`/sys/fs/cgroup/cpuset/${file}`));
-    const procs = HIERARCHIES.map((hierarchy) => join(this.cgroup(hierarchy), "cgroup.procs"));
+    const procs = this.cgroupProcs();
     const console = openSync(join(folder, "console.log"), "a");
     // The shell moves itself into the node's cgroups, then becomes systemd-nspawn: the container's
     // cgroup namespace is rooted there, so two nodes never share /kubepods.
@@ -314,16 +332,7 @@ export class SandboxNode {
   async powerOff(): Promise<void> {
     if (!this.process || this.process.exitCode !== null) return;
     this.process.kill("SIGKILL");
-    await run(
-      "sh",
-      [
-        "-c",
-        `for f in ${HIERARCHIES.map((h) => join(this.cgroup(h), "cgroup.procs")).join(" ")}; do [ -f "$f" ] && cat "$f"; done | sort -u | xargs -r kill -9`,
-      ],
-      {
-        allowFailure: true,
-      },
-    );
+    await this.killEveryProcess();
     await this.exited;
     this.initPid = 0;
   }
@@ -340,12 +349,12 @@ export class SandboxNode {
     }
     this.initPid = 0;
     // Processes that outlived the container (shims reparented to nothing) go before their cgroups.
+    await this.killEveryProcess();
     await run(
       "sh",
       [
         "-c",
-        `for f in ${HIERARCHIES.map((h) => join(this.cgroup(h), "cgroup.procs")).join(" ")}; do [ -f "$f" ] && cat "$f"; done | sort -u | xargs -r kill -9; ` +
-          `grep " ${this.options.folder}/" /proc/mounts | cut -d" " -f2 | sort -r | xargs -r -n1 umount -l; umount -l ${this.root} 2>/dev/null; true`,
+        `grep " ${this.options.folder}/" /proc/mounts | cut -d" " -f2 | sort -r | xargs -r -n1 umount -l; umount -l ${this.root} 2>/dev/null; true`,
       ],
       { allowFailure: true },
     );

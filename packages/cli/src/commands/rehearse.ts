@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { SpecError } from "@kubescratch/core";
 import { formatReport, rehearse } from "@kubescratch/rehearse";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
@@ -86,7 +87,7 @@ export async function rehearseCommand(io: Io, args: readonly string[]): Promise<
     return report.passed ? EXIT.ok : EXIT.checkFailed;
   } catch (caught) {
     if (caught instanceof UsageError || caught instanceof CommandFailure) throw caught;
-    if (caught instanceof Error && caught.name === "SpecError") throw caught;
+    if (caught instanceof SpecError) throw caught;
     throw new CommandFailure(caught instanceof Error ? caught.message : String(caught));
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -1,5 +1,5 @@
-// Small programs the rehearsal needs besides the released components: the pod sandbox's pause
-// process, and a probe that serves HTTP and checks DNS and Services from pods and nodes.
+// The small program the rehearsal needs besides the released components: the pod sandbox's pause
+// process.
 module kubescratch.dev/rehearse/tools
 
 go 1.23.0
