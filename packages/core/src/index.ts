@@ -94,6 +94,7 @@ export {
   type PackedBundle,
 } from "./bundle/index.js";
 export { CHECK_IMAGES } from "./components/context.js";
+export { FLANNEL_IMAGE, FLANNEL_CNI_PLUGIN_IMAGE } from "./components/network-overlays.js";
 export { cloudInit } from "./bundle/cloud-init.js";
 export {
   crc32Combine,

@@ -669,6 +669,48 @@ describe("validate-cluster.sh", () => {
     expect(usage.status).toBe(2);
   });
 
+  it("waits for the DNS service's endpoints before the probe pod (a fresh cluster's CoreDNS may lag; found by booting current-flannel)", () => {
+    const directory = temporaryDirectory();
+    mkdirSync(join(directory, "bin"));
+    // An apiserver where everything is up but the DNS service has no ready endpoint yet: kubectl's
+    // answers, by the arguments validate-cluster.sh passes, and a log of what was asked.
+    writeFileSync(
+      join(directory, "bin/kubectl"),
+      [
+        "#!/bin/bash",
+        'echo "$*" >>"$(dirname "$0")/asked"',
+        'case "$*" in',
+        '  "get --raw /livez") echo ok ;;',
+        '  "get node "*) echo True ;;',
+        '  *"{.items[*].spec.clusterIP}"*) echo "10.0.0.1 10.0.0.10" ;;',
+        `  *'{range .items[?(@.spec.clusterIP=="10.0.0.10")]}'*) echo "kube-system kube-dns" ;;`,
+        '  "get namespaces"*) ;;',
+        '  *"get deployment nginx"*) echo 2 ;;',
+        '  *"get endpoints nginx"*) echo "10.1.0.2 10.1.1.2" ;;',
+        '  *"get endpoints kube-dns"*) echo "" ;;',
+        "  *) exit 0 ;;",
+        "esac",
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    writeFileSync(join(directory, "nginx-example.yaml"), nginxExample());
+    writeFileSync(join(directory, "validate-cluster.sh"), validateClusterScript(input), { mode: 0o755 });
+    const env = {
+      ...process.env,
+      PATH: `${join(directory, "bin")}:${process.env.PATH ?? ""}`,
+      KUBECONFIG: join(directory, "admin.kubeconfig"),
+    };
+    const result = bash([join(directory, "validate-cluster.sh"), "--timeout", "1"], { env });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^ok +service nginx has 2 endpoints$/m);
+    expect(result.stdout).toMatch(/^FAIL the cluster DNS service has a ready endpoint$/m);
+    expect(result.stdout).toContain("service kube-system/kube-dns has no ready endpoint yet");
+    expect(result.stdout).toMatch(/^skip +the probe pod starts \(busybox\)/m);
+    const asked = readFileSync(join(directory, "bin/asked"), "utf8");
+    expect(asked).not.toMatch(/^create/m);
+  });
+
   it("uses the cluster's DNS address and domain, and an absolute kubeconfig as given", () => {
     const script = validateClusterScript({
       ...input,

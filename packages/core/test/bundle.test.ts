@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { load } from "js-yaml";
+import { load, loadAll } from "js-yaml";
 import zlib from "node:zlib";
 import { ungzip } from "pako";
 import {
@@ -413,4 +413,38 @@ describe("images.txt lists every image the bundles run (found by booting them wi
       expect([...named].filter((image) => !listed.has(image))).toEqual([]);
     });
   }
+});
+
+describe("flannel gives each node its planned pod range (found by booting current-flannel)", () => {
+  it("the controller-manager hands out no ranges and the admin's nodes.yaml names each node's planned one", async () => {
+    const { spec } = fixtureSpec("current-flannel.yaml");
+    const cluster = await generate(spec);
+    const bundles = bundleCluster(cluster);
+    const master = cluster.plan.nodes.find((node) => node.roles.includes("control-plane"));
+    const index = cluster.plan.nodes.findIndex((node) => node === master);
+    const bundle = bundles.nodes[index];
+    if (!master || !bundle) throw new Error("current-flannel has no control-plane node");
+    const directory = unpack(bundle, "flannel-ranges-master");
+    const manifest = readFileSync(
+      join(directory, "etc/kubernetes/manifests/kube-controller-manager.yaml"),
+      "utf8",
+    );
+    // The allocator would give ranges in registration order, not the plan's.
+    expect(manifest).toContain("--allocate-node-cidrs=false");
+    const admin = unpack(bundles.admin, "flannel-ranges-admin");
+    const objects = loadAll(readFileSync(join(admin, "nodes.yaml"), "utf8")) as {
+      kind: string;
+      metadata: { name: string };
+      spec: { podCIDR: string; podCIDRs: string[] };
+    }[];
+    expect(
+      objects.map((object) => [object.kind, object.metadata.name, object.spec.podCIDR, object.spec.podCIDRs]),
+    ).toEqual(cluster.plan.nodes.map((node) => ["Node", node.name, node.podCIDR, [node.podCIDR]]));
+  });
+
+  it("a routed cluster whose kubelets register themselves has no nodes.yaml", async () => {
+    const { spec } = fixtureSpec("current-ha.yaml");
+    const cluster = await generate(spec);
+    expect(cluster.admin.artifacts.map((artifact) => artifact.path)).not.toContain("nodes.yaml");
+  });
 });

@@ -6,7 +6,12 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveKubernetesVersion, versionProfile } from "@kubescratch/core";
+import {
+  FLANNEL_CNI_PLUGIN_IMAGE,
+  FLANNEL_IMAGE,
+  resolveKubernetesVersion,
+  versionProfile,
+} from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
 import { run } from "./exec.js";
 import { writeImageArchive, type ImageSpec } from "./images.js";
@@ -29,6 +34,8 @@ interface GoBinary {
   readonly name: string;
   readonly goPackage: string;
   readonly ldflags: readonly string[];
+  /** Links against the C library (flanneld's udp backend is C); the image then brings libc. */
+  readonly cgo?: boolean;
 }
 
 interface GoModuleBuild {
@@ -50,10 +57,10 @@ async function moduleOrigin(moduleDir: string, module: string): Promise<{ commit
   };
 }
 
-function goEnv(): Record<string, string> {
+function goEnv(cgo = false): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
-  return { ...env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -trimpath -buildvcs=false" };
+  return { ...env, CGO_ENABLED: cgo ? "1" : "0", GOFLAGS: "-mod=readonly -trimpath -buildvcs=false" };
 }
 
 function moduleFolder(name: string): string {
@@ -135,6 +142,43 @@ function crictlBuild(): GoModuleBuild {
   };
 }
 
+/**
+ * The flannel code the module proxy here serves nearest to the tags the generated addon names
+ * (flannel v0.28.2 is not served; flannel-io/cni-plugin v1.9.0-flannel1 not at all, so its plugin
+ * comes from its previous home).
+ */
+const FLANNEL_RELEASE = "v0.28.4";
+const FLANNEL_CNI_PLUGINS = "v0.9.1";
+/** In the flannel CNI stand-in's description: the rehearsal's overlay for the addon looks for it. */
+export const CNI_UP_TO_0_4 = "it speaks CNI up to 0.4.0";
+
+function flannelBuild(): GoModuleBuild {
+  return {
+    moduleDir: moduleFolder(`flannel-${FLANNEL_RELEASE}`),
+    binaries: [
+      {
+        name: "flanneld",
+        goPackage: "github.com/flannel-io/flannel",
+        ldflags: [`-X github.com/flannel-io/flannel/pkg/version.Version=${FLANNEL_RELEASE}`],
+        cgo: true,
+      },
+    ],
+  };
+}
+
+function flannelCniBuild(): GoModuleBuild {
+  return {
+    moduleDir: moduleFolder(`cni-plugins-${FLANNEL_CNI_PLUGINS}`),
+    binaries: [
+      {
+        name: "flannel",
+        goPackage: "github.com/containernetworking/plugins/plugins/meta/flannel",
+        ldflags: [],
+      },
+    ],
+  };
+}
+
 function pauseBuild(tag: string): GoModuleBuild {
   return {
     moduleDir: moduleFolder("tools"),
@@ -172,7 +216,10 @@ async function buildModule(build: GoModuleBuild, log: Log): Promise<string> {
   // packages); the others one by one.
   const groups = new Map<string, GoBinary[]>();
   for (const binary of build.binaries) {
-    const key = binary.goPackage.endsWith(`/${binary.name}`) ? binary.ldflags.join(" ") : `${binary.name}\n`;
+    const key =
+      binary.goPackage.endsWith(`/${binary.name}`) && !binary.cgo
+        ? binary.ldflags.join(" ")
+        : `${binary.name}\n`;
     groups.set(key, [...(groups.get(key) ?? []), binary]);
   }
   for (const group of groups.values()) {
@@ -190,7 +237,7 @@ async function buildModule(build: GoModuleBuild, log: Log): Promise<string> {
         target,
         ...group.map((binary) => binary.goPackage),
       ],
-      { cwd: build.moduleDir, env: goEnv(), timeoutMs: 90 * 60_000 },
+      { cwd: build.moduleDir, env: goEnv(group[0]?.cgo), timeoutMs: 90 * 60_000 },
     );
     log(`built ${names} in ${Math.round((Date.now() - started) / 1000)} s`);
   }
@@ -232,6 +279,8 @@ export async function buildAssets(
     coredns: await buildModule(await corednsBuild(corednsTag), log),
     crictl: await buildModule(crictlBuild(), log),
     pause: await buildModule(pauseBuild(pauseTag), log),
+    flannel: await buildModule(flannelBuild(), log),
+    flannelCni: await buildModule(flannelCniBuild(), log),
   };
   const imageStandIns = await debianPackageFiles(log);
   const key = sha256Of(RECIPE, JSON.stringify(folders), JSON.stringify(imageStandIns.key)).slice(0, 12);
@@ -287,6 +336,27 @@ export async function buildAssets(
       files: [{ path: "coredns", source: binaryPaths.coredns ?? "", mode: 0o755 }],
       entrypoint: ["/coredns"],
       description: `built from the Go module github.com/coredns/coredns ${corednsTag}`,
+    },
+    {
+      name: FLANNEL_IMAGE,
+      files: [
+        { path: "opt/bin/flanneld", source: join(folders.flannel, "flanneld"), mode: 0o755 },
+        ...imageStandIns.busybox.files,
+        ...imageStandIns.iptables.files,
+        { path: "run/flannel", mode: 0o755 },
+      ],
+      env: [PATH_ENV],
+      entrypoint: ["/opt/bin/flanneld"],
+      description: `stand-in: flanneld built from the Go module github.com/flannel-io/flannel ${FLANNEL_RELEASE} (the tag the addon names is not served here), with ${imageStandIns.iptables.description} and ${imageStandIns.busybox.description}`,
+    },
+    {
+      name: FLANNEL_CNI_PLUGIN_IMAGE,
+      files: [
+        { path: "flannel", source: join(folders.flannelCni, "flannel"), mode: 0o755 },
+        ...imageStandIns.busybox.files,
+      ],
+      env: [PATH_ENV],
+      description: `stand-in: the flannel CNI plugin of the Go module github.com/containernetworking/plugins ${FLANNEL_CNI_PLUGINS} (flannel-io/cni-plugin is not served here; ${CNI_UP_TO_0_4}), with ${imageStandIns.busybox.description}`,
     },
     ...imageStandIns.images,
   ];

@@ -1,5 +1,6 @@
 // Stand-ins for the two Docker Hub images validate-cluster.sh runs (nginx and busybox): built from
-// Debian's own packages, which are real nginx and busybox, under the names the generated files use.
+// Debian's own packages, which are real nginx and busybox, under the names the generated files use;
+// and the Debian parts of flannel's images (busybox's cp, iptables).
 // The report says which package version stands in for which tag.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
@@ -11,6 +12,27 @@ import { run } from "./exec.js";
 import { normalizeImageName, type ImageFile, type ImageSpec } from "./images.js";
 
 const NGINX_PACKAGES = ["nginx", "nginx-common", "libc6", "libcrypt1", "libpcre2-8-0", "libssl3", "zlib1g"];
+/** What flanneld runs (iptables and iptables-restore, nf_tables flavour as on the nodes) and links against. */
+const IPTABLES_PACKAGES = [
+  "iptables",
+  "libc6",
+  "libxtables12",
+  "libip4tc2",
+  "libip6tc2",
+  "libnftnl11",
+  "libmnl0",
+  "libnetfilter-conntrack3",
+  "libnfnetlink0",
+];
+/** The names Debian's alternatives point at xtables-nft-multi (the nodes' own choice in bookworm). */
+const IPTABLES_COMMANDS = [
+  "iptables",
+  "iptables-save",
+  "iptables-restore",
+  "ip6tables",
+  "ip6tables-save",
+  "ip6tables-restore",
+];
 /**
  * busybox comes from Debian 13: bookworm's busybox 1.35 crashes (SIGSEGV) on `wget -T`, which
  * validate-cluster.sh's probe runs (measured here); trixie's 1.37 does not.
@@ -22,6 +44,10 @@ export interface StandIns {
   /** The package files used: a change rebuilds the images. */
   readonly key: readonly string[];
   readonly images: readonly ImageSpec[];
+  /** busybox and its applets (cp, sh, ...), for images that need a few commands. */
+  readonly busybox: { readonly files: readonly ImageFile[]; readonly description: string };
+  /** Debian's iptables (nf_tables) with the C library, for flanneld's image. */
+  readonly iptables: { readonly files: readonly ImageFile[]; readonly description: string };
 }
 
 async function download(
@@ -141,6 +167,21 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
   const nginxRoot = join(work, "nginx");
   const busyboxRoot = join(work, "busybox");
   const nginxVersions = await extractAll(debs, NGINX_PACKAGES, nginxRoot);
+  await download(IPTABLES_PACKAGES, debs, log);
+  const iptablesRoot = join(work, "iptables");
+  const iptablesVersions = await extractAll(debs, IPTABLES_PACKAGES, iptablesRoot);
+  const iptablesFiles: ImageFile[] = [
+    ...(await treeFiles(
+      iptablesRoot,
+      (path) =>
+        !path.startsWith("usr/share") &&
+        !path.startsWith("etc/") &&
+        !path.includes("legacy") &&
+        !path.includes("ebtables") &&
+        !path.includes("arptables"),
+    )),
+    ...IPTABLES_COMMANDS.map((name) => ({ path: `usr/sbin/${name}`, symlinkTo: "xtables-nft-multi" })),
+  ];
   const busyboxVersions = await extractAll(join(debs, BUSYBOX_SUITE), [BUSYBOX_PACKAGE], busyboxRoot);
 
   const nginxFiles = await treeFiles(
@@ -181,23 +222,34 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
     ? join(busyboxRoot, "usr/bin/busybox")
     : join(busyboxRoot, "bin/busybox");
   const applets = (await run(busyboxBinary, ["--list-full"])).stdout.split("\n").filter(Boolean);
+  const busyboxFiles: ImageFile[] = [
+    { path: "bin/busybox", source: busyboxBinary, mode: 0o755 },
+    ...applets
+      .filter((applet) => applet !== "bin/busybox")
+      .map((applet) => ({ path: applet, symlinkTo: "/bin/busybox" })),
+  ];
+  const busyboxDescription = `Debian ${BUSYBOX_SUITE} busybox-static ${busyboxVersions.get(BUSYBOX_PACKAGE) ?? "?"}`;
   const busybox: ImageSpec = {
     name: busyboxName,
     files: [
-      { path: "bin/busybox", source: busyboxBinary, mode: 0o755 },
-      ...applets
-        .filter((applet) => applet !== "bin/busybox")
-        .map((applet) => ({ path: applet, symlinkTo: "/bin/busybox" })),
+      ...busyboxFiles,
       { path: "etc/passwd", content: PASSWD },
       { path: "etc/group", content: GROUP },
       { path: "tmp", mode: 0o1777 },
     ],
     cmd: ["sh"],
-    description: `stand-in: Debian ${BUSYBOX_SUITE} busybox-static ${busyboxVersions.get(BUSYBOX_PACKAGE) ?? "?"}`,
+    description: `stand-in: ${busyboxDescription}`,
   };
-  const key = [...nginxVersions, ...busyboxVersions].map(([name, version]) => `${name}=${version}`);
+  const key = [...nginxVersions, ...busyboxVersions, ...iptablesVersions].map(
+    ([name, version]) => `${name}=${version}`,
+  );
   return {
     key,
     images: [nginx, busybox],
+    busybox: { files: busyboxFiles, description: busyboxDescription },
+    iptables: {
+      files: iptablesFiles,
+      description: `Debian bookworm iptables ${iptablesVersions.get("iptables") ?? "?"} (nf_tables)`,
+    },
   };
 }

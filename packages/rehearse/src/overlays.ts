@@ -3,7 +3,8 @@
 // each overlay here is printed in the report and listed in the README.
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ClusterPlan } from "@kubescratch/core";
+import { FLANNEL_CNI_PLUGIN_IMAGE, type ClusterPlan } from "@kubescratch/core";
+import { CNI_UP_TO_0_4 } from "./assets.js";
 import type { SandboxNode } from "./sandbox.js";
 
 export interface Overlay {
@@ -81,6 +82,37 @@ export async function sandboxOverlays(node: SandboxNode, plan: ClusterPlan): Pro
   }
   if (restart.size > 0) await node.exec(["systemctl", "restart", ...restart]);
   return applied;
+}
+
+/**
+ * The admin's addons as the rehearsal applies them. flannel's CNI configuration asks for CNI 1.0.0,
+ * which the flannel-io/cni-plugin release speaks; where the image brought for it holds an older
+ * plugin (the rehearsal's own stand-in says so in its description), the configuration asks for
+ * 0.4.0, the newest that plugin knows (Debian's bridge, host-local and portmap speak both).
+ */
+export async function adminOverlays(
+  addonsFolder: string,
+  imageDescriptions: ReadonlyMap<string, string>,
+): Promise<Overlay[]> {
+  const file = join(addonsFolder, "flannel.yaml");
+  if (!imageDescriptions.get(FLANNEL_CNI_PLUGIN_IMAGE)?.includes(CNI_UP_TO_0_4)) return [];
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return [];
+  }
+  const changed = text.replace(/("cniVersion":\s*)"1\.0\.0"/, '$1"0.4.0"');
+  if (changed === text) return [];
+  await writeFile(file, changed);
+  return [
+    {
+      id: "flannel-cni-version",
+      file: "admin/addons/flannel.yaml (ConfigMap kube-flannel-cfg, cni-conf.json)",
+      change: 'cniVersion "1.0.0" becomes "0.4.0"',
+      why: `the image ${FLANNEL_CNI_PLUGIN_IMAGE} brought is a stand-in (${CNI_UP_TO_0_4}): the module proxy here does not serve flannel-io/cni-plugin`,
+    },
+  ];
 }
 
 /** CAP_SYS_RESOURCE is capability 24: without it no process may lower its oom_score_adj below 0. */

@@ -11,7 +11,7 @@ import { archiveImages, normalizeImageName } from "./images.js";
 import { installOrder, lanPrefix, scriptChecks, tail } from "./layout.js";
 import { checkHost, ensureBaseRoot, Lan, SandboxNode } from "./sandbox.js";
 import { afterLossChecks, clusterChecks, webServiceIP, type Kubectl } from "./checks.js";
-import { prepareNodeEnvironment, sandboxOverlays, type Overlay } from "./overlays.js";
+import { adminOverlays, prepareNodeEnvironment, sandboxOverlays, type Overlay } from "./overlays.js";
 
 type Log = (line: string) => void;
 
@@ -349,6 +349,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           const applied = await kubectl(["apply", "-f", join(bundles.admin, "nodes.yaml")]);
           if (applied.code !== 0) throw new Error(tail(applied, 4));
         });
+      const addonOverlays = await adminOverlays(join(bundles.admin, "addons"), descriptions);
+      overlays.push(...addonOverlays);
       await adminStep("kubectl apply -f addons/", () =>
         waitFor(
           "kubectl apply -f addons/",

@@ -926,6 +926,22 @@ dns_service() {
   }
 }
 
+# The DNS service's own namespace and name, then its ready addresses: on a fresh cluster CoreDNS may
+# still be starting when the nginx pods already run, and a probe before then finds no DNS.
+dns_endpoints() {
+  local service addresses
+  service=$(kubectl get services --all-namespaces -o jsonpath="{range .items[?(@.spec.clusterIP==\\"$DNS_SERVICE_IP\\")]}{.metadata.namespace} {.metadata.name}{end}") || return 1
+  [[ -n $service ]] || {
+    printf 'no service has %s\n' "$DNS_SERVICE_IP"
+    return 1
+  }
+  addresses=$(kubectl -n "\${service% *}" get endpoints "\${service#* }" -o jsonpath='{.subsets[*].addresses[*].ip}') || return 1
+  [[ -n $addresses ]] || {
+    printf 'service %s/%s has no ready endpoint yet (kubectl -n %s get pods)\n' "\${service% *}" "\${service#* }" "\${service% *}"
+    return 1
+  }
+}
+
 namespace_listed() {
   local names
   names=$(kubectl get namespaces "$@" -o name) || return 2
@@ -1059,6 +1075,7 @@ step "namespace $NAMESPACE is free for the checks" namespace_free
 step "the nginx example is applied (nginx-example.yaml)" kubectl apply -f "$HERE/nginx-example.yaml"
 step "deployment nginx has 2 available replicas" wait_until nginx_available
 step "service nginx has 2 endpoints" wait_until nginx_endpoints
+step "the cluster DNS service has a ready endpoint" wait_until dns_endpoints
 step "the probe pod starts (busybox)" start_probe
 step "the probe pod finishes" wait_until probe_finished
 PROBE_CHECKS=(
@@ -1200,7 +1217,8 @@ export function adminReadme(input: AdminReadmeInput): string {
     `- \`${kubeconfig}\`: kubectl configuration (cluster, credentials, context) for an administrator (S14).`,
     "- `addons/*.yaml`: cluster objects to apply once the control plane runs" +
       (input.dnsEnabled ? " (among them the DNS addon, S30)." : "."),
-    "- `nodes.yaml` (when present): the Node objects of nodes that do not register themselves (S29).",
+    "- `nodes.yaml` (when present): the Node objects with each node's planned pod range: for nodes that do not",
+    "  register themselves (S29), or for flannel, which gives each node the range its Node object names.",
     "- `images.txt`: the images and binaries to mirror for an air-gapped install (S9, S10).",
     "- `validate-cluster.sh`: checks the whole cluster from here (S29, S31); `nginx-example.yaml` is its example.",
     "- `MANIFEST.json` (every file, its mode and why it exists) and `SHA256SUMS`.",

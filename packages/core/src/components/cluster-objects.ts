@@ -284,8 +284,14 @@ export function dnsAddonObjects(context: ClusterContext): KubernetesObject[] {
 }
 
 /** Node objects with their planned pod ranges, for clusters whose kubelets do not register (S29). */
+/**
+ * Node objects with their planned pod ranges: for kubelets that do not register themselves (S29),
+ * and for current flannel, which takes each node's range from its Node object (a range can be set
+ * once on a Node, so applying this before or after the kubelet registers gives the same result).
+ */
 export function nodeObjects(context: ClusterContext): KubernetesObject[] {
-  if (context.spec.kubelet.registerNode) return [];
+  const flannelRanges = context.profile.era === "current" && context.plan.network.overlay === "flannel";
+  if (context.spec.kubelet.registerNode && !flannelRanges) return [];
   return context.plan.nodes.map((node: NodePlan) => ({
     apiVersion: "v1",
     kind: "Node",
@@ -376,7 +382,9 @@ export function clusterObjectArtifacts(context: ClusterContext): Artifact[] {
     artifacts.push(
       artifact("nodes.yaml", yamlDocuments(nodes), {
         kind: "kubernetes-manifest",
-        why: "Node objects with their pod ranges: the kubelets do not register themselves (register-node is off).",
+        why: context.spec.kubelet.registerNode
+          ? "Node objects with their planned pod ranges: flannel gives each node the range its Node object names (the controller-manager would hand them out in registration order)."
+          : "Node objects with their pod ranges: the kubelets do not register themselves (register-node is off).",
         requirements: ["S29"],
       }),
     );

@@ -413,9 +413,14 @@ function legacyMaster(context: NodeContext): string {
   return hostPort(host, context.profile.apiserverInsecurePort ?? 8080);
 }
 
-/** Whether the controller-manager hands out Node.spec.podCIDR (kubelet-managed cbr0, or flannel). */
+/**
+ * Whether the controller-manager hands out Node.spec.podCIDR (kubelet-managed cbr0, or the seed's
+ * flannel). Current flannel reads Node.spec.podCIDR too, but the controller-manager's allocator gives
+ * ranges in the order nodes register, not the plan's: the admin's nodes.yaml sets them instead.
+ */
 function allocatesNodeRanges(context: NodeContext): boolean {
   const network = context.plan.network;
+  if (context.profile.era === "current" && network.overlay === "flannel") return false;
   return network.bridge.management === "kubelet" || network.overlay === "flannel";
 }
 
