@@ -92,6 +92,7 @@ interface TestFile {
  */
 function makeBundle(files: readonly TestFile[], extra: Partial<InstallScriptInput> = {}): string {
   const bundle = join(temporaryDirectory(), "bundle");
+  mkdirSync(bundle);
   for (const file of files) {
     const target = join(bundle, file.path.slice(1));
     mkdirSync(dirname(target), { recursive: true });
@@ -507,6 +508,54 @@ describe("install.sh preflight (no --root; every install path lies in a temp dir
     const result = bash([join(bundle, "install.sh"), "--dry-run"]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("no interface of this machine has node-1's address 198.18.255.254");
+  });
+
+  it("names the CNI plugins missing from the runtime's folder, with the fix", () => {
+    const area = temporaryDirectory();
+    const plugins = join(area, "cni-bin");
+    mkdirSync(plugins);
+    writeFileSync(join(plugins, "bridge"), "#!/bin/sh\n", { mode: 0o755 });
+    // A name no folder of any machine holds, so the fix cannot point elsewhere.
+    const bundle = makeBundle([], {
+      cniPlugins: { directory: plugins, names: ["bridge", "kubescratch-test-ipam"] },
+    });
+    const result = bash([join(bundle, "install.sh"), "--dry-run"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      `FAIL the CNI plugins kubescratch-test-ipam are not in ${plugins}, where this bundle's runtime looks\n       fix: install the CNI plugins (github.com/containernetworking/plugins releases) into ${plugins}; with Debian's containernetworking-plugins package set runtime.cniBinDir: /usr/lib/cni and regenerate`,
+    );
+    writeFileSync(join(plugins, "kubescratch-test-ipam"), "#!/bin/sh\n", { mode: 0o755 });
+    expect(bash([join(bundle, "install.sh"), "--dry-run"]).stderr).not.toContain("CNI");
+  });
+
+  it("notes the hygiene packages that are missing, never as a failure: fetched later, or not at all when the node cannot", () => {
+    const names = ["bash", "kubescratch-test-package"];
+    const offline = (install: boolean) => {
+      const bundle = makeBundle([], { hygienePackages: { names, install } });
+      // A network namespace of its own, with only loopback: no package source can answer.
+      const namespace = `kspre${process.pid}${install ? "i" : "s"}`;
+      spawnSync("ip", ["netns", "add", namespace]);
+      try {
+        return bash([
+          "-c",
+          `ip netns exec ${namespace} sh -c 'ip link set lo up && exec "$0" --dry-run' ${join(bundle, "install.sh")}`,
+        ]);
+      } finally {
+        spawnSync("ip", ["netns", "del", namespace]);
+      }
+    };
+    // (This machine may fail other checks, systemd's among them: only the hygiene lines matter here.)
+    const fetching = offline(true);
+    expect(fetching.stderr).not.toContain("hygiene");
+    expect(fetching.stdout).toMatch(
+      /NOTE hygiene packages not installed: kubescratch-test-package, and no package source answers \((.+ did not answer within 3 seconds|no apt source is configured)\)\n {7}later: the node's services start without them; apt-get install kubescratch-test-package once a source answers, or set hygiene.installPackages: false/,
+    );
+    const skipping = offline(false);
+    expect(skipping.stderr).not.toContain("hygiene");
+    expect(skipping.stdout).toContain(
+      "NOTE hygiene packages not installed: kubescratch-test-package (hygiene.installPackages is false: nothing is downloaded)",
+    );
+    expect(skipping.stdout).not.toMatch(/not installed: .*bash/);
   });
 
   it("without --dry-run, a failed preflight installs nothing", () => {

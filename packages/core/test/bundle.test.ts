@@ -229,20 +229,38 @@ describe("reproducible bundles", () => {
 });
 
 describe("install order", () => {
-  it("install.sh installs the hygiene packages, then sets up the network, then starts the network unit before the runtime", async () => {
+  it("install.sh sets up the network, starts the network unit before the runtime, and runs the hygiene packages only once every unit runs", async () => {
     const { spec } = fixtureSpec("current-ha.yaml");
     const cluster = await generate(spec);
     const directory = unpack(bundleCluster(cluster).nodes[0] as Bundle, "order");
     const install = readFileSync(join(directory, "install.sh"), "utf8");
-    const hygiene = install.indexOf("/etc/kubernetes/hygiene/install-packages.sh");
-    const network = install.indexOf("/etc/kubernetes/network/setup.sh");
-    expect(hygiene).toBeGreaterThan(0);
-    expect(network).toBeGreaterThan(hygiene);
-    const units = ["kubescratch-network.service", "containerd.service", "kubelet.service"].map((unit) =>
-      install.lastIndexOf(unit),
-    );
-    expect(units.every((position) => position > 0)).toBe(true);
-    expect([...units].sort((a, b) => a - b)).toEqual(units);
+    const networkScripts = /^NETWORK_SCRIPTS=\(\n([^)]*)\)$/m.exec(install)?.[1] ?? "";
+    expect(networkScripts.trim()).toBe("/etc/kubernetes/network/setup.sh");
+    expect(install).toMatch(/^HYGIENE_SCRIPT=\/etc\/kubernetes\/hygiene\/install-packages\.sh$/m);
+    // The hygiene script runs after the units settled, and a failure of it is a note, not an exit.
+    const body = install.slice(install.indexOf("start_services() {"));
+    const settled = body.indexOf('settle_units "${restarts[@]}"');
+    const hygiene = body.indexOf('if ! "$HYGIENE_SCRIPT"; then');
+    expect(settled).toBeGreaterThan(0);
+    expect(hygiene).toBeGreaterThan(settled);
+    expect(body.slice(hygiene, body.indexOf("fi", hygiene))).not.toContain("exit");
+    const units = /^UNITS=\(\n([^)]*)\)$/m.exec(install)?.[1]?.trim().split(/\s+/);
+    expect(units?.slice(0, 3)).toEqual([
+      "kubescratch-network.service",
+      "containerd.service",
+      "kubelet.service",
+    ]);
+  });
+
+  it("cloud-init runs the hygiene script after enabling every unit", async () => {
+    const { spec } = fixtureSpec("current-ha.yaml");
+    const cluster = await generate(spec);
+    const node = cluster.nodes[0];
+    if (!node) throw new Error("no node");
+    const runcmd = (load(cloudInit(cluster, node)) as { runcmd: string[][] }).runcmd;
+    const last = runcmd[runcmd.length - 1];
+    expect(last).toEqual(["/etc/kubernetes/hygiene/install-packages.sh"]);
+    expect(runcmd[0]).toEqual(["/etc/kubernetes/network/setup.sh"]);
   });
 });
 

@@ -20,3 +20,4 @@ export {
   type RehearseOptions,
 } from "./rehearse.js";
 export { formatReport } from "./report.js";
+export { ensureBaseRoot, Lan, SandboxNode, type NodeOptions } from "./sandbox.js";

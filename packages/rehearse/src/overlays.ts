@@ -22,18 +22,6 @@ interface OverlayRule extends Overlay {
 
 const RULES: readonly OverlayRule[] = [
   {
-    id: "kube-proxy-conntrack",
-    file: "/var/lib/kube-proxy/config.yaml",
-    change: "conntrack.maxPerCore: 0 (kube-proxy leaves nf_conntrack_max as it is)",
-    why: "nf_conntrack_max belongs to the host's first network namespace; from a node's own namespace it cannot be written, and kube-proxy exits (a real node owns it)",
-    applies: (_plan, text) => /^kind: KubeProxyConfiguration$/m.test(text) && !/^\s+maxPerCore:/m.test(text),
-    apply: (text) =>
-      /^conntrack:\s*$/m.test(text)
-        ? text.replace(/^conntrack:\s*$/m, "conntrack:\n  maxPerCore: 0")
-        : `${text.trimEnd()}\nconntrack:\n  maxPerCore: 0\n`,
-    restart: ["kube-proxy"],
-  },
-  {
     id: "kubelet-fail-cgroup-v1",
     file: "/var/lib/kubelet/config.yaml",
     change: "failCgroupV1: false",
@@ -135,12 +123,20 @@ done
 exec /usr/sbin/runc "$@"
 `;
 
+/** Put in place by SandboxNode.boot on every node. */
+export const CONNTRACK_MAX_OVERLAY: Overlay = {
+  id: "nf-conntrack-max",
+  file: "/proc/sys/net/netfilter/nf_conntrack_max (inside the node: a writable file of the host's value in its place)",
+  change: "kube-proxy's write of nf_conntrack_max lands in that file",
+  why: "nf_conntrack_max belongs to the host's first network namespace and is read-only in a node's own; kube-proxy sets it whenever it differs from its conntrack setting and exits when it cannot (a real node owns it)",
+};
+
 /**
  * What the node needs from its environment that this host withholds, put in place before the
  * bundle is installed (never in a file the bundle brings).
  */
 export async function prepareNodeEnvironment(root: string): Promise<Overlay[]> {
-  const overlays: Overlay[] = [];
+  const overlays: Overlay[] = [CONNTRACK_MAX_OVERLAY];
   if (await hostLacksSysResource()) {
     // containerd's shim finds runc on PATH, where /usr/local/sbin comes first.
     await writeFile(join(root, "usr/local/sbin/runc"), RUNC_WRAPPER);

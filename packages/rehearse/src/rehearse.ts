@@ -97,6 +97,19 @@ async function extractBundles(output: string, folder: string, plan: ClusterPlan)
   return { nodes, admin, adminKubeconfig: join(admin, "kubeconfigs", kubeconfigs[0]) };
 }
 
+const DEBIAN_CNI_FOLDER = "/usr/lib/cni";
+
+/** The CNI plugin folder a node bundle's containerd configuration names, if it has one. */
+async function cniPluginFolder(bundle: string | undefined): Promise<string | undefined> {
+  if (bundle === undefined) return undefined;
+  try {
+    const config = await readFile(join(bundle, "etc/containerd/config.toml"), "utf8");
+    return /^\s*bin_dir\s*=\s*"([^"]+)"/m.exec(config)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 const IMAGE_LINE = /^[\s-]*image:\s*["']?([^"'\s]+)["']?\s*$/gm;
 const SANDBOX_IMAGE = /^\s*sandbox_image\s*=\s*"([^"]+)"/m;
 
@@ -257,6 +270,14 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           for (const binary of NODE_BINARIES) {
             await copyFile(join(options.binaries, binary), join(node.root, "usr/local/bin", binary));
             await run("chmod", ["0755", join(node.root, "usr/local/bin", binary)]);
+          }
+          const cniFolder = await cniPluginFolder(bundles.nodes.get(node.name));
+          if (cniFolder !== undefined && cniFolder !== DEBIAN_CNI_FOLDER) {
+            // The operator's step for a bundle whose runtime looks elsewhere than Debian's package
+            // puts the plugins (/opt/cni/bin: the CNI project's release tarball).
+            await mkdir(join(node.root, cniFolder), { recursive: true });
+            await run("cp", ["-a", `${join(node.root, DEBIAN_CNI_FOLDER)}/.`, join(node.root, cniFolder)]);
+            log(`${node.name}: Debian's CNI plugins copied into ${cniFolder}, where its containerd looks`);
           }
           const wanted = [...everywhere, ...(perNode.get(node.name) ?? [])];
           const files = [...new Set(wanted.map((name) => archives.get(name) ?? ""))];

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, openSync, closeSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, writeFile, copyFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheRoot } from "./cache.js";
 import { debianMirror } from "./mirror.js";
@@ -44,7 +44,7 @@ const SUITE = "bookworm";
  */
 export async function ensureBaseRoot(log: Log): Promise<string> {
   const key = createHash("sha256")
-    .update(`${SUITE}\n${NODE_PACKAGES.join(",")}\n2`)
+    .update(`${SUITE}\n${NODE_PACKAGES.join(",")}\n3`)
     .digest("hex")
     .slice(0, 12);
   const root = join(cacheRoot(), "rootfs", `${SUITE}-${key}`);
@@ -58,12 +58,6 @@ export async function ensureBaseRoot(log: Log): Promise<string> {
     ["--variant=minbase", `--include=${NODE_PACKAGES.join(",")}`, SUITE, root, mirror],
     { timeoutMs: 30 * 60_000 },
   );
-  // The operator's part of a node: the upstream CNI plugins where the containerd configuration looks
-  // for them (/opt/cni/bin; Debian's package puts them in /usr/lib/cni).
-  await mkdir(join(root, "opt/cni/bin"), { recursive: true });
-  for (const plugin of await readdir(join(root, "usr/lib/cni")))
-    await copyFile(join(root, "usr/lib/cni", plugin), join(root, "opt/cni/bin", plugin));
-  await run("chmod", ["-R", "0755", join(root, "opt/cni/bin")]);
   // Nothing the node's own units need waits on a network that is not there.
   await run(
     "chroot",
@@ -163,6 +157,8 @@ export interface NodeOptions {
   /** The node's upstream DNS server (its /etc/resolv.conf): CoreDNS forwards there. */
   readonly resolver: string;
 }
+
+const CONNTRACK_MAX = "/proc/sys/net/netfilter/nf_conntrack_max";
 
 const NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -295,15 +291,22 @@ export class SandboxNode {
       );
     }
     // nspawn mounts the v1 controllers read-only; runc needs them writable. Fresh mounts made inside
-    // the node's cgroup namespace show only its own subtree.
+    // the node's cgroup namespace show only its own subtree. nf_conntrack_max belongs to the host's
+    // first network namespace and is read-only in the node's: the node gets a writable file of the
+    // same value in its place (see CONNTRACK_MAX_OVERLAY).
     await run("nsenter", [
       "-t",
       String(this.initPid),
       "-m",
+      "-n",
       "-C",
       "sh",
       "-c",
-      `for c in ${V1_CONTROLLERS.join(" ")}; do mkdir -p /run/kubescratch-cgroup/$c && mount -t cgroup -o $c cgroup /run/kubescratch-cgroup/$c && mount --bind /run/kubescratch-cgroup/$c /sys/fs/cgroup/$c; done; [ -e /dev/kmsg ] || ln -s /dev/console /dev/kmsg`,
+      [
+        `for c in ${V1_CONTROLLERS.join(" ")}; do mkdir -p /run/kubescratch-cgroup/$c && mount -t cgroup -o $c cgroup /run/kubescratch-cgroup/$c && mount --bind /run/kubescratch-cgroup/$c /sys/fs/cgroup/$c; done`,
+        "[ -e /dev/kmsg ] || ln -s /dev/console /dev/kmsg",
+        `cat ${CONNTRACK_MAX} > /run/kubescratch-nf_conntrack_max && mount --bind /run/kubescratch-nf_conntrack_max ${CONNTRACK_MAX}`,
+      ].join("; "),
     ]);
     log(`${name}: booted (systemd as PID 1, ${namespace})`);
   }
@@ -341,10 +344,12 @@ export class SandboxNode {
   async destroy(): Promise<void> {
     if (this.process && this.process.exitCode === null) {
       this.process.kill("SIGTERM");
+      let late: NodeJS.Timeout | undefined;
       const stopped = await Promise.race([
         this.exited?.then(() => true),
-        new Promise<boolean>((resolveLate) => setTimeout(() => resolveLate(false), 30_000)),
+        new Promise<boolean>((resolveLate) => (late = setTimeout(() => resolveLate(false), 30_000))),
       ]);
+      clearTimeout(late);
       if (!stopped) await this.powerOff();
     }
     this.initPid = 0;

@@ -60,22 +60,12 @@ describe("the generated scripts' report lines", () => {
 });
 
 describe("sandbox overlays", () => {
-  const proxyConfig =
-    "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n";
-
-  it("keep kube-proxy away from nf_conntrack_max, once", () => {
-    const first = overlaysFor(plan([]), "/var/lib/kube-proxy/config.yaml", proxyConfig);
-    expect(first.text).toBe(`${proxyConfig}conntrack:\n  maxPerCore: 0\n`);
-    expect(first.applied.map((overlay) => overlay.id)).toEqual(["kube-proxy-conntrack"]);
-    expect(first.restart).toEqual(["kube-proxy"]);
-    expect(overlaysFor(plan([]), "/var/lib/kube-proxy/config.yaml", first.text).applied).toEqual([]);
-  });
-
-  it("add maxPerCore inside a conntrack section the file already has", () => {
-    const text = `${proxyConfig}conntrack:\n  tcpEstablishedTimeout: 24h0m0s\n`;
-    expect(overlaysFor(plan([]), "/var/lib/kube-proxy/config.yaml", text).text).toBe(
-      `${proxyConfig}conntrack:\n  maxPerCore: 0\n  tcpEstablishedTimeout: 24h0m0s\n`,
-    );
+  it("leave kube-proxy's configuration as the bundle wrote it (the node gets a writable nf_conntrack_max instead)", () => {
+    const proxyConfig =
+      "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n";
+    const result = overlaysFor(plan([]), "/var/lib/kube-proxy/config.yaml", proxyConfig);
+    expect(result.text).toBe(proxyConfig);
+    expect(result.applied).toEqual([]);
   });
 
   it("let 1.35+ kubelets run on this cgroup v1 host, and leave older ones alone", () => {

@@ -3,7 +3,7 @@
 import { dump } from "js-yaml";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
 import { base64, utf8Bytes } from "../pki/der.js";
-import { networkScripts, unitsInStartOrder } from "./index.js";
+import { hygieneScript, networkScripts, unitsInStartOrder } from "./index.js";
 
 export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
   const document = {
@@ -18,6 +18,7 @@ export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
       ...networkScripts(node.artifacts).map((path) => [path]),
       ["systemctl", "daemon-reload"],
       ...unitsInStartOrder(node.artifacts).map((unit) => ["systemctl", "enable", "--now", unit]),
+      ...[hygieneScript(node.artifacts)].filter((path) => path !== undefined).map((path) => [path]),
     ],
   };
   const header = `#cloud-config\n# kubescratch: node ${node.name} of cluster ${cluster.plan.clusterName} (Kubernetes ${cluster.plan.profile.version}).\n`;

@@ -4,6 +4,8 @@
 import type { Artifact } from "../artifact.js";
 import { sha256Hex, utf8Encode } from "../bytes.js";
 import { hostPort } from "../net/ip.js";
+import { HYGIENE_PACKAGES_PATH, hygienePackages } from "../components/hygiene.js";
+import { flannelCniConfig } from "../components/network-overlays.js";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
 import {
   adminReadme,
@@ -41,8 +43,6 @@ export interface ManifestEntry {
 }
 
 const NETWORK_SCRIPT_DIRECTORY = "/etc/kubernetes/network/";
-/** Installs the node's hygiene packages (S22); runs before the network setup. */
-const HYGIENE_SCRIPT = "/etc/kubernetes/hygiene/install-packages.sh";
 
 /** Where the command of a unit lives, for the install preflight's binary checks. */
 const VERSION_CHECKS: Readonly<
@@ -72,15 +72,22 @@ const VERSION_CHECKS: Readonly<
 };
 
 /**
- * The node's setup scripts, which install.sh (and cloud-init) run after placing the files: the
- * hygiene packages first, then the network setup (forwarding, bridge, routes, masquerade, firewall).
+ * The node's network setup scripts (forwarding, bridge, routes, masquerade, firewall), which install.sh
+ * (and cloud-init) run after placing the files and before starting the units.
  */
 export function networkScripts(artifacts: readonly Artifact[]): string[] {
-  const scripts = artifacts.filter((artifact) => artifact.kind === "script");
-  return [
-    ...scripts.filter((artifact) => artifact.path === HYGIENE_SCRIPT),
-    ...scripts.filter((artifact) => artifact.path.startsWith(NETWORK_SCRIPT_DIRECTORY)),
-  ].map((artifact) => artifact.path);
+  return artifacts
+    .filter((artifact) => artifact.kind === "script" && artifact.path.startsWith(NETWORK_SCRIPT_DIRECTORY))
+    .map((artifact) => artifact.path);
+}
+
+/**
+ * The hygiene packages script (S22), run after the node's services started: optional packages never
+ * hold back the kubelet, and a node that cannot fetch them still comes up.
+ */
+export function hygieneScript(artifacts: readonly Artifact[]): string | undefined {
+  return artifacts.find((artifact) => artifact.kind === "script" && artifact.path === HYGIENE_PACKAGES_PATH)
+    ?.path;
 }
 
 function octal(mode: number): string {
@@ -126,6 +133,37 @@ function binariesOf(artifacts: readonly Artifact[], version: string) {
     }
   }
   return [...binaries.values()];
+}
+
+/** The CNI configuration folder the runtime reads (and the network plugins' install-cni fill). */
+const CNI_CONFIG_DIRECTORY = "/etc/cni/net.d/";
+
+function pluginTypes(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) for (const item of value) pluginTypes(item, into);
+  else if (value !== null && typeof value === "object")
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === "type" && typeof inner === "string") into.add(inner);
+      else pluginTypes(inner, into);
+    }
+}
+
+/**
+ * The CNI plugins containerd runs on this node: loopback for every pod sandbox, each plugin of the
+ * node's own CNI configuration (and its IPAM), and with flannel the plugins of its configuration
+ * other than flannel itself, which its DaemonSet installs.
+ */
+function cniPluginsOf(cluster: GeneratedCluster, artifacts: readonly Artifact[]): string[] | undefined {
+  if (cluster.spec.runtime.type !== "containerd") return undefined;
+  const names = new Set<string>(["loopback"]);
+  for (const artifact of artifacts)
+    if (artifact.path.startsWith(CNI_CONFIG_DIRECTORY)) pluginTypes(JSON.parse(artifact.content), names);
+  if (cluster.plan.network.overlay === "flannel") {
+    pluginTypes(flannelCniConfig(cluster), names);
+    names.add("bridge");
+    names.add("host-local");
+    names.delete("flannel");
+  }
+  return [...names].sort();
 }
 
 export interface BundleOptions {
@@ -284,6 +322,8 @@ export function packNode(
   if (!nodePlan) throw new Error(`unreachable: ${node.name} is not in the plan`);
   const version = plan.profile.version;
   const https = plan.security.mode === "https";
+  const hygiene = hygieneScript(node.artifacts);
+  const cniPlugins = cniPluginsOf(cluster, node.artifacts);
   const install = installScript({
     nodeName: node.name,
     nodeIp: nodePlan.ip,
@@ -297,6 +337,15 @@ export function packNode(
     units: unitsInStartOrder(node.artifacts),
     binaries: binariesOf(node.artifacts, version),
     ...(cluster.spec.runtime.type === "rkt" ? { systemdMinimum: 215 } : {}),
+    ...(hygiene !== undefined
+      ? {
+          hygieneScript: hygiene,
+          hygienePackages: { names: hygienePackages(cluster), install: cluster.spec.hygiene.installPackages },
+        }
+      : {}),
+    ...(cniPlugins !== undefined
+      ? { cniPlugins: { directory: cluster.spec.runtime.cniBinDir, names: cniPlugins } }
+      : {}),
   });
   const validate = validateScript({
     nodeName: node.name,

@@ -5,6 +5,7 @@
 // path or a name can never be read as code.
 import { dump } from "js-yaml";
 import { CHECK_IMAGES, MANIFEST_DIR } from "../components/context.js";
+import { PACKAGE_SOURCE_PROBE } from "../components/hygiene.js";
 
 export interface InstallScriptInput {
   readonly nodeName: string;
@@ -21,6 +22,12 @@ export interface InstallScriptInput {
   readonly binaries: readonly { path: string; versionArgs: readonly string[]; expect: string; fix: string }[];
   /** The oldest systemd the node may run, e.g. 215 with rkt (S17). */
   readonly systemdMinimum?: number;
+  /** The hygiene packages script (among `files`), run once the units run; its failure is reported, never fatal. */
+  readonly hygieneScript?: string;
+  /** Preflight: the hygiene packages, and whether install.sh may fetch them (hygiene.installPackages). */
+  readonly hygienePackages?: { readonly names: readonly string[]; readonly install: boolean };
+  /** Preflight: the CNI plugins the node's runtime runs, and the folder it looks in (runtime.cniBinDir). */
+  readonly cniPlugins?: { readonly directory: string; readonly names: readonly string[] };
 }
 
 export interface ValidateScriptInput {
@@ -314,6 +321,69 @@ report_problems() {
   done
 }
 
+# What will not stop the install but leaves the node short of something: shown, never fatal.
+NOTES=()
+note() {
+  NOTES+=("$1" "$2")
+}
+
+report_notes() {
+  local i
+  for ((i = 0; i < \${#NOTES[@]}; i += 2)); do
+    printf '  NOTE %s\\n       later: %s\\n' "\${NOTES[i]}" "\${NOTES[i + 1]}"
+  done
+}
+
+# The plugins the runtime runs for every pod must be where its configuration says; a distribution's
+# own packages often put them elsewhere (Debian: /usr/lib/cni).
+check_cni_plugins() {
+  local directory=$1 plugin other found="" missing=()
+  shift
+  for plugin in "$@"; do
+    [[ -x $directory/$plugin ]] || missing+=("$plugin")
+  done
+  ((\${#missing[@]} > 0)) || return 0
+  for other in /opt/cni/bin /usr/lib/cni /usr/libexec/cni; do
+    if [[ $other != "$directory" && -x $other/\${missing[0]} ]]; then
+      found=$other
+      break
+    fi
+  done
+  if [[ -n $found ]]; then
+    problem "the CNI plugins \${missing[*]} are not in $directory, where this bundle's runtime looks, but in $found" \\
+      "set runtime.cniBinDir: $found in the cluster spec and regenerate, or install the CNI plugins into $directory"
+  else
+    problem "the CNI plugins \${missing[*]} are not in $directory, where this bundle's runtime looks" \\
+      "install the CNI plugins (github.com/containernetworking/plugins releases) into $directory; with Debian's containernetworking-plugins package set runtime.cniBinDir: /usr/lib/cni and regenerate"
+  fi
+}
+
+# Hygiene packages never stop the install (they are installed after the services start), but a node
+# that lacks them and cannot fetch them is told so before anything changes.
+check_hygiene_packages() {
+  local install=$1 package status source missing=()
+  shift
+  if ! command -v dpkg-query >/dev/null; then
+    note "the hygiene packages ($*) cannot be checked: dpkg-query is missing (not a Debian-family node)" \\
+      "install $* with this node's package manager"
+    return 0
+  fi
+  for package in "$@"; do
+    status=$(dpkg-query -W -f='\${Status}' "$package" 2>/dev/null) || status=""
+    [[ $status == "install ok installed" ]] || missing+=("$package")
+  done
+  ((\${#missing[@]} > 0)) || return 0
+  if ((!install)); then
+    note "hygiene packages not installed: \${missing[*]} (hygiene.installPackages is false: nothing is downloaded)" \\
+      "apt-get install \${missing[*]} from your own package source; the node's services start without them"
+  elif ! source=$(package_source_answers); then
+    note "hygiene packages not installed: \${missing[*]}, and no package source answers ($source)" \\
+      "the node's services start without them; apt-get install \${missing[*]} once a source answers, or set hygiene.installPackages: false"
+  else
+    say "hygiene: \${missing[*]} will be installed from $source after the services start"
+  fi
+}
+
 # 4. The files. A temporary file in the target's own folder, then mv: a reader sees the old file or
 # the new one, never half of one. Temporary names start with a dot (the kubelet skips those).
 TMP_FILE=""
@@ -426,34 +496,74 @@ place() {
 }
 
 # 5. The services.
+# Set while an install is under way: a run that stopped after changing files leaves it, and the next
+# run restarts every unit even though its files are already in place.
+PENDING=/var/lib/kubescratch/install-pending
+WAS_PENDING=0
+
+stopped_at() {
+  fail "stopped at: $1"
+  fail "the files are in place (replaced ones kept as *.kubescratch-backup); fix the cause, then run install.sh again: it restarts every unit and finishes the job"
+  exit 1
+}
+
+# A unit that starts and then exits (a bad flag, a missing file) is found here, named, with its log.
+UNIT_SETTLE_SECONDS=8
+settle_units() {
+  local i unit state restarts before=("$@") waited
+  for ((waited = 0; waited < UNIT_SETTLE_SECONDS; waited++)); do
+    sleep 1
+    for ((i = 0; i < \${#UNITS[@]}; i++)); do
+      unit=\${UNITS[i]}
+      state=$(systemctl show -p ActiveState --value "$unit" 2>/dev/null) || state=unknown
+      restarts=$(systemctl show -p NRestarts --value "$unit" 2>/dev/null) || restarts=""
+      if [[ $state != active ]] || [[ \${restarts:-0} != "\${before[i]:-0}" ]]; then
+        fail "$unit does not stay running (state $state, restarted $((\${restarts:-0} - \${before[i]:-0})) time(s)); its last log lines:"
+        journalctl -u "$unit" -n 12 --no-pager 2>&1 | sed 's/^/  /' >&2 || true
+        stopped_at "$unit (systemctl status $unit; journalctl -u $unit)"
+      fi
+    done
+  done
+}
+
 start_services() {
-  local i script unit verb=start
+  local i script unit verb=start restarts=()
   for ((i = 0; i < \${#NETWORK_SCRIPTS[@]}; i++)); do
     script=\${NETWORK_SCRIPTS[i]}
     say "running       $script"
     if ! "$script"; then
-      fail "$script failed; fix what it reports, then run install.sh again"
-      exit 1
+      fail "$script failed (see its output above)"
+      stopped_at "the network script $script"
     fi
   done
-  if ((\${#UNITS[@]} == 0)); then
-    return
-  fi
-  say "reloading     systemd"
-  systemctl daemon-reload
-  # A changed file may be any unit's configuration: restart them all. Nothing changed: start is a no-op
-  # for running units, so a second run disturbs nothing.
-  if ((CREATED + CHANGED + FIXED > 0)); then
-    verb=restart
-  fi
-  for ((i = 0; i < \${#UNITS[@]}; i++)); do
-    unit=\${UNITS[i]}
-    say "$verb       $unit"
-    if ! systemctl enable --quiet "$unit" || ! systemctl "$verb" "$unit"; then
-      fail "$unit did not $verb; see: systemctl status $unit; journalctl -u $unit"
-      exit 1
+  if ((\${#UNITS[@]} > 0)); then
+    say "reloading     systemd"
+    systemctl daemon-reload || stopped_at "systemctl daemon-reload"
+    # A changed file may be any unit's configuration: restart them all. Nothing changed: start is a
+    # no-op for running units, so a second run disturbs nothing.
+    if ((CREATED + CHANGED + FIXED > 0 || WAS_PENDING)); then
+      verb=restart
     fi
-  done
+    for ((i = 0; i < \${#UNITS[@]}; i++)); do
+      unit=\${UNITS[i]}
+      say "$verb       $unit"
+      if ! systemctl enable --quiet "$unit" || ! systemctl "$verb" "$unit"; then
+        fail "$unit did not $verb; see: systemctl status $unit; journalctl -u $unit"
+        stopped_at "$verb $unit"
+      fi
+      # Counted from here: a (re)start by hand sets the count of automatic restarts back to 0.
+      restarts+=("$(systemctl show -p NRestarts --value "$unit" 2>/dev/null || true)")
+    done
+    say "checking      every unit stays running (\${UNIT_SETTLE_SECONDS} s)"
+    settle_units "\${restarts[@]}"
+  fi
+  rm -f -- "$PENDING"
+  if [[ -n $HYGIENE_SCRIPT ]]; then
+    say "running       $HYGIENE_SCRIPT (the services already run)"
+    if ! "$HYGIENE_SCRIPT"; then
+      NOTES+=("not every hygiene package was installed (its report is above)" "sudo $HYGIENE_SCRIPT")
+    fi
+  fi
 }
 
 main() {
@@ -465,6 +575,7 @@ main() {
   else
     preflight
     ((DRY_RUN)) || check_root_user
+    report_notes
     if ((\${#PROBLEMS[@]} > 0)); then
       report_problems
       if ((!DRY_RUN)); then
@@ -473,6 +584,14 @@ main() {
       fi
     fi
     say "node $NODE_NAME (Kubernetes $KUBERNETES_VERSION)"
+    if [[ -e $PENDING ]]; then
+      WAS_PENDING=1
+      say "an earlier install.sh stopped before it finished ($(cat -- "$PENDING" 2>/dev/null)): every unit is restarted"
+    fi
+    if ((!DRY_RUN)); then
+      mkdir -p -- "$(dirname -- "$PENDING")"
+      printf 'install.sh of %s started %s\\n' "$NODE_NAME" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$PENDING"
+    fi
   fi
   if ((DRY_RUN)); then
     say "dry run: nothing will be changed"
@@ -497,7 +616,13 @@ main() {
   fi
   if ((!ROOT_GIVEN)); then
     start_services
-    say "done: run ./validate.sh to check node $NODE_NAME"
+    if ((\${#NOTES[@]} > 0)); then
+      say "done, with $((\${#NOTES[@]} / 2)) note(s) for later:"
+      report_notes
+    else
+      say "done"
+    fi
+    say "run ./validate.sh to check node $NODE_NAME"
   fi
 }
 
@@ -524,6 +649,12 @@ export function installScript(input: InstallScriptInput): string {
   for (const script of input.networkScripts) {
     if (!seen.has(script)) throw new Error(`network script ${script} is not one of the node's files`);
   }
+  if (input.hygieneScript !== undefined && !seen.has(input.hygieneScript))
+    throw new Error(`hygiene script ${input.hygieneScript} is not one of the node's files`);
+  if (input.cniPlugins) checkAbsolutePath("CNI plugin folder", input.cniPlugins.directory);
+  for (const name of [...(input.cniPlugins?.names ?? []), ...(input.hygienePackages?.names ?? [])])
+    if (!/^[A-Za-z0-9][A-Za-z0-9+._-]*$/.test(name))
+      throw new Error(`${JSON.stringify(name)} is not a plugin or package name`);
   for (const unit of input.units) {
     if (!/^[A-Za-z0-9@_.:-]+\.(service|socket|timer|mount|path|target)$/.test(unit) || unit.startsWith("-")) {
       throw new Error(`${JSON.stringify(unit)} is not a systemd unit name`);
@@ -545,6 +676,24 @@ export function installScript(input: InstallScriptInput): string {
         .join(" "),
     ),
     `check_node_ip ${shellQuote(input.nodeIp)}`,
+    ...(input.cniPlugins && input.cniPlugins.names.length > 0
+      ? [
+          ["check_cni_plugins", input.cniPlugins.directory, ...input.cniPlugins.names]
+            .map(shellQuote)
+            .join(" "),
+        ]
+      : []),
+    ...(input.hygienePackages && input.hygienePackages.names.length > 0
+      ? [
+          [
+            "check_hygiene_packages",
+            input.hygienePackages.install ? "1" : "0",
+            ...input.hygienePackages.names,
+          ]
+            .map(shellQuote)
+            .join(" "),
+        ]
+      : []),
   ];
   const head = [
     "#!/usr/bin/env bash",
@@ -577,11 +726,15 @@ export function installScript(input: InstallScriptInput): string {
       "UNITS",
       input.units.map((unit) => [unit]),
     ),
+    "# Run once the units run: optional packages (S22), reported when they cannot be installed.",
+    `HYGIENE_SCRIPT=${shellQuote(input.hygieneScript ?? "")}`,
     "",
     "# What this node needs before anything is installed (S2, S9, S17, S24).",
     "preflight() {",
     ...preflight.map((line) => `  ${line}`),
     "}",
+    "",
+    PACKAGE_SOURCE_PROBE,
   ];
   return lines(head) + INSTALL_BODY;
 }

@@ -349,7 +349,7 @@ export function imageList(context: ClusterContext): { images: string[]; binaries
       ? "docker (the OS package of the era; /usr/bin/docker)"
       : runtime === "rkt"
         ? "rkt >= v0.5.6 (/usr/bin/rkt) and systemd >= 215"
-        : "containerd and runc (/usr/bin/containerd), CNI plugins (/opt/cni/bin), crictl of cri-tools (validate.sh asks the runtime with it)",
+        : `containerd and runc (/usr/bin/containerd), CNI plugins (${spec.runtime.cniBinDir}), crictl of cri-tools (validate.sh asks the runtime with it)`,
   );
   return { images: [...images], binaries };
 }

@@ -18,7 +18,7 @@ export const MONIT_PATH = "/etc/monit/conf.d/kubescratch";
 const KUBELET_HEALTHZ_PORT = 10248;
 
 /** Debian packages the node's hygiene needs, in install order: tools first, then storage clients. */
-export function hygienePackages(context: NodeContext): string[] {
+export function hygienePackages(context: Pick<NodeContext, "spec">): string[] {
   const { hygiene } = context.spec;
   const packages: string[] = [];
   if (hygiene.autoUpgrades) packages.push("unattended-upgrades");
@@ -196,37 +196,130 @@ function monitArtifact(context: NodeContext): Artifact {
   });
 }
 
+/**
+ * Bash: package_source_answers prints the first apt source that accepts a TCP connection within 3
+ * seconds (or a local file: source), else what it tried, and fails. Read by install.sh's preflight
+ * and by the hygiene script, so neither waits on a network that is not there.
+ */
+export const PACKAGE_SOURCE_PROBE = `package_source_answers() {
+  local uri host port tried=""
+  while read -r uri; do
+    case $uri in
+      file:* | cdrom:*)
+        printf '%s\\n' "$uri"
+        return 0
+        ;;
+      http://* | https://*)
+        host=\${uri#*://}
+        host=\${host%%/*}
+        host=\${host##*@}
+        port=80
+        [[ $uri == https://* ]] && port=443
+        if [[ $host == \\[* ]]; then
+          [[ $host == *\\]:* ]] && port=\${host##*\\]:}
+          host=\${host#\\[}
+          host=\${host%%\\]*}
+        elif [[ $host == *:* ]]; then
+          port=\${host##*:}
+          host=\${host%%:*}
+        fi
+        [[ " $tried " != *" $host:$port "* ]] || continue
+        # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+        if timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" 2>/dev/null; then
+          printf '%s\\n' "$host:$port"
+          return 0
+        fi
+        tried="$tried $host:$port"
+        ;;
+    esac
+  done < <(
+    sed -n -E 's/^[[:space:]]*deb[[:space:]]+(\\[[^]]*\\][[:space:]]+)?([^[:space:]]+).*/\\2/p' \\
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+    sed -n -E 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | tr ' ' '\\n'
+  )
+  if [[ -n $tried ]]; then
+    printf '%s did not answer within 3 seconds\\n' "\${tried# }"
+  else
+    printf 'no apt source is configured\\n'
+  fi
+  return 1
+}`;
+
+/** apt-get's own bounds, so a node whose package source does not answer gives up in seconds. */
+const APT_BOUNDS = [
+  "-o Acquire::Retries=0",
+  "-o Acquire::http::Timeout=10",
+  "-o Acquire::https::Timeout=10",
+  "-o Acquire::ftp::Timeout=10",
+  "-o DPkg::Lock::Timeout=60",
+].join(" ");
+
 function packagesScript(context: NodeContext, packages: readonly string[]): Artifact {
   const { spec, node } = context;
+  const install = spec.hygiene.installPackages;
   const lines = [
     "#!/usr/bin/env bash",
     `# ${HYGIENE_PACKAGES_PATH}: written by kubescratch for node ${node.name} (S22).`,
-    "# Installs what the node's hygiene needs and the storage plugin clients; safe to run again.",
-    "set -euo pipefail",
+    install
+      ? "# Installs what the node's hygiene needs and the storage plugin clients; safe to run again."
+      : "# Reports which hygiene packages and storage clients are missing: hygiene.installPackages is false, so nothing is downloaded.",
+    "# install.sh runs it after the node's services started. Every network step is bounded in time;",
+    "# a package that cannot be installed is reported with the command to run later (exit 3).",
+    "set -uo pipefail",
     "",
     `packages=(${packages.join(" ")})`,
-    "missing=()",
-    'for package in "${packages[@]}"; do',
-    `  status=$(dpkg-query -W -f='\${Status}' "$package" 2>/dev/null || true)`,
-    '  if [ "$status" != "install ok installed" ]; then',
-    '    missing+=("$package")',
-    "  fi",
-    "done",
-    'if [ "${#missing[@]}" -gt 0 ]; then',
-    "  apt-get update -qq",
-    '  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"',
-    "fi",
+    "missing() {",
+    "  local package status",
+    '  for package in "${packages[@]}"; do',
+    `    status=$(dpkg-query -W -f='\${Status}' "$package" 2>/dev/null) || status=""`,
+    '    [ "$status" = "install ok installed" ] || printf \'%s\\n\' "$package"',
+    "  done",
+    "}",
+    "mapfile -t wanted < <(missing)",
+    'reason=""',
   ];
+  if (install) {
+    lines.push(
+      ...PACKAGE_SOURCE_PROBE.split("\n"),
+      'if [ "${#wanted[@]}" -gt 0 ] && ! source_answers=$(package_source_answers); then',
+      '  reason="no package source answers ($source_answers)"',
+      "  wanted_later=1",
+      "fi",
+      'if [ "${#wanted[@]}" -gt 0 ] && [ -z "${wanted_later:-}" ]; then',
+      `  apt_bounds=(${APT_BOUNDS})`,
+      "  export DEBIAN_FRONTEND=noninteractive",
+      "  printf 'hygiene: installing %s\\n' \"${wanted[*]}\"",
+      '  if ! output=$(timeout 120 apt-get "${apt_bounds[@]}" update -qq 2>&1); then',
+      "    reason=\"apt-get update: ${output##*$'\\n'}\"",
+      "  fi",
+      '  if ! output=$(timeout 600 apt-get "${apt_bounds[@]}" install -y -qq "${wanted[@]}" 2>&1); then',
+      "    reason=\"${reason:+$reason; }apt-get install: ${output##*$'\\n'}\"",
+      "  fi",
+      "  mapfile -t wanted < <(missing)",
+      "fi",
+    );
+  } else {
+    lines.push('reason="hygiene.installPackages is false: this script downloads nothing"');
+  }
   if (spec.hygiene.monit) {
     lines.push(
       "",
       `# monit reads ${MONIT_PATH} (install.sh placed it); start it at boot and now.`,
-      "if command -v systemctl >/dev/null 2>&1; then",
-      "  systemctl enable monit",
+      "if command -v monit >/dev/null 2>&1 && command -v systemctl >/dev/null 2>&1; then",
+      "  systemctl enable --quiet monit",
       "  systemctl restart monit",
       "fi",
     );
   }
+  lines.push(
+    "",
+    'if [ "${#wanted[@]}" -gt 0 ]; then',
+    '  printf \'hygiene: not installed: %s (%s)\\n\' "${wanted[*]}" "${reason:-unknown}"',
+    "  printf 'hygiene: the node runs without them; install them later: sudo apt-get install %s\\n' \"${wanted[*]}\"",
+    "  exit 3",
+    "fi",
+    "printf 'hygiene: %s installed\\n' \"${packages[*]}\"",
+  );
   const what = [
     spec.hygiene.autoUpgrades ? "automatic upgrades" : "",
     spec.hygiene.logrotate ? "log rotation" : "",

@@ -51,7 +51,7 @@ export function flannelNetworkConfig(context: ClusterContext): Record<string, un
 }
 
 /** The CNI configuration flannel's install-cni puts on every node (current releases). */
-export function flannelCniConfig(context: ClusterContext): Record<string, unknown> {
+export function flannelCniConfig(context: Pick<ClusterContext, "plan">): Record<string, unknown> {
   const { network } = context.plan;
   return {
     name: "kubescratch-flannel",
@@ -167,7 +167,8 @@ function flannelObjects(context: ClusterContext): KubernetesObject[] {
             ],
             volumes: [
               { name: "run", hostPath: { path: "/run/flannel" } },
-              { name: "cni-plugin", hostPath: { path: "/opt/cni/bin" } },
+              // The container's /opt/cni/bin is the node's runtime.cniBinDir.
+              { name: "cni-plugin", hostPath: { path: context.spec.runtime.cniBinDir } },
               { name: "cni", hostPath: { path: "/etc/cni/net.d" } },
               { name: "flannel-cfg", configMap: { name: "kube-flannel-cfg" } },
               { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },

@@ -133,7 +133,8 @@ root = {{root}}
         SystemdCgroup = true
 
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/opt/cni/bin"
+    # runtime.cniBinDir: where this node's CNI plugins are.
+    bin_dir = {{cniBinDir}}
     conf_dir = "/etc/cni/net.d"
 
   [plugins."io.containerd.grpc.v1.cri".registry]
@@ -256,6 +257,7 @@ function containerdArtifacts(context: NodeContext): Artifact[] {
         root: tomlString(spec.runtime.rootDir),
         socket: tomlString(CONTAINERD_SOCKET),
         sandboxImage: tomlString(sandboxImage(context)),
+        cniBinDir: tomlString(spec.runtime.cniBinDir),
         certsDir: tomlString(CONTAINERD_CERTS_DIR),
       }),
       { kind: "config", why: configWhy, requirements: ["S9", "S10", "S16"] },

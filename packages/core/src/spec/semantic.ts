@@ -406,6 +406,19 @@ export function semanticIssues(
       );
     }
   }
+  // weave's DaemonSet copies its plugin into the node's /opt/cni/bin, whatever the runtime reads.
+  if (
+    spec.network.mode === "overlay" &&
+    spec.network.overlay === "weave" &&
+    spec.runtime.cniBinDir !== "/opt/cni/bin" &&
+    (spec.runtime.type ?? (version?.era === "legacy" ? "docker" : "containerd")) === "containerd"
+  ) {
+    error(
+      "/runtime/cniBinDir",
+      `weave installs its CNI plugin into /opt/cni/bin, but the runtime would look in ${spec.runtime.cniBinDir}.`,
+      "Keep runtime.cniBinDir at /opt/cni/bin with weave (copy or link the other CNI plugins there), or use flannel.",
+    );
+  }
   if (spec.security.leafValidityDays > spec.security.caValidityDays) {
     error(
       "/security/leafValidityDays",

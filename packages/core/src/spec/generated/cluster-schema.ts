@@ -349,6 +349,13 @@ export const clusterSchema: JsonSchema = {
           type: "string",
           pattern: "^/",
         },
+        cniBinDir: {
+          description:
+            "Where the node's CNI plugins are (containerd's cni bin_dir, and where the flannel and weave DaemonSets put theirs): /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages. install.sh checks that the plugins the node needs are there.",
+          type: "string",
+          pattern: "^/[A-Za-z0-9._+/-]*$",
+          default: "/opt/cni/bin",
+        },
         nofile: {
           description:
             "Open-file limit of the runtime (DOCKER_NOFILE for docker, LimitNOFILE for containerd).",
@@ -527,6 +534,12 @@ export const clusterSchema: JsonSchema = {
           uniqueItems: true,
           default: [],
           items: { type: "string", description: "A Debian package name.", pattern: "^[a-z0-9][a-z0-9+.-]+$" },
+        },
+        installPackages: {
+          description:
+            "Install the hygiene packages that are missing (unattended-upgrades, logrotate, monit, the storage clients) with apt-get during install.sh, each network step bounded in time; what cannot be installed is reported and the node's daemons start anyway. false for air-gapped nodes whose image already holds them: install.sh then downloads nothing and reports the missing ones.",
+          type: "boolean",
+          default: true,
         },
       },
     },

@@ -357,6 +357,13 @@ const schema31 = {
           type: "string",
           pattern: "^/",
         },
+        cniBinDir: {
+          description:
+            "Where the node's CNI plugins are (containerd's cni bin_dir, and where the flannel and weave DaemonSets put theirs): /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages. install.sh checks that the plugins the node needs are there.",
+          type: "string",
+          pattern: "^/[A-Za-z0-9._+/-]*$",
+          default: "/opt/cni/bin",
+        },
         nofile: {
           description:
             "Open-file limit of the runtime (DOCKER_NOFILE for docker, LimitNOFILE for containerd).",
@@ -536,6 +543,12 @@ const schema31 = {
           default: [],
           items: { type: "string", description: "A Debian package name.", pattern: "^[a-z0-9][a-z0-9+.-]+$" },
         },
+        installPackages: {
+          description:
+            "Install the hygiene packages that are missing (unattended-upgrades, logrotate, monit, the storage clients) with apt-get during install.sh, each network step bounded in time; what cannot be installed is reported and the node's daemons start anyway. false for air-gapped nodes whose image already holds them: install.sh then downloads nothing and reports the missing ones.",
+          type: "boolean",
+          default: true,
+        },
       },
     },
     addons: {
@@ -569,16 +582,17 @@ const pattern13 = new RegExp("^[A-Za-z0-9.:*-]+$", "u");
 const pattern14 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern15 = new RegExp("^[a-zA-Z][a-zA-Z0-9_-]{0,14}$", "u");
 const pattern16 = new RegExp("^/", "u");
-const pattern17 = new RegExp("^[A-Za-z0-9.:/\\[\\]-]+$", "u");
-const pattern19 = new RegExp("^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$", "u");
-const pattern20 = new RegExp("^[^\\s]+$", "u");
-const pattern24 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-const pattern25 = new RegExp(
+const pattern17 = new RegExp("^/[A-Za-z0-9._+/-]*$", "u");
+const pattern18 = new RegExp("^[A-Za-z0-9.:/\\[\\]-]+$", "u");
+const pattern20 = new RegExp("^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$", "u");
+const pattern21 = new RegExp("^[^\\s]+$", "u");
+const pattern25 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+const pattern26 = new RegExp(
   "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
   "u",
 );
-const pattern26 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
-const pattern27 = new RegExp("^[a-z0-9][a-z0-9+.-]+$", "u");
+const pattern27 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
+const pattern28 = new RegExp("^[a-z0-9][a-z0-9+.-]+$", "u");
 function validate20(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -2620,6 +2634,9 @@ function validate20(
     }
     let data50 = data.runtime;
     if (data50 && typeof data50 == "object" && !Array.isArray(data50)) {
+      if (data50.cniBinDir === undefined) {
+        data50.cniBinDir = "/opt/cni/bin";
+      }
       if (data50.nofile === undefined) {
         data50.nofile = 1000000;
       }
@@ -2630,6 +2647,7 @@ function validate20(
         if (!(
           key13 === "type" ||
           key13 === "rootDir" ||
+          key13 === "cniBinDir" ||
           key13 === "nofile" ||
           key13 === "insecureRegistries"
         )) {
@@ -2715,9 +2733,41 @@ function validate20(
           errors++;
         }
       }
-      let data53 = data50.nofile;
-      if (!(typeof data53 == "number" && !(data53 % 1) && !isNaN(data53) && isFinite(data53))) {
-        const err116 = {
+      let data53 = data50.cniBinDir;
+      if (typeof data53 === "string") {
+        if (!pattern17.test(data53)) {
+          const err116 = {
+            instancePath: instancePath + "/runtime/cniBinDir",
+            schemaPath: "#/properties/runtime/properties/cniBinDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^/[A-Za-z0-9._+/-]*$" },
+            message: 'must match pattern "' + "^/[A-Za-z0-9._+/-]*$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err116];
+          } else {
+            vErrors.push(err116);
+          }
+          errors++;
+        }
+      } else {
+        const err117 = {
+          instancePath: instancePath + "/runtime/cniBinDir",
+          schemaPath: "#/properties/runtime/properties/cniBinDir/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err117];
+        } else {
+          vErrors.push(err117);
+        }
+        errors++;
+      }
+      let data54 = data50.nofile;
+      if (!(typeof data54 == "number" && !(data54 % 1) && !isNaN(data54) && isFinite(data54))) {
+        const err118 = {
           instancePath: instancePath + "/runtime/nofile",
           schemaPath: "#/properties/runtime/properties/nofile/type",
           keyword: "type",
@@ -2725,15 +2775,15 @@ function validate20(
           message: "must be integer",
         };
         if (vErrors === null) {
-          vErrors = [err116];
+          vErrors = [err118];
         } else {
-          vErrors.push(err116);
+          vErrors.push(err118);
         }
         errors++;
       }
-      if (typeof data53 == "number" && isFinite(data53)) {
-        if (data53 > 1073741816 || isNaN(data53)) {
-          const err117 = {
+      if (typeof data54 == "number" && isFinite(data54)) {
+        if (data54 > 1073741816 || isNaN(data54)) {
+          const err119 = {
             instancePath: instancePath + "/runtime/nofile",
             schemaPath: "#/properties/runtime/properties/nofile/maximum",
             keyword: "maximum",
@@ -2741,14 +2791,14 @@ function validate20(
             message: "must be <= 1073741816",
           };
           if (vErrors === null) {
-            vErrors = [err117];
+            vErrors = [err119];
           } else {
-            vErrors.push(err117);
+            vErrors.push(err119);
           }
           errors++;
         }
-        if (data53 < 1024 || isNaN(data53)) {
-          const err118 = {
+        if (data54 < 1024 || isNaN(data54)) {
+          const err120 = {
             instancePath: instancePath + "/runtime/nofile",
             schemaPath: "#/properties/runtime/properties/nofile/minimum",
             keyword: "minimum",
@@ -2756,21 +2806,21 @@ function validate20(
             message: "must be >= 1024",
           };
           if (vErrors === null) {
-            vErrors = [err118];
+            vErrors = [err120];
           } else {
-            vErrors.push(err118);
+            vErrors.push(err120);
           }
           errors++;
         }
       }
-      let data54 = data50.insecureRegistries;
-      if (Array.isArray(data54)) {
-        const len4 = data54.length;
+      let data55 = data50.insecureRegistries;
+      if (Array.isArray(data55)) {
+        const len4 = data55.length;
         for (let i7 = 0; i7 < len4; i7++) {
-          let data55 = data54[i7];
-          if (typeof data55 === "string") {
-            if (func2(data55) < 1) {
-              const err119 = {
+          let data56 = data55[i7];
+          if (typeof data56 === "string") {
+            if (func2(data56) < 1) {
+              const err121 = {
                 instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/minLength",
                 keyword: "minLength",
@@ -2778,14 +2828,14 @@ function validate20(
                 message: "must NOT have fewer than 1 characters",
               };
               if (vErrors === null) {
-                vErrors = [err119];
+                vErrors = [err121];
               } else {
-                vErrors.push(err119);
+                vErrors.push(err121);
               }
               errors++;
             }
-            if (!pattern17.test(data55)) {
-              const err120 = {
+            if (!pattern18.test(data56)) {
+              const err122 = {
                 instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/pattern",
                 keyword: "pattern",
@@ -2793,14 +2843,14 @@ function validate20(
                 message: 'must match pattern "' + "^[A-Za-z0-9.:/\\[\\]-]+$" + '"',
               };
               if (vErrors === null) {
-                vErrors = [err120];
+                vErrors = [err122];
               } else {
-                vErrors.push(err120);
+                vErrors.push(err122);
               }
               errors++;
             }
           } else {
-            const err121 = {
+            const err123 = {
               instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
               schemaPath: "#/properties/runtime/properties/insecureRegistries/items/type",
               keyword: "type",
@@ -2808,25 +2858,25 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err121];
+              vErrors = [err123];
             } else {
-              vErrors.push(err121);
+              vErrors.push(err123);
             }
             errors++;
           }
         }
-        let i8 = data54.length;
+        let i8 = data55.length;
         let j3;
         if (i8 > 1) {
           const indices3 = {};
           for (; i8--;) {
-            let item3 = data54[i8];
+            let item3 = data55[i8];
             if (typeof item3 !== "string") {
               continue;
             }
             if (typeof indices3[item3] == "number") {
               j3 = indices3[item3];
-              const err122 = {
+              const err124 = {
                 instancePath: instancePath + "/runtime/insecureRegistries",
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/uniqueItems",
                 keyword: "uniqueItems",
@@ -2834,9 +2884,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j3 + " and " + i8 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err122];
+                vErrors = [err124];
               } else {
-                vErrors.push(err122);
+                vErrors.push(err124);
               }
               errors++;
               break;
@@ -2845,7 +2895,7 @@ function validate20(
           }
         }
       } else {
-        const err123 = {
+        const err125 = {
           instancePath: instancePath + "/runtime/insecureRegistries",
           schemaPath: "#/properties/runtime/properties/insecureRegistries/type",
           keyword: "type",
@@ -2853,14 +2903,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err123];
+          vErrors = [err125];
         } else {
-          vErrors.push(err123);
+          vErrors.push(err125);
         }
         errors++;
       }
     } else {
-      const err124 = {
+      const err126 = {
         instancePath: instancePath + "/runtime",
         schemaPath: "#/properties/runtime/type",
         keyword: "type",
@@ -2868,20 +2918,20 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err124];
+        vErrors = [err126];
       } else {
-        vErrors.push(err124);
+        vErrors.push(err126);
       }
       errors++;
     }
-    let data56 = data.etcd;
-    if (data56 && typeof data56 == "object" && !Array.isArray(data56)) {
-      if (data56.dataDir === undefined) {
-        data56.dataDir = "/var/lib/etcd";
+    let data57 = data.etcd;
+    if (data57 && typeof data57 == "object" && !Array.isArray(data57)) {
+      if (data57.dataDir === undefined) {
+        data57.dataDir = "/var/lib/etcd";
       }
-      for (const key14 in data56) {
+      for (const key14 in data57) {
         if (!(key14 === "dataDir")) {
-          const err125 = {
+          const err127 = {
             instancePath: instancePath + "/etcd",
             schemaPath: "#/properties/etcd/additionalProperties",
             keyword: "additionalProperties",
@@ -2889,17 +2939,17 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err125];
+            vErrors = [err127];
           } else {
-            vErrors.push(err125);
+            vErrors.push(err127);
           }
           errors++;
         }
       }
-      let data57 = data56.dataDir;
-      if (typeof data57 === "string") {
-        if (!pattern16.test(data57)) {
-          const err126 = {
+      let data58 = data57.dataDir;
+      if (typeof data58 === "string") {
+        if (!pattern16.test(data58)) {
+          const err128 = {
             instancePath: instancePath + "/etcd/dataDir",
             schemaPath: "#/properties/etcd/properties/dataDir/pattern",
             keyword: "pattern",
@@ -2907,14 +2957,14 @@ function validate20(
             message: 'must match pattern "' + "^/" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err126];
+            vErrors = [err128];
           } else {
-            vErrors.push(err126);
+            vErrors.push(err128);
           }
           errors++;
         }
       } else {
-        const err127 = {
+        const err129 = {
           instancePath: instancePath + "/etcd/dataDir",
           schemaPath: "#/properties/etcd/properties/dataDir/type",
           keyword: "type",
@@ -2922,14 +2972,14 @@ function validate20(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err127];
+          vErrors = [err129];
         } else {
-          vErrors.push(err127);
+          vErrors.push(err129);
         }
         errors++;
       }
     } else {
-      const err128 = {
+      const err130 = {
         instancePath: instancePath + "/etcd",
         schemaPath: "#/properties/etcd/type",
         keyword: "type",
@@ -2937,56 +2987,22 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err128];
+        vErrors = [err130];
       } else {
-        vErrors.push(err128);
+        vErrors.push(err130);
       }
       errors++;
     }
-    let data58 = data.images;
-    if (data58 && typeof data58 == "object" && !Array.isArray(data58)) {
-      for (const key15 in data58) {
+    let data59 = data.images;
+    if (data59 && typeof data59 == "object" && !Array.isArray(data59)) {
+      for (const key15 in data59) {
         if (!(key15 === "registry" || key15 === "hyperkube" || key15 === "etcd" || key15 === "pause")) {
-          const err129 = {
+          const err131 = {
             instancePath: instancePath + "/images",
             schemaPath: "#/properties/images/additionalProperties",
             keyword: "additionalProperties",
             params: { additionalProperty: key15 },
             message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err129];
-          } else {
-            vErrors.push(err129);
-          }
-          errors++;
-        }
-      }
-      if (data58.registry !== undefined) {
-        let data59 = data58.registry;
-        if (typeof data59 === "string") {
-          if (!pattern19.test(data59)) {
-            const err130 = {
-              instancePath: instancePath + "/images/registry",
-              schemaPath: "#/properties/images/properties/registry/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" },
-              message: 'must match pattern "' + "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err130];
-            } else {
-              vErrors.push(err130);
-            }
-            errors++;
-          }
-        } else {
-          const err131 = {
-            instancePath: instancePath + "/images/registry",
-            schemaPath: "#/properties/images/properties/registry/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
           };
           if (vErrors === null) {
             vErrors = [err131];
@@ -2996,16 +3012,16 @@ function validate20(
           errors++;
         }
       }
-      if (data58.hyperkube !== undefined) {
-        let data60 = data58.hyperkube;
+      if (data59.registry !== undefined) {
+        let data60 = data59.registry;
         if (typeof data60 === "string") {
-          if (func2(data60) < 1) {
+          if (!pattern20.test(data60)) {
             const err132 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
+              instancePath: instancePath + "/images/registry",
+              schemaPath: "#/properties/images/properties/registry/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" },
+              message: 'must match pattern "' + "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" + '"',
             };
             if (vErrors === null) {
               vErrors = [err132];
@@ -3014,47 +3030,47 @@ function validate20(
             }
             errors++;
           }
-          if (!pattern20.test(data60)) {
-            const err133 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err133];
-            } else {
-              vErrors.push(err133);
-            }
-            errors++;
-          }
         } else {
-          const err134 = {
-            instancePath: instancePath + "/images/hyperkube",
-            schemaPath: "#/properties/images/properties/hyperkube/type",
+          const err133 = {
+            instancePath: instancePath + "/images/registry",
+            schemaPath: "#/properties/images/properties/registry/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err134];
+            vErrors = [err133];
           } else {
-            vErrors.push(err134);
+            vErrors.push(err133);
           }
           errors++;
         }
       }
-      if (data58.etcd !== undefined) {
-        let data61 = data58.etcd;
+      if (data59.hyperkube !== undefined) {
+        let data61 = data59.hyperkube;
         if (typeof data61 === "string") {
           if (func2(data61) < 1) {
-            const err135 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/minLength",
+            const err134 = {
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/minLength",
               keyword: "minLength",
               params: { limit: 1 },
               message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err134];
+            } else {
+              vErrors.push(err134);
+            }
+            errors++;
+          }
+          if (!pattern21.test(data61)) {
+            const err135 = {
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
             };
             if (vErrors === null) {
               vErrors = [err135];
@@ -3063,47 +3079,47 @@ function validate20(
             }
             errors++;
           }
-          if (!pattern20.test(data61)) {
-            const err136 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err136];
-            } else {
-              vErrors.push(err136);
-            }
-            errors++;
-          }
         } else {
-          const err137 = {
-            instancePath: instancePath + "/images/etcd",
-            schemaPath: "#/properties/images/properties/etcd/type",
+          const err136 = {
+            instancePath: instancePath + "/images/hyperkube",
+            schemaPath: "#/properties/images/properties/hyperkube/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err137];
+            vErrors = [err136];
           } else {
-            vErrors.push(err137);
+            vErrors.push(err136);
           }
           errors++;
         }
       }
-      if (data58.pause !== undefined) {
-        let data62 = data58.pause;
+      if (data59.etcd !== undefined) {
+        let data62 = data59.etcd;
         if (typeof data62 === "string") {
           if (func2(data62) < 1) {
-            const err138 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/minLength",
+            const err137 = {
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/minLength",
               keyword: "minLength",
               params: { limit: 1 },
               message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err137];
+            } else {
+              vErrors.push(err137);
+            }
+            errors++;
+          }
+          if (!pattern21.test(data62)) {
+            const err138 = {
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
             };
             if (vErrors === null) {
               vErrors = [err138];
@@ -3112,8 +3128,42 @@ function validate20(
             }
             errors++;
           }
-          if (!pattern20.test(data62)) {
-            const err139 = {
+        } else {
+          const err139 = {
+            instancePath: instancePath + "/images/etcd",
+            schemaPath: "#/properties/images/properties/etcd/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err139];
+          } else {
+            vErrors.push(err139);
+          }
+          errors++;
+        }
+      }
+      if (data59.pause !== undefined) {
+        let data63 = data59.pause;
+        if (typeof data63 === "string") {
+          if (func2(data63) < 1) {
+            const err140 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err140];
+            } else {
+              vErrors.push(err140);
+            }
+            errors++;
+          }
+          if (!pattern21.test(data63)) {
+            const err141 = {
               instancePath: instancePath + "/images/pause",
               schemaPath: "#/properties/images/properties/pause/pattern",
               keyword: "pattern",
@@ -3121,59 +3171,19 @@ function validate20(
               message: 'must match pattern "' + "^[^\\s]+$" + '"',
             };
             if (vErrors === null) {
-              vErrors = [err139];
+              vErrors = [err141];
             } else {
-              vErrors.push(err139);
+              vErrors.push(err141);
             }
             errors++;
           }
         } else {
-          const err140 = {
+          const err142 = {
             instancePath: instancePath + "/images/pause",
             schemaPath: "#/properties/images/properties/pause/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err140];
-          } else {
-            vErrors.push(err140);
-          }
-          errors++;
-        }
-      }
-    } else {
-      const err141 = {
-        instancePath: instancePath + "/images",
-        schemaPath: "#/properties/images/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err141];
-      } else {
-        vErrors.push(err141);
-      }
-      errors++;
-    }
-    let data63 = data.kubelet;
-    if (data63 && typeof data63 == "object" && !Array.isArray(data63)) {
-      if (data63.rootDir === undefined) {
-        data63.rootDir = "/var/lib/kubelet";
-      }
-      if (data63.registerNode === undefined) {
-        data63.registerNode = true;
-      }
-      for (const key16 in data63) {
-        if (!(key16 === "rootDir" || key16 === "registerNode")) {
-          const err142 = {
-            instancePath: instancePath + "/kubelet",
-            schemaPath: "#/properties/kubelet/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key16 },
-            message: "must NOT have additional properties",
           };
           if (vErrors === null) {
             vErrors = [err142];
@@ -3183,10 +3193,50 @@ function validate20(
           errors++;
         }
       }
-      let data64 = data63.rootDir;
-      if (typeof data64 === "string") {
-        if (!pattern16.test(data64)) {
-          const err143 = {
+    } else {
+      const err143 = {
+        instancePath: instancePath + "/images",
+        schemaPath: "#/properties/images/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err143];
+      } else {
+        vErrors.push(err143);
+      }
+      errors++;
+    }
+    let data64 = data.kubelet;
+    if (data64 && typeof data64 == "object" && !Array.isArray(data64)) {
+      if (data64.rootDir === undefined) {
+        data64.rootDir = "/var/lib/kubelet";
+      }
+      if (data64.registerNode === undefined) {
+        data64.registerNode = true;
+      }
+      for (const key16 in data64) {
+        if (!(key16 === "rootDir" || key16 === "registerNode")) {
+          const err144 = {
+            instancePath: instancePath + "/kubelet",
+            schemaPath: "#/properties/kubelet/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key16 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err144];
+          } else {
+            vErrors.push(err144);
+          }
+          errors++;
+        }
+      }
+      let data65 = data64.rootDir;
+      if (typeof data65 === "string") {
+        if (!pattern16.test(data65)) {
+          const err145 = {
             instancePath: instancePath + "/kubelet/rootDir",
             schemaPath: "#/properties/kubelet/properties/rootDir/pattern",
             keyword: "pattern",
@@ -3194,14 +3244,14 @@ function validate20(
             message: 'must match pattern "' + "^/" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err143];
+            vErrors = [err145];
           } else {
-            vErrors.push(err143);
+            vErrors.push(err145);
           }
           errors++;
         }
       } else {
-        const err144 = {
+        const err146 = {
           instancePath: instancePath + "/kubelet/rootDir",
           schemaPath: "#/properties/kubelet/properties/rootDir/type",
           keyword: "type",
@@ -3209,14 +3259,14 @@ function validate20(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err144];
+          vErrors = [err146];
         } else {
-          vErrors.push(err144);
+          vErrors.push(err146);
         }
         errors++;
       }
-      if (typeof data63.registerNode !== "boolean") {
-        const err145 = {
+      if (typeof data64.registerNode !== "boolean") {
+        const err147 = {
           instancePath: instancePath + "/kubelet/registerNode",
           schemaPath: "#/properties/kubelet/properties/registerNode/type",
           keyword: "type",
@@ -3224,14 +3274,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err145];
+          vErrors = [err147];
         } else {
-          vErrors.push(err145);
+          vErrors.push(err147);
         }
         errors++;
       }
     } else {
-      const err146 = {
+      const err148 = {
         instancePath: instancePath + "/kubelet",
         schemaPath: "#/properties/kubelet/type",
         keyword: "type",
@@ -3239,17 +3289,17 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err146];
+        vErrors = [err148];
       } else {
-        vErrors.push(err146);
+        vErrors.push(err148);
       }
       errors++;
     }
     if (data.nodes !== undefined) {
-      let data66 = data.nodes;
-      if (Array.isArray(data66)) {
-        if (data66.length < 1) {
-          const err147 = {
+      let data67 = data.nodes;
+      if (Array.isArray(data67)) {
+        if (data67.length < 1) {
+          const err149 = {
             instancePath: instancePath + "/nodes",
             schemaPath: "#/properties/nodes/minItems",
             keyword: "minItems",
@@ -3257,56 +3307,26 @@ function validate20(
             message: "must NOT have fewer than 1 items",
           };
           if (vErrors === null) {
-            vErrors = [err147];
+            vErrors = [err149];
           } else {
-            vErrors.push(err147);
+            vErrors.push(err149);
           }
           errors++;
         }
-        const len5 = data66.length;
+        const len5 = data67.length;
         for (let i9 = 0; i9 < len5; i9++) {
-          let data67 = data66[i9];
-          if (data67 && typeof data67 == "object" && !Array.isArray(data67)) {
-            if (data67.labels === undefined) {
-              data67.labels = {};
+          let data68 = data67[i9];
+          if (data68 && typeof data68 == "object" && !Array.isArray(data68)) {
+            if (data68.labels === undefined) {
+              data68.labels = {};
             }
-            if (data67.name === undefined) {
-              const err148 = {
+            if (data68.name === undefined) {
+              const err150 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
                 params: { missingProperty: "name" },
                 message: "must have required property '" + "name" + "'",
-              };
-              if (vErrors === null) {
-                vErrors = [err148];
-              } else {
-                vErrors.push(err148);
-              }
-              errors++;
-            }
-            if (data67.ip === undefined) {
-              const err149 = {
-                instancePath: instancePath + "/nodes/" + i9,
-                schemaPath: "#/properties/nodes/items/required",
-                keyword: "required",
-                params: { missingProperty: "ip" },
-                message: "must have required property '" + "ip" + "'",
-              };
-              if (vErrors === null) {
-                vErrors = [err149];
-              } else {
-                vErrors.push(err149);
-              }
-              errors++;
-            }
-            if (data67.roles === undefined) {
-              const err150 = {
-                instancePath: instancePath + "/nodes/" + i9,
-                schemaPath: "#/properties/nodes/items/required",
-                keyword: "required",
-                params: { missingProperty: "roles" },
-                message: "must have required property '" + "roles" + "'",
               };
               if (vErrors === null) {
                 vErrors = [err150];
@@ -3315,7 +3335,37 @@ function validate20(
               }
               errors++;
             }
-            for (const key17 in data67) {
+            if (data68.ip === undefined) {
+              const err151 = {
+                instancePath: instancePath + "/nodes/" + i9,
+                schemaPath: "#/properties/nodes/items/required",
+                keyword: "required",
+                params: { missingProperty: "ip" },
+                message: "must have required property '" + "ip" + "'",
+              };
+              if (vErrors === null) {
+                vErrors = [err151];
+              } else {
+                vErrors.push(err151);
+              }
+              errors++;
+            }
+            if (data68.roles === undefined) {
+              const err152 = {
+                instancePath: instancePath + "/nodes/" + i9,
+                schemaPath: "#/properties/nodes/items/required",
+                keyword: "required",
+                params: { missingProperty: "roles" },
+                message: "must have required property '" + "roles" + "'",
+              };
+              if (vErrors === null) {
+                vErrors = [err152];
+              } else {
+                vErrors.push(err152);
+              }
+              errors++;
+            }
+            for (const key17 in data68) {
               if (!(
                 key17 === "name" ||
                 key17 === "ip" ||
@@ -3323,7 +3373,7 @@ function validate20(
                 key17 === "podCIDR" ||
                 key17 === "labels"
               )) {
-                const err151 = {
+                const err153 = {
                   instancePath: instancePath + "/nodes/" + i9,
                   schemaPath: "#/properties/nodes/items/additionalProperties",
                   keyword: "additionalProperties",
@@ -3331,53 +3381,23 @@ function validate20(
                   message: "must NOT have additional properties",
                 };
                 if (vErrors === null) {
-                  vErrors = [err151];
+                  vErrors = [err153];
                 } else {
-                  vErrors.push(err151);
+                  vErrors.push(err153);
                 }
                 errors++;
               }
             }
-            if (data67.name !== undefined) {
-              let data68 = data67.name;
-              if (typeof data68 === "string") {
-                if (func2(data68) > 63) {
-                  const err152 = {
+            if (data68.name !== undefined) {
+              let data69 = data68.name;
+              if (typeof data69 === "string") {
+                if (func2(data69) > 63) {
+                  const err154 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/maxLength",
                     keyword: "maxLength",
                     params: { limit: 63 },
                     message: "must NOT have more than 63 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err152];
-                  } else {
-                    vErrors.push(err152);
-                  }
-                  errors++;
-                }
-                if (func2(data68) < 1) {
-                  const err153 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
-                    schemaPath: "#/properties/nodes/items/properties/name/minLength",
-                    keyword: "minLength",
-                    params: { limit: 1 },
-                    message: "must NOT have fewer than 1 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err153];
-                  } else {
-                    vErrors.push(err153);
-                  }
-                  errors++;
-                }
-                if (!pattern24.test(data68)) {
-                  const err154 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
-                    schemaPath: "#/properties/nodes/items/properties/name/pattern",
-                    keyword: "pattern",
-                    params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
-                    message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
                   };
                   if (vErrors === null) {
                     vErrors = [err154];
@@ -3386,32 +3406,28 @@ function validate20(
                   }
                   errors++;
                 }
-              } else {
-                const err155 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/name",
-                  schemaPath: "#/properties/nodes/items/properties/name/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
-                };
-                if (vErrors === null) {
-                  vErrors = [err155];
-                } else {
-                  vErrors.push(err155);
-                }
-                errors++;
-              }
-            }
-            if (data67.ip !== undefined) {
-              let data69 = data67.ip;
-              if (typeof data69 === "string") {
                 if (func2(data69) < 1) {
-                  const err156 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
-                    schemaPath: "#/properties/nodes/items/properties/ip/minLength",
+                  const err155 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+                    schemaPath: "#/properties/nodes/items/properties/name/minLength",
                     keyword: "minLength",
                     params: { limit: 1 },
                     message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err155];
+                  } else {
+                    vErrors.push(err155);
+                  }
+                  errors++;
+                }
+                if (!pattern25.test(data69)) {
+                  const err156 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+                    schemaPath: "#/properties/nodes/items/properties/name/pattern",
+                    keyword: "pattern",
+                    params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+                    message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
                   };
                   if (vErrors === null) {
                     vErrors = [err156];
@@ -3422,8 +3438,8 @@ function validate20(
                 }
               } else {
                 const err157 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/ip",
-                  schemaPath: "#/properties/nodes/items/properties/ip/type",
+                  instancePath: instancePath + "/nodes/" + i9 + "/name",
+                  schemaPath: "#/properties/nodes/items/properties/name/type",
                   keyword: "type",
                   params: { type: "string" },
                   message: "must be string",
@@ -3436,16 +3452,16 @@ function validate20(
                 errors++;
               }
             }
-            if (data67.roles !== undefined) {
-              let data70 = data67.roles;
-              if (Array.isArray(data70)) {
-                if (data70.length < 1) {
+            if (data68.ip !== undefined) {
+              let data70 = data68.ip;
+              if (typeof data70 === "string") {
+                if (func2(data70) < 1) {
                   const err158 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/roles",
-                    schemaPath: "#/properties/nodes/items/properties/roles/minItems",
-                    keyword: "minItems",
+                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
+                    schemaPath: "#/properties/nodes/items/properties/ip/minLength",
+                    keyword: "minLength",
                     params: { limit: 1 },
-                    message: "must NOT have fewer than 1 items",
+                    message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
                     vErrors = [err158];
@@ -3454,11 +3470,45 @@ function validate20(
                   }
                   errors++;
                 }
-                const len6 = data70.length;
+              } else {
+                const err159 = {
+                  instancePath: instancePath + "/nodes/" + i9 + "/ip",
+                  schemaPath: "#/properties/nodes/items/properties/ip/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err159];
+                } else {
+                  vErrors.push(err159);
+                }
+                errors++;
+              }
+            }
+            if (data68.roles !== undefined) {
+              let data71 = data68.roles;
+              if (Array.isArray(data71)) {
+                if (data71.length < 1) {
+                  const err160 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/roles",
+                    schemaPath: "#/properties/nodes/items/properties/roles/minItems",
+                    keyword: "minItems",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 items",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err160];
+                  } else {
+                    vErrors.push(err160);
+                  }
+                  errors++;
+                }
+                const len6 = data71.length;
                 for (let i10 = 0; i10 < len6; i10++) {
-                  let data71 = data70[i10];
-                  if (typeof data71 !== "string") {
-                    const err159 = {
+                  let data72 = data71[i10];
+                  if (typeof data72 !== "string") {
+                    const err161 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/type",
                       keyword: "type",
@@ -3466,14 +3516,14 @@ function validate20(
                       message: "must be string",
                     };
                     if (vErrors === null) {
-                      vErrors = [err159];
+                      vErrors = [err161];
                     } else {
-                      vErrors.push(err159);
+                      vErrors.push(err161);
                     }
                     errors++;
                   }
-                  if (!(data71 === "control-plane" || data71 === "etcd" || data71 === "worker")) {
-                    const err160 = {
+                  if (!(data72 === "control-plane" || data72 === "etcd" || data72 === "worker")) {
+                    const err162 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/enum",
                       keyword: "enum",
@@ -3481,25 +3531,25 @@ function validate20(
                       message: "must be equal to one of the allowed values",
                     };
                     if (vErrors === null) {
-                      vErrors = [err160];
+                      vErrors = [err162];
                     } else {
-                      vErrors.push(err160);
+                      vErrors.push(err162);
                     }
                     errors++;
                   }
                 }
-                let i11 = data70.length;
+                let i11 = data71.length;
                 let j4;
                 if (i11 > 1) {
                   const indices4 = {};
                   for (; i11--;) {
-                    let item4 = data70[i11];
+                    let item4 = data71[i11];
                     if (typeof item4 !== "string") {
                       continue;
                     }
                     if (typeof indices4[item4] == "number") {
                       j4 = indices4[item4];
-                      const err161 = {
+                      const err163 = {
                         instancePath: instancePath + "/nodes/" + i9 + "/roles",
                         schemaPath: "#/properties/nodes/items/properties/roles/uniqueItems",
                         keyword: "uniqueItems",
@@ -3508,9 +3558,9 @@ function validate20(
                           "must NOT have duplicate items (items ## " + j4 + " and " + i11 + " are identical)",
                       };
                       if (vErrors === null) {
-                        vErrors = [err161];
+                        vErrors = [err163];
                       } else {
-                        vErrors.push(err161);
+                        vErrors.push(err163);
                       }
                       errors++;
                       break;
@@ -3519,46 +3569,12 @@ function validate20(
                   }
                 }
               } else {
-                const err162 = {
+                const err164 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/roles",
                   schemaPath: "#/properties/nodes/items/properties/roles/type",
                   keyword: "type",
                   params: { type: "array" },
                   message: "must be array",
-                };
-                if (vErrors === null) {
-                  vErrors = [err162];
-                } else {
-                  vErrors.push(err162);
-                }
-                errors++;
-              }
-            }
-            if (data67.podCIDR !== undefined) {
-              let data72 = data67.podCIDR;
-              if (typeof data72 === "string") {
-                if (func2(data72) < 1) {
-                  const err163 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
-                    schemaPath: "#/properties/nodes/items/properties/podCIDR/minLength",
-                    keyword: "minLength",
-                    params: { limit: 1 },
-                    message: "must NOT have fewer than 1 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err163];
-                  } else {
-                    vErrors.push(err163);
-                  }
-                  errors++;
-                }
-              } else {
-                const err164 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
-                  schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
                 };
                 if (vErrors === null) {
                   vErrors = [err164];
@@ -3568,13 +3584,47 @@ function validate20(
                 errors++;
               }
             }
-            let data73 = data67.labels;
-            if (data73 && typeof data73 == "object" && !Array.isArray(data73)) {
-              for (const key18 in data73) {
-                const _errs165 = errors;
+            if (data68.podCIDR !== undefined) {
+              let data73 = data68.podCIDR;
+              if (typeof data73 === "string") {
+                if (func2(data73) < 1) {
+                  const err165 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
+                    schemaPath: "#/properties/nodes/items/properties/podCIDR/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err165];
+                  } else {
+                    vErrors.push(err165);
+                  }
+                  errors++;
+                }
+              } else {
+                const err166 = {
+                  instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
+                  schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err166];
+                } else {
+                  vErrors.push(err166);
+                }
+                errors++;
+              }
+            }
+            let data74 = data68.labels;
+            if (data74 && typeof data74 == "object" && !Array.isArray(data74)) {
+              for (const key18 in data74) {
+                const _errs167 = errors;
                 if (typeof key18 === "string") {
                   if (func2(key18) > 316) {
-                    const err165 = {
+                    const err167 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/maxLength",
                       keyword: "maxLength",
@@ -3583,14 +3633,14 @@ function validate20(
                       propertyName: key18,
                     };
                     if (vErrors === null) {
-                      vErrors = [err165];
+                      vErrors = [err167];
                     } else {
-                      vErrors.push(err165);
+                      vErrors.push(err167);
                     }
                     errors++;
                   }
-                  if (!pattern25.test(key18)) {
-                    const err166 = {
+                  if (!pattern26.test(key18)) {
+                    const err168 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/pattern",
                       keyword: "pattern",
@@ -3605,16 +3655,16 @@ function validate20(
                       propertyName: key18,
                     };
                     if (vErrors === null) {
-                      vErrors = [err166];
+                      vErrors = [err168];
                     } else {
-                      vErrors.push(err166);
+                      vErrors.push(err168);
                     }
                     errors++;
                   }
                 }
-                var valid37 = _errs165 === errors;
+                var valid37 = _errs167 === errors;
                 if (!valid37) {
-                  const err167 = {
+                  const err169 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/labels",
                     schemaPath: "#/properties/nodes/items/properties/labels/propertyNames",
                     keyword: "propertyNames",
@@ -3622,18 +3672,18 @@ function validate20(
                     message: "property name must be valid",
                   };
                   if (vErrors === null) {
-                    vErrors = [err167];
+                    vErrors = [err169];
                   } else {
-                    vErrors.push(err167);
+                    vErrors.push(err169);
                   }
                   errors++;
                 }
               }
-              for (const key19 in data73) {
-                let data74 = data73[key19];
-                if (typeof data74 === "string") {
-                  if (func2(data74) > 63) {
-                    const err168 = {
+              for (const key19 in data74) {
+                let data75 = data74[key19];
+                if (typeof data75 === "string") {
+                  if (func2(data75) > 63) {
+                    const err170 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
@@ -3646,14 +3696,14 @@ function validate20(
                       message: "must NOT have more than 63 characters",
                     };
                     if (vErrors === null) {
-                      vErrors = [err168];
+                      vErrors = [err170];
                     } else {
-                      vErrors.push(err168);
+                      vErrors.push(err170);
                     }
                     errors++;
                   }
-                  if (!pattern26.test(data74)) {
-                    const err169 = {
+                  if (!pattern27.test(data75)) {
+                    const err171 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
@@ -3666,14 +3716,14 @@ function validate20(
                       message: 'must match pattern "' + "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$" + '"',
                     };
                     if (vErrors === null) {
-                      vErrors = [err169];
+                      vErrors = [err171];
                     } else {
-                      vErrors.push(err169);
+                      vErrors.push(err171);
                     }
                     errors++;
                   }
                 } else {
-                  const err170 = {
+                  const err172 = {
                     instancePath:
                       instancePath +
                       "/nodes/" +
@@ -3686,15 +3736,15 @@ function validate20(
                     message: "must be string",
                   };
                   if (vErrors === null) {
-                    vErrors = [err170];
+                    vErrors = [err172];
                   } else {
-                    vErrors.push(err170);
+                    vErrors.push(err172);
                   }
                   errors++;
                 }
               }
             } else {
-              const err171 = {
+              const err173 = {
                 instancePath: instancePath + "/nodes/" + i9 + "/labels",
                 schemaPath: "#/properties/nodes/items/properties/labels/type",
                 keyword: "type",
@@ -3702,14 +3752,14 @@ function validate20(
                 message: "must be object",
               };
               if (vErrors === null) {
-                vErrors = [err171];
+                vErrors = [err173];
               } else {
-                vErrors.push(err171);
+                vErrors.push(err173);
               }
               errors++;
             }
           } else {
-            const err172 = {
+            const err174 = {
               instancePath: instancePath + "/nodes/" + i9,
               schemaPath: "#/properties/nodes/items/type",
               keyword: "type",
@@ -3717,72 +3767,20 @@ function validate20(
               message: "must be object",
             };
             if (vErrors === null) {
-              vErrors = [err172];
+              vErrors = [err174];
             } else {
-              vErrors.push(err172);
+              vErrors.push(err174);
             }
             errors++;
           }
         }
       } else {
-        const err173 = {
+        const err175 = {
           instancePath: instancePath + "/nodes",
           schemaPath: "#/properties/nodes/type",
           keyword: "type",
           params: { type: "array" },
           message: "must be array",
-        };
-        if (vErrors === null) {
-          vErrors = [err173];
-        } else {
-          vErrors.push(err173);
-        }
-        errors++;
-      }
-    }
-    let data75 = data.hygiene;
-    if (data75 && typeof data75 == "object" && !Array.isArray(data75)) {
-      if (data75.autoUpgrades === undefined) {
-        data75.autoUpgrades = true;
-      }
-      if (data75.logrotate === undefined) {
-        data75.logrotate = true;
-      }
-      if (data75.monit === undefined) {
-        data75.monit = false;
-      }
-      if (data75.storageClients === undefined) {
-        data75.storageClients = [];
-      }
-      for (const key20 in data75) {
-        if (!(
-          key20 === "autoUpgrades" ||
-          key20 === "logrotate" ||
-          key20 === "monit" ||
-          key20 === "storageClients"
-        )) {
-          const err174 = {
-            instancePath: instancePath + "/hygiene",
-            schemaPath: "#/properties/hygiene/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key20 },
-            message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err174];
-          } else {
-            vErrors.push(err174);
-          }
-          errors++;
-        }
-      }
-      if (typeof data75.autoUpgrades !== "boolean") {
-        const err175 = {
-          instancePath: instancePath + "/hygiene/autoUpgrades",
-          schemaPath: "#/properties/hygiene/properties/autoUpgrades/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err175];
@@ -3791,25 +3789,51 @@ function validate20(
         }
         errors++;
       }
-      if (typeof data75.logrotate !== "boolean") {
-        const err176 = {
-          instancePath: instancePath + "/hygiene/logrotate",
-          schemaPath: "#/properties/hygiene/properties/logrotate/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err176];
-        } else {
-          vErrors.push(err176);
-        }
-        errors++;
+    }
+    let data76 = data.hygiene;
+    if (data76 && typeof data76 == "object" && !Array.isArray(data76)) {
+      if (data76.autoUpgrades === undefined) {
+        data76.autoUpgrades = true;
       }
-      if (typeof data75.monit !== "boolean") {
+      if (data76.logrotate === undefined) {
+        data76.logrotate = true;
+      }
+      if (data76.monit === undefined) {
+        data76.monit = false;
+      }
+      if (data76.storageClients === undefined) {
+        data76.storageClients = [];
+      }
+      if (data76.installPackages === undefined) {
+        data76.installPackages = true;
+      }
+      for (const key20 in data76) {
+        if (!(
+          key20 === "autoUpgrades" ||
+          key20 === "logrotate" ||
+          key20 === "monit" ||
+          key20 === "storageClients" ||
+          key20 === "installPackages"
+        )) {
+          const err176 = {
+            instancePath: instancePath + "/hygiene",
+            schemaPath: "#/properties/hygiene/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key20 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err176];
+          } else {
+            vErrors.push(err176);
+          }
+          errors++;
+        }
+      }
+      if (typeof data76.autoUpgrades !== "boolean") {
         const err177 = {
-          instancePath: instancePath + "/hygiene/monit",
-          schemaPath: "#/properties/hygiene/properties/monit/type",
+          instancePath: instancePath + "/hygiene/autoUpgrades",
+          schemaPath: "#/properties/hygiene/properties/autoUpgrades/type",
           keyword: "type",
           params: { type: "boolean" },
           message: "must be boolean",
@@ -3821,14 +3845,44 @@ function validate20(
         }
         errors++;
       }
-      let data79 = data75.storageClients;
-      if (Array.isArray(data79)) {
-        const len7 = data79.length;
+      if (typeof data76.logrotate !== "boolean") {
+        const err178 = {
+          instancePath: instancePath + "/hygiene/logrotate",
+          schemaPath: "#/properties/hygiene/properties/logrotate/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err178];
+        } else {
+          vErrors.push(err178);
+        }
+        errors++;
+      }
+      if (typeof data76.monit !== "boolean") {
+        const err179 = {
+          instancePath: instancePath + "/hygiene/monit",
+          schemaPath: "#/properties/hygiene/properties/monit/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err179];
+        } else {
+          vErrors.push(err179);
+        }
+        errors++;
+      }
+      let data80 = data76.storageClients;
+      if (Array.isArray(data80)) {
+        const len7 = data80.length;
         for (let i12 = 0; i12 < len7; i12++) {
-          let data80 = data79[i12];
-          if (typeof data80 === "string") {
-            if (!pattern27.test(data80)) {
-              const err178 = {
+          let data81 = data80[i12];
+          if (typeof data81 === "string") {
+            if (!pattern28.test(data81)) {
+              const err180 = {
                 instancePath: instancePath + "/hygiene/storageClients/" + i12,
                 schemaPath: "#/properties/hygiene/properties/storageClients/items/pattern",
                 keyword: "pattern",
@@ -3836,14 +3890,14 @@ function validate20(
                 message: 'must match pattern "' + "^[a-z0-9][a-z0-9+.-]+$" + '"',
               };
               if (vErrors === null) {
-                vErrors = [err178];
+                vErrors = [err180];
               } else {
-                vErrors.push(err178);
+                vErrors.push(err180);
               }
               errors++;
             }
           } else {
-            const err179 = {
+            const err181 = {
               instancePath: instancePath + "/hygiene/storageClients/" + i12,
               schemaPath: "#/properties/hygiene/properties/storageClients/items/type",
               keyword: "type",
@@ -3851,25 +3905,25 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err179];
+              vErrors = [err181];
             } else {
-              vErrors.push(err179);
+              vErrors.push(err181);
             }
             errors++;
           }
         }
-        let i13 = data79.length;
+        let i13 = data80.length;
         let j5;
         if (i13 > 1) {
           const indices5 = {};
           for (; i13--;) {
-            let item5 = data79[i13];
+            let item5 = data80[i13];
             if (typeof item5 !== "string") {
               continue;
             }
             if (typeof indices5[item5] == "number") {
               j5 = indices5[item5];
-              const err180 = {
+              const err182 = {
                 instancePath: instancePath + "/hygiene/storageClients",
                 schemaPath: "#/properties/hygiene/properties/storageClients/uniqueItems",
                 keyword: "uniqueItems",
@@ -3877,9 +3931,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j5 + " and " + i13 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err180];
+                vErrors = [err182];
               } else {
-                vErrors.push(err180);
+                vErrors.push(err182);
               }
               errors++;
               break;
@@ -3888,7 +3942,7 @@ function validate20(
           }
         }
       } else {
-        const err181 = {
+        const err183 = {
           instancePath: instancePath + "/hygiene/storageClients",
           schemaPath: "#/properties/hygiene/properties/storageClients/type",
           keyword: "type",
@@ -3896,14 +3950,29 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err181];
+          vErrors = [err183];
         } else {
-          vErrors.push(err181);
+          vErrors.push(err183);
+        }
+        errors++;
+      }
+      if (typeof data76.installPackages !== "boolean") {
+        const err184 = {
+          instancePath: instancePath + "/hygiene/installPackages",
+          schemaPath: "#/properties/hygiene/properties/installPackages/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err184];
+        } else {
+          vErrors.push(err184);
         }
         errors++;
       }
     } else {
-      const err182 = {
+      const err185 = {
         instancePath: instancePath + "/hygiene",
         schemaPath: "#/properties/hygiene/type",
         keyword: "type",
@@ -3911,20 +3980,20 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err182];
+        vErrors = [err185];
       } else {
-        vErrors.push(err182);
+        vErrors.push(err185);
       }
       errors++;
     }
-    let data81 = data.addons;
-    if (data81 && typeof data81 == "object" && !Array.isArray(data81)) {
-      if (data81.dns === undefined) {
-        data81.dns = {};
+    let data83 = data.addons;
+    if (data83 && typeof data83 == "object" && !Array.isArray(data83)) {
+      if (data83.dns === undefined) {
+        data83.dns = {};
       }
-      for (const key21 in data81) {
+      for (const key21 in data83) {
         if (!(key21 === "dns")) {
-          const err183 = {
+          const err186 = {
             instancePath: instancePath + "/addons",
             schemaPath: "#/properties/addons/additionalProperties",
             keyword: "additionalProperties",
@@ -3932,21 +4001,21 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err183];
+            vErrors = [err186];
           } else {
-            vErrors.push(err183);
+            vErrors.push(err186);
           }
           errors++;
         }
       }
-      let data82 = data81.dns;
-      if (data82 && typeof data82 == "object" && !Array.isArray(data82)) {
-        if (data82.enabled === undefined) {
-          data82.enabled = true;
+      let data84 = data83.dns;
+      if (data84 && typeof data84 == "object" && !Array.isArray(data84)) {
+        if (data84.enabled === undefined) {
+          data84.enabled = true;
         }
-        for (const key22 in data82) {
+        for (const key22 in data84) {
           if (!(key22 === "enabled")) {
-            const err184 = {
+            const err187 = {
               instancePath: instancePath + "/addons/dns",
               schemaPath: "#/properties/addons/properties/dns/additionalProperties",
               keyword: "additionalProperties",
@@ -3954,15 +4023,15 @@ function validate20(
               message: "must NOT have additional properties",
             };
             if (vErrors === null) {
-              vErrors = [err184];
+              vErrors = [err187];
             } else {
-              vErrors.push(err184);
+              vErrors.push(err187);
             }
             errors++;
           }
         }
-        if (typeof data82.enabled !== "boolean") {
-          const err185 = {
+        if (typeof data84.enabled !== "boolean") {
+          const err188 = {
             instancePath: instancePath + "/addons/dns/enabled",
             schemaPath: "#/properties/addons/properties/dns/properties/enabled/type",
             keyword: "type",
@@ -3970,14 +4039,14 @@ function validate20(
             message: "must be boolean",
           };
           if (vErrors === null) {
-            vErrors = [err185];
+            vErrors = [err188];
           } else {
-            vErrors.push(err185);
+            vErrors.push(err188);
           }
           errors++;
         }
       } else {
-        const err186 = {
+        const err189 = {
           instancePath: instancePath + "/addons/dns",
           schemaPath: "#/properties/addons/properties/dns/type",
           keyword: "type",
@@ -3985,14 +4054,14 @@ function validate20(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err186];
+          vErrors = [err189];
         } else {
-          vErrors.push(err186);
+          vErrors.push(err189);
         }
         errors++;
       }
     } else {
-      const err187 = {
+      const err190 = {
         instancePath: instancePath + "/addons",
         schemaPath: "#/properties/addons/type",
         keyword: "type",
@@ -4000,14 +4069,14 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err187];
+        vErrors = [err190];
       } else {
-        vErrors.push(err187);
+        vErrors.push(err190);
       }
       errors++;
     }
   } else {
-    const err188 = {
+    const err191 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -4015,9 +4084,9 @@ function validate20(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err188];
+      vErrors = [err191];
     } else {
-      vErrors.push(err188);
+      vErrors.push(err191);
     }
     errors++;
   }

@@ -220,6 +220,10 @@ export interface ClusterSpecInput {
      */
     rootDir?: string;
     /**
+     * Where the node's CNI plugins are (containerd's cni bin_dir, and where the flannel and weave DaemonSets put theirs): /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages. install.sh checks that the plugins the node needs are there.
+     */
+    cniBinDir?: string;
+    /**
      * Open-file limit of the runtime (DOCKER_NOFILE for docker, LimitNOFILE for containerd).
      */
     nofile?: number;
@@ -333,6 +337,10 @@ export interface ClusterSpecInput {
      * Items: A Debian package name.
      */
     storageClients?: string[];
+    /**
+     * Install the hygiene packages that are missing (unattended-upgrades, logrotate, monit, the storage clients) with apt-get during install.sh, each network step bounded in time; what cannot be installed is reported and the node's daemons start anyway. false for air-gapped nodes whose image already holds them: install.sh then downloads nothing and reports the missing ones.
+     */
+    installPackages?: boolean;
   };
   /**
    * Cluster addons (S30).
@@ -569,6 +577,10 @@ export interface ClusterSpec {
      */
     rootDir: string;
     /**
+     * Where the node's CNI plugins are (containerd's cni bin_dir, and where the flannel and weave DaemonSets put theirs): /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages. install.sh checks that the plugins the node needs are there.
+     */
+    cniBinDir: string;
+    /**
      * Open-file limit of the runtime (DOCKER_NOFILE for docker, LimitNOFILE for containerd).
      */
     nofile: number;
@@ -682,6 +694,10 @@ export interface ClusterSpec {
      * Items: A Debian package name.
      */
     storageClients: string[];
+    /**
+     * Install the hygiene packages that are missing (unattended-upgrades, logrotate, monit, the storage clients) with apt-get during install.sh, each network step bounded in time; what cannot be installed is reported and the node's daemons start anyway. false for air-gapped nodes whose image already holds them: install.sh then downloads nothing and reports the missing ones.
+     */
+    installPackages: boolean;
   };
   /**
    * Cluster addons (S30).
