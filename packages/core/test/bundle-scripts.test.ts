@@ -510,6 +510,61 @@ describe("install.sh preflight (no --root; every install path lies in a temp dir
     expect(result.stderr).toContain("no interface of this machine has node-1's address 198.18.255.254");
   });
 
+  it("names a runtime older than the bundle's configuration needs, reading the version as each build prints it", () => {
+    const area = temporaryDirectory();
+    const runtime = (name: string, says: string) => {
+      const path = join(area, name);
+      writeFileSync(path, `#!/bin/sh\necho '${says}'\n`, { mode: 0o755 });
+      return {
+        path,
+        versionArgs: ["--version"],
+        expect: "containerd",
+        fix: "install containerd 1.5 or later",
+        minimum: "1.5",
+      };
+    };
+    const bundle = makeBundle([], {
+      binaries: [
+        runtime(
+          "old",
+          "containerd github.com/containerd/containerd 1.4.13 7ad184331fa3e55e52b890ea95e65ba581ae3429",
+        ),
+        runtime("debian", "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1"),
+        runtime(
+          "two",
+          "containerd github.com/containerd/containerd/v2 v2.1.0 06b99ca80cdbfbc6cc8bd567021738c9af2b36ce",
+        ),
+        runtime("mute", "containerd"),
+      ],
+    });
+    const result = bash([join(bundle, "install.sh"), "--dry-run"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      `FAIL ${area}/old is version 1.4.13; this bundle's configuration needs 1.5 or later\n       fix: install containerd 1.5 or later`,
+    );
+    expect(result.stderr).toContain(`FAIL ${area}/mute does not say its version ('containerd')`);
+    expect(result.stderr).not.toContain(`${area}/debian`);
+    expect(result.stderr).not.toContain(`${area}/two`);
+  });
+
+  it("names swap that is on and a cgroup v1 host, when this node's kubelet refuses them (read from this machine)", () => {
+    const bundle = makeBundle([], { swapOff: true, cgroupV2: true });
+    const result = bash([join(bundle, "install.sh"), "--dry-run"]);
+    const swapDevices = readFileSync("/proc/swaps", "utf8").trim().split("\n").length - 1;
+    const cgroupType = spawnSync("stat", ["-fc", "%T", "/sys/fs/cgroup"], { encoding: "utf8" }).stdout.trim();
+    if (swapDevices > 0)
+      expect(result.stderr).toContain(`FAIL swap is on (${swapDevices} device(s) in /proc/swaps)`);
+    else expect(result.stderr).not.toContain("swap");
+    if (cgroupType === "cgroup2fs") expect(result.stderr).not.toContain("cgroup");
+    else
+      expect(result.stderr).toContain(
+        `FAIL /sys/fs/cgroup is ${cgroupType}, not cgroup v2: this kubelet refuses cgroup v1 (failCgroupV1)\n       fix: boot the node with cgroup v2 only`,
+      );
+    // Nodes whose kubelet accepts both are not asked.
+    const relaxed = bash([join(makeBundle([]), "install.sh"), "--dry-run"]);
+    expect(relaxed.stderr).not.toMatch(/swap is on|not cgroup v2/);
+  });
+
   it("names the CNI plugins missing from the runtime's folder, with the fix", () => {
     const area = temporaryDirectory();
     const plugins = join(area, "cni-bin");

@@ -466,3 +466,40 @@ describe("flannel gives each node its planned pod range (found by booting curren
     expect(cluster.admin.artifacts.map((artifact) => artifact.path)).not.toContain("nodes.yaml");
   });
 });
+
+describe("install.sh preflight lines follow the node's own files and release", () => {
+  const preflight = async (spec: ClusterSpecInput, node = 0): Promise<string> => {
+    const cluster = await generate(spec);
+    const directory = unpack(
+      bundleCluster(cluster).nodes[node] as Bundle,
+      `preflight-${spec.name}-${spec.kubernetesVersion ?? ""}`,
+    );
+    const install = readFileSync(join(directory, "install.sh"), "utf8");
+    return /^preflight\(\) \{\n([\s\S]*?)^\}$/m.exec(install)?.[1] ?? "";
+  };
+
+  it("current releases: swap, the containerd minimum, the CNI plugins; cgroup v2 only from 1.35 (failCgroupV1's default)", async () => {
+    const { spec } = fixtureSpec("current-ha.yaml");
+    const at134 = await preflight({ ...spec, kubernetesVersion: "1.34" } as ClusterSpecInput);
+    expect(at134).toMatch(/^ {2}check_swap_off$/m);
+    expect(at134).not.toContain("check_cgroup_v2");
+    expect(at134).toMatch(/^ {2}check_version_at_least \/usr\/bin\/containerd 1\.5 /m);
+    expect(at134).toMatch(/^ {2}check_cni_plugins \/opt\/cni\/bin bridge host-local loopback$/m);
+    expect(at134).toMatch(/^ {2}check_hygiene_packages 1 unattended-upgrades logrotate monit nfs-common$/m);
+    const at135 = await preflight({ ...spec, kubernetesVersion: "1.35" } as ClusterSpecInput);
+    expect(at135).toMatch(/^ {2}check_cgroup_v2$/m);
+  });
+
+  it("flannel's delegates are checked where the spec says the plugins are; the seed's era checks neither swap nor plugins", async () => {
+    const { spec } = fixtureSpec("current-flannel.yaml");
+    const flannel = await preflight({
+      ...spec,
+      runtime: { ...spec.runtime, cniBinDir: "/usr/lib/cni" },
+      hygiene: { ...spec.hygiene, installPackages: false },
+    } as ClusterSpecInput);
+    expect(flannel).toMatch(/^ {2}check_cni_plugins \/usr\/lib\/cni bridge host-local loopback portmap$/m);
+    expect(flannel).toMatch(/^ {2}check_hygiene_packages 0 /m);
+    const legacy = await preflight(fixtureSpec("seed-https.yaml").spec as ClusterSpecInput);
+    expect(legacy).not.toMatch(/check_swap_off|check_cgroup_v2|check_cni_plugins/);
+  });
+});

@@ -65,8 +65,12 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
   }, 90 * MINUTE);
 
   it(
-    "one node with every role comes up: apiserver ready, leases held, node Ready, pods, DNS and Services answer",
+    "one node with every role comes up, on Debian's own containerd and CNI packages: apiserver ready, leases held, node Ready, pods get their addresses through the plugins in /usr/lib/cni, DNS and Services answer",
     async () => {
+      // The node's CNI plugins are Debian's, where Debian's package puts them; nothing is in /opt/cni/bin.
+      expect(readFileSync(join(ROOT, "fixtures/specs/single-node.yaml"), "utf8")).toMatch(
+        /^ {2}cniBinDir: \/usr\/lib\/cni$/m,
+      );
       const { code, report } = await rehearseSpec("fixtures/specs/single-node.yaml", assets);
       expect(failures(report)).toBe("");
       expect(code).toBe(0);

@@ -46,7 +46,10 @@ const NETWORK_SCRIPT_DIRECTORY = "/etc/kubernetes/network/";
 
 /** Where the command of a unit lives, for the install preflight's binary checks. */
 const VERSION_CHECKS: Readonly<
-  Record<string, { args: readonly string[]; expect: (version: string) => string; fix: string }>
+  Record<
+    string,
+    { args: readonly string[]; expect: (version: string) => string; fix: string; minimum?: string }
+  >
 > = {
   kubelet: {
     args: ["--version"],
@@ -61,7 +64,10 @@ const VERSION_CHECKS: Readonly<
   containerd: {
     args: ["--version"],
     expect: () => "containerd",
-    fix: "install containerd (e.g. apt-get install containerd)",
+    // The generated config.toml names registry hosts by config_path, which containerd reads since
+    // 1.5.0 (pkg/cri/config/config.go; absent in 1.4).
+    minimum: "1.5",
+    fix: "install containerd 1.5 or later (e.g. apt-get install containerd)",
   },
   docker: {
     args: ["--version"],
@@ -121,7 +127,7 @@ export function unitsInStartOrder(artifacts: readonly Artifact[]): string[] {
 function binariesOf(artifacts: readonly Artifact[], version: string) {
   const binaries = new Map<
     string,
-    { path: string; versionArgs: readonly string[]; expect: string; fix: string }
+    { path: string; versionArgs: readonly string[]; expect: string; fix: string; minimum?: string }
   >();
   for (const artifact of artifacts.filter((entry) => entry.kind === "systemd-unit")) {
     for (const match of artifact.content.matchAll(/^ExecStart=[-@:+!]*(\/\S+)/gm)) {
@@ -129,7 +135,13 @@ function binariesOf(artifacts: readonly Artifact[], version: string) {
       const name = path.slice(path.lastIndexOf("/") + 1);
       const check = VERSION_CHECKS[name];
       if (check)
-        binaries.set(path, { path, versionArgs: check.args, expect: check.expect(version), fix: check.fix });
+        binaries.set(path, {
+          path,
+          versionArgs: check.args,
+          expect: check.expect(version),
+          fix: check.fix,
+          ...(check.minimum === undefined ? {} : { minimum: check.minimum }),
+        });
     }
   }
   return [...binaries.values()];
@@ -164,6 +176,12 @@ function cniPluginsOf(cluster: GeneratedCluster, artifacts: readonly Artifact[])
     names.delete("flannel");
   }
   return [...names].sort();
+}
+
+/** failCgroupV1 defaults to true from Kubernetes 1.35 (pkg/kubelet/apis/config/v1beta1/defaults.go). */
+function failsOnCgroupV1(minor: number, kubeletConfig: string): boolean {
+  const explicit = /^failCgroupV1: (true|false)$/m.exec(kubeletConfig)?.[1];
+  return explicit === undefined ? minor >= 35 : explicit === "true";
 }
 
 export interface BundleOptions {
@@ -324,6 +342,9 @@ export function packNode(
   const https = plan.security.mode === "https";
   const hygiene = hygieneScript(node.artifacts);
   const cniPlugins = cniPluginsOf(cluster, node.artifacts);
+  const kubeletConfig = node.artifacts.find((artifact) =>
+    /^kind: KubeletConfiguration$/m.test(artifact.content),
+  )?.content;
   const install = installScript({
     nodeName: node.name,
     nodeIp: nodePlan.ip,
@@ -342,6 +363,11 @@ export function packNode(
           hygieneScript: hygiene,
           hygienePackages: { names: hygienePackages(cluster), install: cluster.spec.hygiene.installPackages },
         }
+      : {}),
+    // Both read from the node's own KubeletConfiguration: a spec or an overlay may turn them off.
+    ...(kubeletConfig !== undefined && !/^failSwapOn: false$/m.test(kubeletConfig) ? { swapOff: true } : {}),
+    ...(kubeletConfig !== undefined && failsOnCgroupV1(plan.profile.minorNumber, kubeletConfig)
+      ? { cgroupV2: true }
       : {}),
     ...(cniPlugins !== undefined
       ? { cniPlugins: { directory: cluster.spec.runtime.cniBinDir, names: cniPlugins } }

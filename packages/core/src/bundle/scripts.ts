@@ -19,13 +19,24 @@ export interface InstallScriptInput {
   /** Unit names in start order, e.g. ["containerd.service", "kubelet.service", "kube-proxy.service"]. */
   readonly units: readonly string[];
   /** Preflight: the binary exists, is executable, and `path versionArgs...` prints `expect`. */
-  readonly binaries: readonly { path: string; versionArgs: readonly string[]; expect: string; fix: string }[];
+  readonly binaries: readonly {
+    path: string;
+    versionArgs: readonly string[];
+    expect: string;
+    fix: string;
+    /** The oldest version (x.y or x.y.z) that reads the bundle's configuration, e.g. containerd's. */
+    minimum?: string;
+  }[];
   /** The oldest systemd the node may run, e.g. 215 with rkt (S17). */
   readonly systemdMinimum?: number;
   /** The hygiene packages script (among `files`), run once the units run; its failure is reported, never fatal. */
   readonly hygieneScript?: string;
   /** Preflight: the hygiene packages, and whether install.sh may fetch them (hygiene.installPackages). */
   readonly hygienePackages?: { readonly names: readonly string[]; readonly install: boolean };
+  /** Preflight: the kubelet refuses to start while swap is on (failSwapOn, true by default since 1.8). */
+  readonly swapOff?: boolean;
+  /** Preflight: the kubelet refuses cgroup v1 (failCgroupV1 true, the default since 1.35). */
+  readonly cgroupV2?: boolean;
   /** Preflight: the CNI plugins the node's runtime runs, and the folder it looks in (runtime.cniBinDir). */
   readonly cniPlugins?: { readonly directory: string; readonly names: readonly string[] };
 }
@@ -299,6 +310,39 @@ check_binary() {
   fi
   [[ $output == *"$expect"* ]] ||
     problem "$path reports '\${output%%$'\\n'*}', not $expect" "$fix"
+}
+
+check_swap_off() {
+  local devices
+  devices=$(tail -n +2 /proc/swaps 2>/dev/null | wc -l) || devices=0
+  ((devices == 0)) ||
+    problem "swap is on ($devices device(s) in /proc/swaps): the kubelet refuses to start with swap (failSwapOn)" \\
+      "swapoff -a, and remove the swap entries from /etc/fstab (or the swap unit) so it stays off after a reboot"
+}
+
+check_cgroup_v2() {
+  local type
+  type=$(stat -fc %T /sys/fs/cgroup 2>/dev/null) || type=unknown
+  [[ $type == cgroup2fs ]] ||
+    problem "/sys/fs/cgroup is $type, not cgroup v2: this kubelet refuses cgroup v1 (failCgroupV1)" \\
+      "boot the node with cgroup v2 only (systemd.unified_cgroup_hierarchy=1 on the kernel command line), the default of every current distribution"
+}
+
+# The first version number the binary prints (1.6.20 of "containerd ... 1.6.20~ds1 ...", 2.1.0 of
+# "... v2.1.0 ...") must be at least the minimum.
+check_version_at_least() {
+  local path=$1 minimum=$2 fix=$3 output version
+  shift 3
+  [[ -f $path && -x $path ]] || return 0 # check_binary names it
+  output=$(timeout 30 "$path" "$@" 2>&1 </dev/null) || return 0
+  if [[ ! $output =~ [[:space:]]v?([0-9]+\\.[0-9]+(\\.[0-9]+)?) ]]; then
+    problem "$path does not say its version ('\${output%%$'\\n'*}')" "$fix"
+    return
+  fi
+  version=\${BASH_REMATCH[1]}
+  if [[ $(printf '%s\\n%s\\n' "$minimum" "$version" | sort -V | head -n 1) != "$minimum" ]]; then
+    problem "$path is version $version; this bundle's configuration needs $minimum or later" "$fix"
+  fi
 }
 
 check_node_ip() {
@@ -665,17 +709,30 @@ export function installScript(input: InstallScriptInput): string {
     [binary.expect, binary.fix, ...binary.versionArgs].forEach((text) =>
       noControlCharacters("binary check", text),
     );
+    if (binary.minimum !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(binary.minimum))
+      throw new Error(
+        `minimum version ${JSON.stringify(binary.minimum)} of ${binary.path} is not x.y or x.y.z`,
+      );
   }
 
   const preflight = [
     "check_platform",
     `check_systemd ${input.systemdMinimum ?? 0}`,
-    ...input.binaries.map((binary) =>
+    ...input.binaries.flatMap((binary) => [
       ["check_binary", binary.path, binary.expect, binary.fix, ...binary.versionArgs]
         .map(shellQuote)
         .join(" "),
-    ),
+      ...(binary.minimum === undefined
+        ? []
+        : [
+            ["check_version_at_least", binary.path, binary.minimum, binary.fix, ...binary.versionArgs]
+              .map(shellQuote)
+              .join(" "),
+          ]),
+    ]),
     `check_node_ip ${shellQuote(input.nodeIp)}`,
+    ...(input.swapOff ? ["check_swap_off"] : []),
+    ...(input.cgroupV2 ? ["check_cgroup_v2"] : []),
     ...(input.cniPlugins && input.cniPlugins.names.length > 0
       ? [
           ["check_cni_plugins", input.cniPlugins.directory, ...input.cniPlugins.names]

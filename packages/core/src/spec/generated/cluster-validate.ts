@@ -359,7 +359,7 @@ const schema31 = {
         },
         cniBinDir: {
           description:
-            "Where the node's CNI plugins are (containerd's cni bin_dir, and where the flannel and weave DaemonSets put theirs): /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages. install.sh checks that the plugins the node needs are there.",
+            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there.",
           type: "string",
           pattern: "^/[A-Za-z0-9._+/-]*$",
           default: "/opt/cni/bin",
