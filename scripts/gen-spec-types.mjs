@@ -20,6 +20,7 @@ const outDir = join(root, "packages/core/src/spec/generated");
 // other fields; they are required in the resolved ClusterSpec.
 export const RESOLVED_FIELDS = [
   "security.credentialLayout",
+  "security.allowPrivileged",
   "controlPlane.masterIP",
   "controlPlane.apiserverPort",
   "runtime.type",

@@ -72,6 +72,8 @@ describe("valid fixtures", () => {
       mode: "https",
       keyAlgorithm: "rsa-2048",
       credentialLayout: "per-entity",
+      // As kubeadm: the CNI and storage DaemonSets users install next run privileged.
+      allowPrivileged: true,
       admins: [{ name: "admin", groups: ["system:masters"] }],
     });
     expect(spec.network).toMatchObject({
@@ -83,7 +85,12 @@ describe("valid fixtures", () => {
       bridge: { name: "cbr0", management: "manual" },
     });
     expect(spec.controlPlane).toEqual({ masterIP: "192.168.10.10", apiserverPort: 6443 });
-    expect(spec.runtime).toMatchObject({ type: "containerd", rootDir: "/var/lib/containerd" });
+    expect(spec.runtime).toMatchObject({
+      type: "containerd",
+      rootDir: "/var/lib/containerd",
+      cniBinDir: "/opt/cni/bin",
+    });
+    expect(spec.hygiene.installPackages).toBe(true);
     expect(spec.images.registry).toBe("registry.k8s.io");
   });
 
@@ -93,6 +100,8 @@ describe("valid fixtures", () => {
     expect(spec.controlPlane.apiserverPort).toBe(443);
     expect(spec.runtime).toMatchObject({ type: "docker", rootDir: "/var/lib/docker", nofile: 1000000 });
     expect(spec.security.credentialLayout).toBe("per-role");
+    // S26: privileged containers only when the spec says the users are trusted with root.
+    expect(spec.security.allowPrivileged).toBe(false);
     expect(spec.images.registry).toBe("gcr.io/google_containers");
   });
 

@@ -15,7 +15,23 @@ export interface ClusterCheckInput {
   readonly kubectl: Kubectl;
   readonly log: (line: string) => void;
   readonly readyTimeout: number;
+  /** The apiserver's --allow-privileged, as its generated manifest says (undefined: not set). */
+  readonly allowPrivileged?: boolean;
 }
+
+/** Created with --dry-run=server: the apiserver validates it in full and stores nothing. */
+const PRIVILEGED_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: kubescratch-privileged-probe
+  namespace: default
+spec:
+  containers:
+    - name: probe
+      image: registry.k8s.io/pause:3.10
+      securityContext:
+        privileged: true
+`;
 
 const NAMESPACE = "kubescratch-rehearse";
 
@@ -199,6 +215,21 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         const age = (Date.now() - renewed) / 1000;
         return age < 60 ? undefined : `held by ${holder}, last renewed ${Math.round(age)} s ago`;
       }),
+    );
+
+  const allowed = input.allowPrivileged;
+  if (allowed !== undefined)
+    results.push(
+      await check(
+        `a privileged pod is ${allowed ? "admitted" : "refused"} (kube-apiserver --allow-privileged=${allowed})`,
+        async () => {
+          const result = await kubectl(["create", "--dry-run=server", "-o", "name", "-f", "-"], {
+            input: PRIVILEGED_POD,
+          });
+          if ((result.code === 0) === allowed) return undefined;
+          return allowed ? output(result) : "the apiserver admitted it";
+        },
+      ),
     );
 
   for (const node of alive)

@@ -110,6 +110,21 @@ async function cniPluginFolder(bundle: string | undefined): Promise<string | und
   }
 }
 
+/** The --allow-privileged of a control-plane node's generated kube-apiserver manifest. */
+async function apiserverAllowsPrivileged(
+  bundles: { readonly nodes: ReadonlyMap<string, string> },
+  plan: ClusterPlan,
+): Promise<boolean | undefined> {
+  const controlPlane = plan.nodes.find((node) => node.roles.includes("control-plane"));
+  const bundle = controlPlane && bundles.nodes.get(controlPlane.name);
+  if (!bundle) return undefined;
+  const manifest = await readFile(join(bundle, "etc/kubernetes/manifests/kube-apiserver.yaml"), "utf8").catch(
+    () => "",
+  );
+  const flag = /--allow-privileged=(true|false)/.exec(manifest)?.[1];
+  return flag === undefined ? undefined : flag === "true";
+}
+
 const IMAGE_LINE = /^[\s-]*image:\s*["']?([^"'\s]+)["']?\s*$/gm;
 const SANDBOX_IMAGE = /^\s*sandbox_image\s*=\s*"([^"]+)"/m;
 
@@ -434,7 +449,17 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     });
 
     await phase("cluster checks", async () => {
-      clusterResults.push(...(await clusterChecks({ plan, nodes, kubectl, log, readyTimeout })));
+      const allowPrivileged = await apiserverAllowsPrivileged(bundles, plan);
+      clusterResults.push(
+        ...(await clusterChecks({
+          plan,
+          nodes,
+          kubectl,
+          log,
+          readyTimeout,
+          ...(allowPrivileged === undefined ? {} : { allowPrivileged }),
+        })),
+      );
     });
 
     let afterLoss: RehearsalReport["afterLoss"];

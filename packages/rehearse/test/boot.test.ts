@@ -86,6 +86,7 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
           "node solo is registered by its kubelet and Ready",
           "every pod's IP is inside its node's planned pod range",
           "solo resolves kubernetes.default.svc.cluster.local at the DNS Service 198.18.128.10",
+          "a privileged pod is refused (kube-apiserver --allow-privileged=false)",
         ]),
       );
       expect(names(report).some((name) => /reaches the web Service's ClusterIP/.test(name))).toBe(true);
@@ -103,6 +104,8 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
       expect(failures(report)).toBe("");
       expect(code).toBe(0);
       const checks = names(report);
+      // Current versions allow privileged pods by default, as kubeadm does.
+      expect(checks).toContain("a privileged pod is admitted (kube-apiserver --allow-privileged=true)");
       for (const node of ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2", "worker-3"]) {
         expect(checks).toContain(`node ${node} is registered by its kubelet and Ready`);
         expect(checks).toContain(`pods on ${node} reach every web pod, on every node, by pod IP`);

@@ -9,8 +9,8 @@ export type SpecWithStaticDefaults = Omit<
   ClusterSpec,
   "security" | "controlPlane" | "runtime" | "images" | "network"
 > & {
-  security: Omit<ClusterSpec["security"], "credentialLayout"> &
-    Partial<Pick<ClusterSpec["security"], "credentialLayout">>;
+  security: Omit<ClusterSpec["security"], "credentialLayout" | "allowPrivileged"> &
+    Partial<Pick<ClusterSpec["security"], "credentialLayout" | "allowPrivileged">>;
   controlPlane: Partial<ClusterSpec["controlPlane"]>;
   runtime: Omit<ClusterSpec["runtime"], "type" | "rootDir"> &
     Partial<Pick<ClusterSpec["runtime"], "type" | "rootDir">>;

@@ -140,6 +140,7 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
     security: {
       ...spec.security,
       credentialLayout: spec.security.credentialLayout ?? (legacy ? "per-role" : "per-entity"),
+      allowPrivileged: spec.security.allowPrivileged ?? !legacy,
     },
     controlPlane: {
       masterIP: canonical(spec.controlPlane.masterIP ?? firstControlPlane.ip),

@@ -406,6 +406,19 @@ export function semanticIssues(
       );
     }
   }
+  // weave's DaemonSet (current releases; the seed's get an explanation instead) runs privileged.
+  if (
+    version?.era === "current" &&
+    spec.network.mode === "overlay" &&
+    spec.network.overlay === "weave" &&
+    spec.security.allowPrivileged === false
+  ) {
+    error(
+      "/security/allowPrivileged",
+      "weave's DaemonSet runs privileged containers, which allowPrivileged: false refuses.",
+      "Set security.allowPrivileged: true (the default for current versions), or use flannel, which needs only NET_ADMIN and NET_RAW.",
+    );
+  }
   // weave's DaemonSet copies its plugin into the node's /opt/cni/bin, whatever the runtime reads.
   if (
     spec.network.mode === "overlay" &&

@@ -162,9 +162,8 @@ export const clusterSchema: JsonSchema = {
         },
         allowPrivileged: {
           description:
-            "Allow privileged containers (--allow-privileged). Only if users are trusted with root on the nodes (S26).",
+            "Allow privileged containers (--allow-privileged). Default: false for the seed's versions (S26: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.",
           type: "boolean",
-          default: false,
         },
         admins: {
           description:

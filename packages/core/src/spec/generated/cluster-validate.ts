@@ -170,9 +170,8 @@ const schema31 = {
         },
         allowPrivileged: {
           description:
-            "Allow privileged containers (--allow-privileged). Only if users are trusted with root on the nodes (S26).",
+            "Allow privileged containers (--allow-privileged). Default: false for the seed's versions (S26: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.",
           type: "boolean",
-          default: false,
         },
         admins: {
           description:
@@ -1109,9 +1108,6 @@ function validate20(
       if (data10.basicAuth === undefined) {
         data10.basicAuth = {};
       }
-      if (data10.allowPrivileged === undefined) {
-        data10.allowPrivileged = false;
-      }
       if (data10.admins === undefined) {
         data10.admins = [{ name: "admin", groups: ["system:masters"] }];
       }
@@ -1645,20 +1641,22 @@ function validate20(
         }
         errors++;
       }
-      if (typeof data10.allowPrivileged !== "boolean") {
-        const err55 = {
-          instancePath: instancePath + "/security/allowPrivileged",
-          schemaPath: "#/properties/security/properties/allowPrivileged/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err55];
-        } else {
-          vErrors.push(err55);
+      if (data10.allowPrivileged !== undefined) {
+        if (typeof data10.allowPrivileged !== "boolean") {
+          const err55 = {
+            instancePath: instancePath + "/security/allowPrivileged",
+            schemaPath: "#/properties/security/properties/allowPrivileged/type",
+            keyword: "type",
+            params: { type: "boolean" },
+            message: "must be boolean",
+          };
+          if (vErrors === null) {
+            vErrors = [err55];
+          } else {
+            vErrors.push(err55);
+          }
+          errors++;
         }
-        errors++;
       }
       let data26 = data10.admins;
       if (Array.isArray(data26)) {

@@ -107,7 +107,7 @@ export interface ClusterSpecInput {
       users?: string[];
     };
     /**
-     * Allow privileged containers (--allow-privileged). Only if users are trusted with root on the nodes (S26).
+     * Allow privileged containers (--allow-privileged). Default: false for the seed's versions (S26: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.
      */
     allowPrivileged?: boolean;
     /**
@@ -464,7 +464,7 @@ export interface ClusterSpec {
       users: string[];
     };
     /**
-     * Allow privileged containers (--allow-privileged). Only if users are trusted with root on the nodes (S26).
+     * Allow privileged containers (--allow-privileged). Default: false for the seed's versions (S26: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.
      */
     allowPrivileged: boolean;
     /**
