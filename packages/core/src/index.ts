@@ -95,6 +95,7 @@ export {
 } from "./bundle/index.js";
 export { CHECK_IMAGES } from "./components/context.js";
 export { FLANNEL_IMAGE, FLANNEL_CNI_PLUGIN_IMAGE } from "./components/network-overlays.js";
+export { CONTROL_PLANE_ROLE_LABEL, controlPlaneTaint } from "./components/kubelet.js";
 export { cloudInit } from "./bundle/cloud-init.js";
 export {
   crc32Combine,

@@ -460,10 +460,17 @@ describe("flannel gives each node its planned pod range (found by booting curren
     ).toEqual(cluster.plan.nodes.map((node) => ["Node", node.name, node.podCIDR, [node.podCIDR]]));
   });
 
-  it("a routed cluster whose kubelets register themselves has no nodes.yaml", async () => {
+  it("a routed cluster's nodes.yaml names the same ranges its CNI configurations use", async () => {
     const { spec } = fixtureSpec("current-ha.yaml");
     const cluster = await generate(spec);
-    expect(cluster.admin.artifacts.map((artifact) => artifact.path)).not.toContain("nodes.yaml");
+    const nodes = cluster.admin.artifacts.find((artifact) => artifact.path === "nodes.yaml");
+    const objects = loadAll(nodes?.content ?? "") as {
+      metadata: { name: string };
+      spec: { podCIDR: string };
+    }[];
+    expect(objects.map((object) => [object.metadata.name, object.spec.podCIDR])).toEqual(
+      cluster.plan.nodes.map((node) => [node.name, node.podCIDR]),
+    );
   });
 });
 

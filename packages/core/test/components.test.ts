@@ -234,7 +234,32 @@ describe("cluster objects (S29, S30)", () => {
     expect(nodes.map((node) => [node.metadata.name, node.spec.podCIDR])).toEqual(
       plan.nodes.map((node) => [node.name, node.podCIDR]),
     );
-    expect(nodeObjects(await contextFor(spec, planCluster(spec)))).toEqual([]);
+    // The seed's kubelets register themselves with all they need: no Node objects.
+    const { spec: seed } = fixtureSpec("seed-https.yaml");
+    expect(nodeObjects(await contextFor(seed, planCluster(seed)))).toEqual([]);
+  });
+
+  it("Node objects give registering kubelets what NodeRestriction keeps them from setting: labels, role and taint (issue 14)", async () => {
+    const { spec, plan } = fixtureSpec("current-ha.yaml");
+    const nodes = nodeObjects(await contextFor(spec, plan)) as {
+      metadata: { name: string; labels: Record<string, string> };
+      spec: { podCIDR: string; taints?: { key: string; effect: string }[] };
+    }[];
+    const byName = new Map(nodes.map((node) => [node.metadata.name, node]));
+    expect(byName.get("worker-1")?.metadata.labels).toEqual({
+      "kubernetes.io/hostname": "worker-1",
+      "topology.kubernetes.io/zone": "rack-a",
+    });
+    expect(byName.get("worker-1")?.spec.taints).toBeUndefined();
+    expect(byName.get("cp-1")?.metadata.labels["node-role.kubernetes.io/control-plane"]).toBe("");
+    expect(byName.get("cp-1")?.spec.taints).toEqual([
+      { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
+    ]);
+    // A control-plane node that is also a worker is labelled, not tainted: it runs the workloads.
+    const { spec: flannel, plan: flannelPlan } = fixtureSpec("current-flannel.yaml");
+    const master = (nodeObjects(await contextFor(flannel, flannelPlan)) as typeof nodes)[0];
+    expect(master?.metadata.labels["node-role.kubernetes.io/control-plane"]).toBe("");
+    expect(master?.spec.taints).toBeUndefined();
   });
 
   it("lists every image the cluster pulls, from the spec's registry", async () => {

@@ -2,7 +2,14 @@
 // apiserver answers, the controllers hold their leases, every node is Ready, pods get addresses from
 // their node's planned range and reach each other across nodes, Services and DNS answer everywhere.
 import type { ClusterPlan } from "@kubescratch/core";
-import { CHECK_IMAGES, cidrContains, parseCidr, parseIp } from "@kubescratch/core";
+import {
+  CHECK_IMAGES,
+  CONTROL_PLANE_ROLE_LABEL,
+  cidrContains,
+  controlPlaneTaint,
+  parseCidr,
+  parseIp,
+} from "@kubescratch/core";
 import { waitFor, type RunOptions, type RunResult } from "./exec.js";
 import type { SandboxNode } from "./sandbox.js";
 import type { CheckResult } from "./rehearse.js";
@@ -215,6 +222,37 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         const age = (Date.now() - renewed) / 1000;
         return age < 60 ? undefined : `held by ${holder}, last renewed ${Math.round(age)} s ago`;
       }),
+    );
+
+  for (const node of alive)
+    results.push(
+      await check(
+        `node ${node.name} carries its labels${controlPlaneTaint(node) ? " and the control-plane taint" : ""} (admin/nodes.yaml)`,
+        async () => {
+          const result = await kubectl(["get", "node", node.name, "-o", "json"]);
+          if (result.code !== 0) return output(result);
+          const object = JSON.parse(result.stdout) as {
+            metadata?: { labels?: Record<string, string> };
+            spec?: { taints?: { key: string; effect: string }[] };
+          };
+          const labels = object.metadata?.labels ?? {};
+          const wanted: Record<string, string> = {
+            ...(node.roles.includes("control-plane") ? { [CONTROL_PLANE_ROLE_LABEL]: "" } : {}),
+            ...node.labels,
+          };
+          const missing = Object.entries(wanted).filter(([key, value]) => labels[key] !== value);
+          const tainted = (object.spec?.taints ?? []).some(
+            (taint) => taint.key === CONTROL_PLANE_ROLE_LABEL && taint.effect === "NoSchedule",
+          );
+          const problems = [
+            ...missing.map(([key, value]) => `label ${key}=${value} is ${labels[key] ?? "missing"}`),
+            ...(tainted === controlPlaneTaint(node)
+              ? []
+              : [tainted ? "tainted, but it runs workloads" : "no control-plane NoSchedule taint"]),
+          ];
+          return problems.length === 0 ? undefined : problems.join("; ");
+        },
+      ),
     );
 
   const allowed = input.allowPrivileged;

@@ -104,6 +104,13 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
       expect(failures(report)).toBe("");
       expect(code).toBe(0);
       const checks = names(report);
+      // The labels and taints the kubelets may not set on themselves, from the admin's nodes.yaml.
+      for (const node of ["cp-1", "cp-2", "cp-3"])
+        expect(checks).toContain(
+          `node ${node} carries its labels and the control-plane taint (admin/nodes.yaml)`,
+        );
+      for (const node of ["worker-1", "worker-2", "worker-3"])
+        expect(checks).toContain(`node ${node} carries its labels (admin/nodes.yaml)`);
       // Current versions allow privileged pods by default, as kubeadm does.
       expect(checks).toContain("a privileged pod is admitted (kube-apiserver --allow-privileged=true)");
       for (const node of ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2", "worker-3"]) {

@@ -1427,8 +1427,9 @@ export function adminReadme(input: AdminReadmeInput): string {
     `- \`${kubeconfig}\`: kubectl configuration (cluster, credentials, context) for an administrator (S14).`,
     "- `addons/*.yaml`: cluster objects to apply once the control plane runs" +
       (input.dnsEnabled ? " (among them the DNS addon, S30)." : "."),
-    "- `nodes.yaml` (when present): the Node objects with each node's planned pod range: for nodes that do not",
-    "  register themselves (S29), or for flannel, which gives each node the range its Node object names.",
+    "- `nodes.yaml` (when present): what the kubelets cannot set on their own Nodes (the spec's labels, the",
+    "  control-plane role label and taint, each node's planned pod range, which flannel reads), or the whole",
+    "  Node objects of kubelets that do not register themselves (S29).",
     "- `images.txt`: the images and binaries to mirror for an air-gapped install (S9, S10).",
     "- `validate-cluster.sh`: checks the whole cluster from here (S29, S31); `nginx-example.yaml` is its example.",
     "- `MANIFEST.json` (every file, its mode and why it exists) and `SHA256SUMS`.",

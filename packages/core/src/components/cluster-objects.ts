@@ -5,6 +5,7 @@ import { dump } from "js-yaml";
 import type { Artifact } from "../artifact.js";
 import type { NodePlan } from "../plan/plan.js";
 import { overlayObjects } from "./network-overlays.js";
+import { CONTROL_PLANE_ROLE_LABEL, CONTROL_PLANE_TAINT, controlPlaneTaint } from "./kubelet.js";
 import {
   artifact,
   CHECK_IMAGES,
@@ -285,20 +286,30 @@ export function dnsAddonObjects(context: ClusterContext): KubernetesObject[] {
 
 /** Node objects with their planned pod ranges, for clusters whose kubelets do not register (S29). */
 /**
- * Node objects with their planned pod ranges: for kubelets that do not register themselves (S29),
- * and for current flannel, which takes each node's range from its Node object (a range can be set
- * once on a Node, so applying this before or after the kubelet registers gives the same result).
+ * Node objects with what the kubelets cannot give themselves. The seed's kubelets that do not
+ * register (S29) need the whole object with its pod range. Today's kubelets register, but
+ * NodeRestriction keeps them from setting node-role labels (and most others) on themselves, and flannel
+ * takes each node's range from its Node: the admin applies the labels, the control-plane taint and the
+ * planned range (a range can be set once, so applying before or after registration gives the same).
  */
 export function nodeObjects(context: ClusterContext): KubernetesObject[] {
-  const flannelRanges = context.profile.era === "current" && context.plan.network.overlay === "flannel";
-  if (context.spec.kubelet.registerNode && !flannelRanges) return [];
+  const current = context.profile.era === "current";
+  if (context.spec.kubelet.registerNode && !current) return [];
   return context.plan.nodes.map((node: NodePlan) => ({
     apiVersion: "v1",
     kind: "Node",
-    metadata: { name: node.name, labels: { "kubernetes.io/hostname": node.name, ...node.labels } },
+    metadata: {
+      name: node.name,
+      labels: {
+        "kubernetes.io/hostname": node.name,
+        ...(current && node.roles.includes("control-plane") ? { [CONTROL_PLANE_ROLE_LABEL]: "" } : {}),
+        ...node.labels,
+      },
+    },
     spec: {
       podCIDR: node.podCIDR,
-      ...(context.profile.era === "current" ? { podCIDRs: [node.podCIDR] } : {}),
+      ...(current ? { podCIDRs: [node.podCIDR] } : {}),
+      ...(current && controlPlaneTaint(node) ? { taints: [{ ...CONTROL_PLANE_TAINT }] } : {}),
     },
   }));
 }
@@ -383,7 +394,7 @@ export function clusterObjectArtifacts(context: ClusterContext): Artifact[] {
       artifact("nodes.yaml", yamlDocuments(nodes), {
         kind: "kubernetes-manifest",
         why: context.spec.kubelet.registerNode
-          ? "Node objects with their planned pod ranges: flannel gives each node the range its Node object names (the controller-manager would hand them out in registration order)."
+          ? "What the kubelets cannot set on their own Nodes (NodeRestriction): the spec's labels, the control-plane role label and taint, and each node's planned pod range (flannel reads it there)."
           : "Node objects with their pod ranges: the kubelets do not register themselves (register-node is off).",
         requirements: ["S29"],
       }),

@@ -6,6 +6,7 @@
 import { dump } from "js-yaml";
 import type { Artifact } from "../artifact.js";
 import type { CertificateFiles } from "../pki/profiles.js";
+import type { NodePlan } from "../plan/plan.js";
 import { urlHost } from "../net/ip.js";
 import { renderTemplate } from "../render/template.js";
 import { FlagSet } from "../versions/flags.js";
@@ -137,6 +138,15 @@ export function kubeletFlags(context: NodeContext): string[] {
 }
 
 /** KubeletConfiguration (kubelet.config.k8s.io/v1beta1): the current home of the seed's kubelet flags. */
+/** kubeadm's label and taint for control-plane nodes (cmd/kubeadm/app/constants). */
+export const CONTROL_PLANE_ROLE_LABEL = "node-role.kubernetes.io/control-plane";
+export const CONTROL_PLANE_TAINT = { key: CONTROL_PLANE_ROLE_LABEL, effect: "NoSchedule" } as const;
+
+/** A control-plane node that is not also a worker keeps user pods off (as kubeadm's taint does). */
+export function controlPlaneTaint(node: Pick<NodePlan, "roles">): boolean {
+  return node.roles.includes("control-plane") && !node.roles.includes("worker");
+}
+
 export function kubeletConfiguration(context: NodeContext): Record<string, unknown> {
   const { spec, plan, node } = context;
   const dns = spec.addons.dns.enabled;
@@ -158,6 +168,8 @@ export function kubeletConfiguration(context: NodeContext): Record<string, unkno
     // Were --cluster-dns and --cluster-domain (S18, S30).
     ...(dns ? { clusterDNS: [plan.network.dnsServiceIP], clusterDomain: plan.network.clusterDomain } : {}),
     registerNode: spec.kubelet.registerNode,
+    // Set when the kubelet creates its Node, before the admin's nodes.yaml names the same taint.
+    ...(controlPlaneTaint(node) ? { registerWithTaints: [CONTROL_PLANE_TAINT] } : {}),
     // KUBELET_CERT / KUBELET_KEY (S12).
     tlsCertFile: serving.certificate,
     tlsPrivateKeyFile: serving.key,
