@@ -178,12 +178,6 @@ function cniPluginsOf(cluster: GeneratedCluster, artifacts: readonly Artifact[])
   return [...names].sort();
 }
 
-/** failCgroupV1 defaults to true from Kubernetes 1.35 (pkg/kubelet/apis/config/v1beta1/defaults.go). */
-function failsOnCgroupV1(minor: number, kubeletConfig: string): boolean {
-  const explicit = /^failCgroupV1: (true|false)$/m.exec(kubeletConfig)?.[1];
-  return explicit === undefined ? minor >= 35 : explicit === "true";
-}
-
 export interface BundleOptions {
   /**
    * A faster compressor, e.g. Node's native zlib (the CLI passes it). Its bytes may differ from pako's,
@@ -342,9 +336,7 @@ export function packNode(
   const https = plan.security.mode === "https";
   const hygiene = hygieneScript(node.artifacts);
   const cniPlugins = cniPluginsOf(cluster, node.artifacts);
-  const kubeletConfig = node.artifacts.find((artifact) =>
-    /^kind: KubeletConfiguration$/m.test(artifact.content),
-  )?.content;
+  const current = plan.profile.era === "current";
   const install = installScript({
     nodeName: node.name,
     nodeIp: nodePlan.ip,
@@ -364,11 +356,10 @@ export function packNode(
           hygienePackages: { names: hygienePackages(cluster), install: cluster.spec.hygiene.installPackages },
         }
       : {}),
-    // Both read from the node's own KubeletConfiguration: a spec or an overlay may turn them off.
-    ...(kubeletConfig !== undefined && !/^failSwapOn: false$/m.test(kubeletConfig) ? { swapOff: true } : {}),
-    ...(kubeletConfig !== undefined && failsOnCgroupV1(plan.profile.minorNumber, kubeletConfig)
-      ? { cgroupV2: true }
-      : {}),
+    // The generated KubeletConfiguration leaves failSwapOn and failCgroupV1 at their defaults: every
+    // current kubelet refuses swap, and from 1.35 cgroup v1 (pkg/kubelet/apis/config/v1beta1/defaults.go).
+    ...(current ? { swapOff: true } : {}),
+    ...(current && plan.profile.minorNumber >= 35 ? { cgroupV2: true } : {}),
     ...(cniPlugins !== undefined
       ? { cniPlugins: { directory: cluster.spec.runtime.cniBinDir, names: cniPlugins } }
       : {}),

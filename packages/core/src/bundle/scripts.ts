@@ -5,7 +5,7 @@
 // path or a name can never be read as code.
 import { dump } from "js-yaml";
 import { CHECK_IMAGES, MANIFEST_DIR } from "../components/context.js";
-import { PACKAGE_SOURCE_PROBE } from "../components/hygiene.js";
+import { MISSING_PACKAGES, PACKAGE_SOURCE_PROBE } from "../components/hygiene.js";
 
 export interface InstallScriptInput {
   readonly nodeName: string;
@@ -405,17 +405,14 @@ check_cni_plugins() {
 # Hygiene packages never stop the install (they are installed after the services start), but a node
 # that lacks them and cannot fetch them is told so before anything changes.
 check_hygiene_packages() {
-  local install=$1 package status source missing=()
+  local install=$1 source missing=()
   shift
   if ! command -v dpkg-query >/dev/null; then
     note "the hygiene packages ($*) cannot be checked: dpkg-query is missing (not a Debian-family node)" \\
       "install $* with this node's package manager"
     return 0
   fi
-  for package in "$@"; do
-    status=$(dpkg-query -W -f='\${Status}' "$package" 2>/dev/null) || status=""
-    [[ $status == "install ok installed" ]] || missing+=("$package")
-  done
+  mapfile -t missing < <(missing_packages "$@")
   ((\${#missing[@]} > 0)) || return 0
   if ((!install)); then
     note "hygiene packages not installed: \${missing[*]} (hygiene.installPackages is false: nothing is downloaded)" \\
@@ -790,6 +787,8 @@ export function installScript(input: InstallScriptInput): string {
     "preflight() {",
     ...preflight.map((line) => `  ${line}`),
     "}",
+    "",
+    MISSING_PACKAGES,
     "",
     PACKAGE_SOURCE_PROBE,
   ];

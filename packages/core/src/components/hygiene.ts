@@ -197,6 +197,18 @@ function monitArtifact(context: NodeContext): Artifact {
 }
 
 /**
+ * Bash: missing_packages NAME... prints each named Debian package that is not installed. Read by
+ * install.sh's preflight and by the hygiene script, so both agree on what is missing.
+ */
+export const MISSING_PACKAGES = `missing_packages() {
+  local package status
+  for package in "$@"; do
+    status=$(dpkg-query -W -f='\${Status}' "$package" 2>/dev/null) || status=""
+    [[ $status == "install ok installed" ]] || printf '%s\\n' "$package"
+  done
+}`;
+
+/**
  * Bash: package_source_answers prints the first apt source that accepts a TCP connection within 3
  * seconds (or a local file: source), else what it tried, and fails. Read by install.sh's preflight
  * and by the hygiene script, so neither waits on a network that is not there.
@@ -268,14 +280,8 @@ function packagesScript(context: NodeContext, packages: readonly string[]): Arti
     "set -uo pipefail",
     "",
     `packages=(${packages.join(" ")})`,
-    "missing() {",
-    "  local package status",
-    '  for package in "${packages[@]}"; do',
-    `    status=$(dpkg-query -W -f='\${Status}' "$package" 2>/dev/null) || status=""`,
-    '    [ "$status" = "install ok installed" ] || printf \'%s\\n\' "$package"',
-    "  done",
-    "}",
-    "mapfile -t wanted < <(missing)",
+    ...MISSING_PACKAGES.split("\n"),
+    'mapfile -t wanted < <(missing_packages "${packages[@]}")',
     'reason=""',
   ];
   if (install) {
@@ -295,7 +301,7 @@ function packagesScript(context: NodeContext, packages: readonly string[]): Arti
       '  if ! output=$(timeout 600 apt-get "${apt_bounds[@]}" install -y -qq "${wanted[@]}" 2>&1); then',
       "    reason=\"${reason:+$reason; }apt-get install: ${output##*$'\\n'}\"",
       "  fi",
-      "  mapfile -t wanted < <(missing)",
+      '  mapfile -t wanted < <(missing_packages "${packages[@]}")',
       "fi",
     );
   } else {
