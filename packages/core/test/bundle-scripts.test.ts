@@ -32,6 +32,7 @@ import {
   type ValidateScriptInput,
 } from "../src/bundle/scripts.js";
 import type { ClusterPlan, ClusterSpec, NodePlan } from "../src/index.js";
+import { runtimeUnit } from "../src/components/runtime.js";
 import { fixtureFiles } from "./helpers.js";
 import { fixtureSpec } from "./pki-helpers.js";
 import { validateKubernetesObject } from "./tools/kubernetes-validate.js";
@@ -239,6 +240,7 @@ function validateInput(spec: ClusterSpec, plan: ClusterPlan, node: NodePlan): Va
     nodeName: node.name,
     roles: node.roles,
     runtime: spec.runtime.type,
+    runtimeUnit: runtimeUnit({ spec, profile: plan.profile }),
     apiserverLocalUrl:
       insecurePort !== undefined
         ? `http://127.0.0.1:${insecurePort}`
@@ -656,6 +658,7 @@ describe("validate.sh", () => {
       nodeName: "master",
       roles: ["control-plane"],
       runtime: "docker",
+      runtimeUnit: "docker.service",
       apiserverLocalUrl: `http://127.0.0.1:${port}`,
     };
     writeFileSync(script, validateScript(input), { mode: 0o755 });
@@ -702,9 +705,10 @@ describe("validate.sh", () => {
       nodeName: "node-1",
       roles: ["worker"],
       runtime: "rkt",
+      runtimeUnit: "rkt-api.service",
       apiserverLocalUrl: "http://127.0.0.1:8080",
     });
-    expect(legacyWorker).toContain("systemctl is-active rkt-metadata.service");
+    expect(legacyWorker).toContain("systemctl is-active rkt-api.service");
     expect(legacyWorker).not.toContain("container_running apiserver");
     expect(legacyWorker).not.toContain("10248");
     expect(legacyWorker).toMatch(/^skip .*node node-1 is registered/m);
@@ -712,6 +716,7 @@ describe("validate.sh", () => {
       nodeName: "cp-1",
       roles: ["control-plane", "etcd"],
       runtime: "containerd",
+      runtimeUnit: "containerd.service",
       apiserverLocalUrl: "https://127.0.0.1:6443",
       kubeconfig: "/var/lib/kubelet/kubeconfig",
       caFile: "/etc/kubernetes/pki/ca.crt",

@@ -260,7 +260,8 @@ describe("install order", () => {
     const runcmd = (load(cloudInit(cluster, node)) as { runcmd: string[][] }).runcmd;
     const last = runcmd[runcmd.length - 1];
     expect(last).toEqual(["/etc/kubernetes/hygiene/install-packages.sh"]);
-    expect(runcmd[0]).toEqual(["/etc/kubernetes/network/setup.sh"]);
+    expect(runcmd[0]).toEqual(["mkdir", "-p", "/etc/kubernetes/manifests"]);
+    expect(runcmd[1]).toEqual(["/etc/kubernetes/network/setup.sh"]);
   });
 });
 

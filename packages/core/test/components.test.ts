@@ -72,8 +72,8 @@ describe("the seed's control plane (S26-S28)", () => {
     expect(apiserver.spec.containers[0]?.command.slice(0, 2)).toEqual(["/hyperkube", "apiserver"]);
     expect(flagsOf(apiserver)).toEqual(
       [
-        // S26, common to both modes
-        "--cluster-name=seed",
+        // S26, common to both modes, without --cluster-name: 1.2's apiserver exits on it (only 1.1's
+        // registers it; the controller-manager keeps it)
         "--service-cluster-ip-range=10.0.0.0/16",
         "--etcd-servers=http://127.0.0.1:4001",
         "--tls-cert-file=/srv/kubernetes/server.crt",
@@ -94,7 +94,6 @@ describe("the seed's control plane (S26-S28)", () => {
     const apiserver = pod(staticPodArtifacts(await contextFor(spec, plan)), "kube-apiserver");
     expect(flagsOf(apiserver)).toEqual(
       [
-        "--cluster-name=seed-fw",
         "--service-cluster-ip-range=10.0.0.0/16",
         "--etcd-servers=http://127.0.0.1:4001",
         "--admission-control=NamespaceLifecycle,LimitRanger,ServiceAccount,ResourceQuota",
@@ -129,7 +128,8 @@ describe("the seed's control plane (S26-S28)", () => {
       { name: "srvkube", mountPath: "/srv/kubernetes", readOnly: true },
       { name: "etcssl", mountPath: "/etc/ssl", readOnly: true },
     ]);
-    expect(container?.livenessProbe.httpGet).toEqual({ path: "/healthz", port: 8080 });
+    // The insecure port listens on loopback; without a host the probe would ask the node address.
+    expect(container?.livenessProbe.httpGet).toEqual({ host: "127.0.0.1", path: "/healthz", port: 8080 });
     expect(pod(pods, "kube-scheduler").spec.containers[0]?.command).toEqual([
       "/hyperkube",
       "scheduler",

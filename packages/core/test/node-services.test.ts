@@ -152,6 +152,8 @@ describe("the seed's kubelet (S18)", () => {
           "--register-node=true",
           "--tls-cert-file=/srv/kubernetes/kubelet.crt",
           "--tls-private-key-file=/srv/kubernetes/kubelet.key",
+          // not in S18: without it the Node is named after the machine's hostname, not the spec's
+          `--hostname-override=${node.name}`,
         ].sort(),
       );
     }
@@ -181,6 +183,7 @@ describe("the seed's kubelet (S18)", () => {
           "--root-dir=/var/lib/kubelet",
           "--configure-cbr0=false",
           "--register-node=true",
+          `--hostname-override=${node.name}`,
         ].sort(),
       );
     }
@@ -216,6 +219,33 @@ describe("the seed's kubelet (S18)", () => {
       const metadata = file(files, "/etc/systemd/system/rkt-metadata.service");
       expect(execStart(metadata)).toEqual(["/usr/bin/rkt", "metadata-service"]);
       expect(files.some((entry) => entry.path.includes("docker"))).toBe(false);
+    }
+  });
+
+  it("rkt on 1.2: the kubelet requires rkt's api-service and runs pods in the rkt.kubernetes.io network", async () => {
+    const input = load(fixtureFiles("specs").find((entry) => entry.name === "seed-rkt-gce.yaml")?.text ?? "");
+    const changed = input as ClusterSpecInput;
+    changed.kubernetesVersion = "1.2";
+    const generated = await generate(parseSpec(changed).spec);
+    for (const node of generated.plan.nodes) {
+      const files = nodeFiles(generated, node.name);
+      const kubelet = file(files, KUBELET);
+      // pkg/kubelet/rkt of v1.2.7 dials defaultRktAPIServiceAddr and passes --net=rkt.kubernetes.io
+      expect(unitValues(kubelet.content, "Requires")).toEqual(["rkt-api.service"]);
+      expect(execStart(file(files, "/etc/systemd/system/rkt-api.service"))).toEqual([
+        "/usr/bin/rkt",
+        "api-service",
+        "--listen=localhost:15441",
+      ]);
+      expect(files.some((entry) => entry.path.endsWith("rkt-metadata.service"))).toBe(false);
+      const network = JSON.parse(file(files, "/etc/rkt/net.d/k8s.conf").content) as {
+        name: string;
+        bridge: string;
+        ipam: { subnet: string };
+      };
+      expect(network.name).toBe("rkt.kubernetes.io");
+      expect(network.bridge).toBe(generated.plan.network.bridge.name);
+      expect(network.ipam.subnet).toBe(node.podCIDR);
     }
   });
 });

@@ -3,7 +3,7 @@
 import { dump } from "js-yaml";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
 import { base64, utf8Bytes } from "../pki/der.js";
-import { hygieneScript, networkScripts, unitsInStartOrder } from "./index.js";
+import { hygieneScript, networkScripts, SERVICE_DIRECTORIES, unitsInStartOrder } from "./index.js";
 
 export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
   const document = {
@@ -15,6 +15,7 @@ export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
       content: base64(utf8Bytes(artifact.content)),
     })),
     runcmd: [
+      ["mkdir", "-p", ...SERVICE_DIRECTORIES],
       ...networkScripts(node.artifacts).map((path) => [path]),
       ["systemctl", "daemon-reload"],
       ...unitsInStartOrder(node.artifacts).map((unit) => ["systemctl", "enable", "--now", unit]),

@@ -3,6 +3,9 @@
 // state) gives the same bytes, so an unchanged node's bundle never changes.
 import type { Artifact } from "../artifact.js";
 import { sha256Hex, utf8Encode } from "../bytes.js";
+import { MANIFEST_DIR } from "../components/context.js";
+import { runtimeUnit } from "../components/runtime.js";
+import type { VersionProfile } from "../versions/profile.js";
 import { hostPort } from "../net/ip.js";
 import { HYGIENE_PACKAGES_PATH, hygienePackages } from "../components/hygiene.js";
 import { flannelCniConfig } from "../components/network-overlays.js";
@@ -44,6 +47,12 @@ export interface ManifestEntry {
 
 const NETWORK_SCRIPT_DIRECTORY = "/etc/kubernetes/network/";
 
+/**
+ * Folders a node's services read even when its bundle puts nothing there: the kubelet watches its
+ * static pod folder on workers too, and logs an error every few seconds while it is missing.
+ */
+export const SERVICE_DIRECTORIES: readonly string[] = [MANIFEST_DIR];
+
 /** Where the command of a unit lives, for the install preflight's binary checks. */
 const VERSION_CHECKS: Readonly<
   Record<
@@ -74,7 +83,6 @@ const VERSION_CHECKS: Readonly<
     expect: () => "Docker version",
     fix: "install docker (the OS package of the era)",
   },
-  rkt: { args: ["version"], expect: () => "rkt Version", fix: "install rkt >= v0.5.6 (S17)" },
 };
 
 /**
@@ -108,7 +116,7 @@ function relativePath(path: string): string {
 function unitOrder(name: string): number {
   // The node's own network unit first: the runtime's bridge must exist before the runtime starts.
   if (name.startsWith("kubescratch-")) return -1;
-  if (/^(docker|containerd|rkt-metadata)\.service$/.test(name)) return 0;
+  if (/^(docker|containerd|rkt-metadata|rkt-api)\.service$/.test(name)) return 0;
   if (name === "kubelet.service") return 2;
   return 3;
 }
@@ -124,7 +132,8 @@ export function unitsInStartOrder(artifacts: readonly Artifact[]): string[] {
     .sort((a, b) => unitOrder(a) - unitOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function binariesOf(artifacts: readonly Artifact[], version: string) {
+function binariesOf(artifacts: readonly Artifact[], profile: VersionProfile) {
+  const version = profile.version;
   const binaries = new Map<
     string,
     { path: string; versionArgs: readonly string[]; expect: string; fix: string; minimum?: string }
@@ -133,7 +142,17 @@ function binariesOf(artifacts: readonly Artifact[], version: string) {
     for (const match of artifact.content.matchAll(/^ExecStart=[-@:+!]*(\/\S+)/gm)) {
       const path = match[1] ?? "";
       const name = path.slice(path.lastIndexOf("/") + 1);
-      const check = VERSION_CHECKS[name];
+      // The kubelet refuses an older rkt (pkg/kubelet/rkt); the seed's v0.5.6 predates both releases.
+      const rkt = profile.rkt;
+      const check =
+        name === "rkt" && rkt
+          ? {
+              args: ["version"],
+              expect: () => "rkt Version",
+              minimum: rkt.minimumVersion,
+              fix: `install rkt ${rkt.minimumVersion} or later: the Kubernetes ${version} kubelet refuses older ones (S17)`,
+            }
+          : VERSION_CHECKS[name];
       if (check)
         binaries.set(path, {
           path,
@@ -348,8 +367,10 @@ export function packNode(
     })),
     networkScripts: networkScripts(node.artifacts),
     units: unitsInStartOrder(node.artifacts),
-    binaries: binariesOf(node.artifacts, version),
-    ...(cluster.spec.runtime.type === "rkt" ? { systemdMinimum: 215 } : {}),
+    binaries: binariesOf(node.artifacts, plan.profile),
+    ...(cluster.spec.runtime.type === "rkt" && plan.profile.rkt
+      ? { systemdMinimum: plan.profile.rkt.minimumSystemd }
+      : {}),
     ...(hygiene !== undefined
       ? {
           hygieneScript: hygiene,
@@ -363,16 +384,31 @@ export function packNode(
     ...(cniPlugins !== undefined
       ? { cniPlugins: { directory: cluster.spec.runtime.cniBinDir, names: cniPlugins } }
       : {}),
+    directories: SERVICE_DIRECTORIES,
+    ...(plan.profile.era === "legacy" && plan.network.bridge.management === "kubelet"
+      ? {
+          commands: [
+            {
+              name: "brctl",
+              usedBy: "the kubelet (--configure-cbr0=true creates cbr0 with brctl addbr)",
+              fix: "apt-get install bridge-utils (or your distribution's bridge-utils package)",
+            },
+          ],
+        }
+      : {}),
   });
   const validate = validateScript({
     nodeName: node.name,
     roles: nodePlan.roles,
     runtime: cluster.spec.runtime.type,
+    runtimeUnit: runtimeUnit({ spec: cluster.spec, profile: plan.profile }),
     // Today's apiserver is asked at the node's own address: its certificate names that address (the
     // advertise address), not loopback, unless the spec adds 127.0.0.1 to apiserverExtraSANs.
+    // The seed's insecure port listens on loopback in HTTPS mode, on the node's address behind the
+    // firewall (--insecure-bind-address, S26).
     apiserverLocalUrl:
       plan.profile.apiserverInsecurePort !== undefined
-        ? `http://127.0.0.1:${plan.profile.apiserverInsecurePort}`
+        ? `http://${hostPort(https ? "127.0.0.1" : nodePlan.ip, plan.profile.apiserverInsecurePort)}`
         : `https://${hostPort(nodePlan.ip, plan.controlPlane.apiserverPort)}`,
     ...(plan.profile.era === "current" && https
       ? { kubeconfig: "/var/lib/kubelet/kubeconfig", caFile: "/etc/kubernetes/pki/ca.crt" }
@@ -427,6 +463,9 @@ export function packAdmin(cluster: GeneratedCluster, options: BundleOptions = DE
         nodes: plan.nodes.map((node) => ({ name: node.name, roles: node.roles, ip: node.ip })),
         dnsEnabled: cluster.spec.addons.dns.enabled,
         kubeconfigFile: kubeconfig,
+        ...(plan.security.mode === "firewall-only"
+          ? { kubectlOnNode: plan.nodes.find((node) => node.ip === plan.controlPlane.masterIP)?.name ?? "" }
+          : {}),
       }),
     },
     {
@@ -438,6 +477,7 @@ export function packAdmin(cluster: GeneratedCluster, options: BundleOptions = DE
         dnsServiceIp: plan.network.dnsServiceIP,
         clusterDomain: plan.network.clusterDomain,
         kubeconfigFile: kubeconfig,
+        kubernetesVersion: plan.profile.version,
       }),
     },
     {

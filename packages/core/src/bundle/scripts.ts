@@ -39,6 +39,10 @@ export interface InstallScriptInput {
   readonly cgroupV2?: boolean;
   /** Preflight: the CNI plugins the node's runtime runs, and the folder it looks in (runtime.cniBinDir). */
   readonly cniPlugins?: { readonly directory: string; readonly names: readonly string[] };
+  /** Preflight: commands a service runs itself (e.g. brctl for the kubelet's cbr0), with their fix. */
+  readonly commands?: readonly { readonly name: string; readonly usedBy: string; readonly fix: string }[];
+  /** Folders a service reads even when the bundle puts nothing there (the kubelet's static pod folder). */
+  readonly directories?: readonly string[];
 }
 
 export interface ValidateScriptInput {
@@ -46,6 +50,8 @@ export interface ValidateScriptInput {
   /** "control-plane" | "etcd" | "worker" */
   readonly roles: readonly string[];
   readonly runtime: "docker" | "rkt" | "containerd";
+  /** The runtime's unit the kubelet requires, e.g. "docker.service" or "rkt-api.service". */
+  readonly runtimeUnit: string;
   /** "http://127.0.0.1:8080" (the seed's insecure port) or "https://<node IP>:6443" (current). */
   readonly apiserverLocalUrl: string;
   /** A kubeconfig on the node for the checks that need credentials, e.g. /var/lib/kubelet/kubeconfig. */
@@ -61,6 +67,12 @@ export interface ValidateClusterScriptInput {
   readonly clusterDomain: string;
   /** The admin kubeconfig: relative to the admin bundle (next to the script) or absolute. */
   readonly kubeconfigFile: string;
+  /**
+   * The cluster's Kubernetes version (default: current). The kubectl of 1.1 and 1.2 has no
+   * `get --raw` (health comes from componentstatuses), and 1.1 has no Deployment by default (the
+   * nginx example is a ReplicationController, counted by its running pods).
+   */
+  readonly kubernetesVersion?: string;
 }
 
 export interface AdminReadmeInput {
@@ -70,6 +82,11 @@ export interface AdminReadmeInput {
   readonly kubernetesVersion: string;
   readonly nodes: readonly { name: string; roles: readonly string[]; ip: string }[];
   readonly dnsEnabled: boolean;
+  /**
+   * Firewall-only mode: the apiserver's plain-HTTP port answers only the nodes and the pods (S11),
+   * so kubectl runs on a node; this names the node to use.
+   */
+  readonly kubectlOnNode?: string;
 }
 
 /** The namespace validate-cluster.sh creates for its checks, and deletes afterwards. */
@@ -378,6 +395,11 @@ report_notes() {
   done
 }
 
+check_command() {
+  local name=$1 used_by=$2 fix=$3
+  command -v "$name" >/dev/null || problem "the $name command is missing; $used_by runs it" "$fix"
+}
+
 # The plugins the runtime runs for every pod must be where its configuration says; a distribution's
 # own packages often put them elsewhere (Debian: /usr/lib/cni).
 check_cni_plugins() {
@@ -536,6 +558,20 @@ place() {
   say "changed       $path (backup: $backup)"
 }
 
+# Folders a service watches even when empty: a missing one is an error in its log every few seconds.
+make_directories() {
+  local directory
+  for directory in "\${DIRECTORIES[@]}"; do
+    [[ ! -d $ROOT$directory ]] || continue
+    if ((DRY_RUN)); then
+      say "would create  $directory/"
+    else
+      mkdir -p -- "$ROOT$directory"
+      say "created       $directory/"
+    fi
+  done
+}
+
 # 5. The services.
 # Set while an install is under way: a run that stopped after changing files leaves it, and the next
 # run restarts every unit even though its files are already in place.
@@ -640,6 +676,7 @@ main() {
   for ((i = 0; i < \${#FILES[@]}; i += 4)); do
     place "\${FILES[i]}" "\${FILES[i + 1]}" "\${FILES[i + 2]}" "\${FILES[i + 3]}"
   done
+  make_directories
   if ((DRY_RUN)); then
     say "dry run: $CREATED to create, $CHANGED to change, $FIXED to fix, $UNCHANGED unchanged; nothing was changed"
   else
@@ -693,6 +730,12 @@ export function installScript(input: InstallScriptInput): string {
   if (input.hygieneScript !== undefined && !seen.has(input.hygieneScript))
     throw new Error(`hygiene script ${input.hygieneScript} is not one of the node's files`);
   if (input.cniPlugins) checkAbsolutePath("CNI plugin folder", input.cniPlugins.directory);
+  for (const directory of input.directories ?? []) checkAbsolutePath("folder", directory);
+  for (const command of input.commands ?? []) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9+._-]*$/.test(command.name))
+      throw new Error(`${JSON.stringify(command.name)} is not a command name`);
+    noControlCharacters("command check", command.usedBy + command.fix);
+  }
   for (const name of [...(input.cniPlugins?.names ?? []), ...(input.hygienePackages?.names ?? [])])
     if (!/^[A-Za-z0-9][A-Za-z0-9+._-]*$/.test(name))
       throw new Error(`${JSON.stringify(name)} is not a plugin or package name`);
@@ -730,6 +773,9 @@ export function installScript(input: InstallScriptInput): string {
     `check_node_ip ${shellQuote(input.nodeIp)}`,
     ...(input.swapOff ? ["check_swap_off"] : []),
     ...(input.cgroupV2 ? ["check_cgroup_v2"] : []),
+    ...(input.commands ?? []).map((command) =>
+      ["check_command", command.name, command.usedBy, command.fix].map(shellQuote).join(" "),
+    ),
     ...(input.cniPlugins && input.cniPlugins.names.length > 0
       ? [
           ["check_cni_plugins", input.cniPlugins.directory, ...input.cniPlugins.names]
@@ -769,6 +815,11 @@ export function installScript(input: InstallScriptInput): string {
         file.secret ? "secret" : "plain",
         backupPath(file.path),
       ]),
+    ),
+    "# Created if missing, after the files.",
+    ...bashArray(
+      "DIRECTORIES",
+      (input.directories ?? []).map((directory) => [directory]),
     ),
     "# Run in this order once the files are in place.",
     ...bashArray(
@@ -851,11 +902,8 @@ function optionsParser(script: string, usage: readonly string[], extra: readonly
 // ---------------------------------------------------------------------------------------------
 // validate.sh
 
-const CONTAINER_LISTERS: Readonly<
-  Record<ValidateScriptInput["runtime"], { unit: string; how: string; body: string[] }>
-> = {
+const CONTAINER_LISTERS: Readonly<Record<ValidateScriptInput["runtime"], { how: string; body: string[] }>> = {
   docker: {
-    unit: "docker.service",
     how: "docker ps | grep",
     body: [
       "container_running() {",
@@ -869,7 +917,6 @@ const CONTAINER_LISTERS: Readonly<
     ],
   },
   containerd: {
-    unit: "containerd.service",
     how: "crictl ps --name",
     body: [
       "container_running() {",
@@ -883,7 +930,6 @@ const CONTAINER_LISTERS: Readonly<
     ],
   },
   rkt: {
-    unit: "rkt-metadata.service",
     how: "rkt list | grep",
     body: [
       "container_running() {",
@@ -926,7 +972,12 @@ export function validateScript(input: ValidateScriptInput): string {
   const check = (description: string, ...command: string[]) =>
     checks.push(["check", description, ...command].map(shellQuote).join(" "));
 
-  check(`the container runtime (${runtime.unit}) is active`, "systemctl", "is-active", runtime.unit);
+  check(
+    `the container runtime (${input.runtimeUnit}) is active`,
+    "systemctl",
+    "is-active",
+    input.runtimeUnit,
+  );
   check("kubelet.service is active", "systemctl", "is-active", "kubelet.service");
   check("kube-proxy.service is active", "systemctl", "is-active", "kube-proxy.service");
   if (controlPlane || etcd) functions.push(...runtime.body);
@@ -1107,6 +1158,17 @@ wait_until() {
 
 api_healthy() {
   local body
+  if ((SEED_KUBECTL)); then
+    body=$(kubectl get componentstatuses 2>&1) || {
+      printf '%s\\n' "$body"
+      return 1
+    }
+    [[ $body == *Healthy* && $body != *Unhealthy* ]] || {
+      printf 'kubectl get componentstatuses:\\n%s\\n' "\${body:0:600}"
+      return 1
+    }
+    return 0
+  fi
   body=$(kubectl get --raw /livez 2>&1) || body=$(kubectl get --raw /healthz 2>&1) || {
     printf '%s\\n' "$body"
     return 1
@@ -1144,9 +1206,9 @@ dns_endpoints() {
     printf 'no service has %s\n' "$DNS_SERVICE_IP"
     return 1
   }
-  addresses=$(kubectl -n "\${service% *}" get endpoints "\${service#* }" -o jsonpath='{.subsets[*].addresses[*].ip}') || return 1
+  addresses=$(kubectl --namespace "\${service% *}" get endpoints "\${service#* }" -o jsonpath='{.subsets[*].addresses[*].ip}') || return 1
   [[ -n $addresses ]] || {
-    printf 'service %s/%s has no ready endpoint yet (kubectl -n %s get pods)\n' "\${service% *}" "\${service#* }" "\${service% *}"
+    printf 'service %s/%s has no ready endpoint yet (kubectl --namespace %s get pods)\n' "\${service% *}" "\${service#* }" "\${service% *}"
     return 1
   }
 }
@@ -1185,8 +1247,17 @@ namespace_free() {
 }
 
 nginx_available() {
-  local available
-  available=$(kubectl -n "$NAMESPACE" get deployment nginx -o jsonpath='{.status.availableReplicas}') || return 1
+  local available phases
+  if [[ $NGINX_CONTROLLER == replicationcontroller ]]; then
+    phases=$(kubectl --namespace "$NAMESPACE" get pods -l app=nginx -o jsonpath='{.items[*].status.phase}') || return 1
+    available=$(grep -o Running <<<"$phases" | wc -l)
+    ((available == 2)) || {
+      printf 'replication controller nginx: %s of 2 pods running (%s)\\n' "$available" "\${phases:-none}"
+      return 1
+    }
+    return 0
+  fi
+  available=$(kubectl --namespace "$NAMESPACE" get deployment nginx -o jsonpath='{.status.availableReplicas}') || return 1
   [[ $available == 2 ]] || {
     printf 'deployment nginx: %s of 2 replicas available\\n' "\${available:-0}"
     return 1
@@ -1195,7 +1266,7 @@ nginx_available() {
 
 nginx_endpoints() {
   local addresses count
-  addresses=$(kubectl -n "$NAMESPACE" get endpoints nginx -o jsonpath='{.subsets[*].addresses[*].ip}') || return 1
+  addresses=$(kubectl --namespace "$NAMESPACE" get endpoints nginx -o jsonpath='{.subsets[*].addresses[*].ip}') || return 1
   count=$(wc -w <<<"$addresses")
   ((count == 2)) || {
     printf 'service nginx has %s endpoint(s): %s\\n' "$count" "$addresses"
@@ -1209,7 +1280,7 @@ start_probe() {
 
 probe_finished() {
   local phase
-  phase=$(kubectl -n "$NAMESPACE" get pod probe -o jsonpath='{.status.phase}') || return 1
+  phase=$(kubectl --namespace "$NAMESPACE" get pod probe -o jsonpath='{.status.phase}') || return 1
   [[ $phase == Succeeded || $phase == Failed ]] || {
     printf 'pod probe is %s\\n' "\${phase:-Pending}"
     return 1
@@ -1242,7 +1313,7 @@ trap 'exit 130' INT TERM
 say "cluster $CLUSTER_NAME, KUBECONFIG=$KUBECONFIG"
 check "kubectl is installed" command -v kubectl
 if ((FAILED == 0)); then
-  check "the apiserver is healthy (kubectl get --raw /livez, or /healthz)" api_healthy
+  check "the apiserver is healthy (kubectl get --raw /livez or /healthz; componentstatuses on 1.1 and 1.2)" api_healthy
 fi
 if ((FAILED > 0)); then
   say "the apiserver cannot be reached: nothing else can be checked"
@@ -1282,7 +1353,7 @@ step "namespace $NAMESPACE is free for the checks" namespace_free
 # this is set here, not in the step).
 ((BROKEN)) || CREATED=1
 step "the nginx example is applied (nginx-example.yaml)" kubectl apply -f "$HERE/nginx-example.yaml"
-step "deployment nginx has 2 available replicas" wait_until nginx_available
+step "$NGINX_CONTROLLER nginx has 2 available replicas" wait_until nginx_available
 step "service nginx has 2 endpoints" wait_until nginx_endpoints
 step "the cluster DNS service has a ready endpoint" wait_until dns_endpoints
 step "the probe pod starts (busybox)" start_probe
@@ -1293,7 +1364,7 @@ PROBE_CHECKS=(
   "nginx answers through its service from a pod (wget)" ${NGINX_OK}
 )
 if ((!BROKEN)); then
-  PROBE_LOG=$(kubectl -n "$NAMESPACE" logs probe 2>&1) || true
+  PROBE_LOG=$(kubectl --namespace "$NAMESPACE" logs probe 2>&1) || true
 fi
 for ((i = 0; i < \${#PROBE_CHECKS[@]}; i += 2)); do
   if ((BROKEN)); then
@@ -1315,6 +1386,8 @@ export function validateClusterScript(input: ValidateClusterScriptInput): string
   const kubeconfig = input.kubeconfigFile.startsWith("/")
     ? shellQuote(input.kubeconfigFile)
     : `"$HERE"/${shellQuote(input.kubeconfigFile)}`;
+  const minor = input.kubernetesVersion === undefined ? undefined : minorOf(input.kubernetesVersion);
+  const seedKubectl = minor !== undefined && minor < 3;
   return (
     lines(
       "#!/usr/bin/env bash",
@@ -1332,6 +1405,9 @@ export function validateClusterScript(input: ValidateClusterScriptInput): string
       ),
       `DNS_SERVICE_IP=${shellQuote(input.dnsServiceIp)}`,
       `NAMESPACE=${shellQuote(CHECK_NAMESPACE)}`,
+      "# The kubectl of the seed's releases: no get --raw, and (1.1) no Deployment.",
+      `SEED_KUBECTL=${seedKubectl ? 1 : 0}`,
+      `NGINX_CONTROLLER=${nginxController(input.kubernetesVersion)}`,
       `CHECK_LABEL=${shellQuote(`${CHECK_LABEL}=${CHECK_LABEL_VALUE}`)}`,
       "PROBE_POD=$(",
       "  cat <<'YAML'",
@@ -1347,6 +1423,16 @@ export function validateClusterScript(input: ValidateClusterScriptInput): string
 // nginx-example.yaml
 
 /**
+ * What runs the nginx example: a Deployment, except on 1.1, whose apiserver serves
+ * extensions/v1beta1 deployments only when --runtime-config asks and whose Deployment selector is a
+ * plain map; a ReplicationController means the same there.
+ */
+function nginxController(kubernetesVersion: string | undefined): "deployment" | "replicationcontroller" {
+  const minor = kubernetesVersion === undefined ? undefined : minorOf(kubernetesVersion);
+  return minor !== undefined && minor < 2 ? "replicationcontroller" : "deployment";
+}
+
+/**
  * The nginx example validate-cluster.sh applies (S31): its own namespace (labelled as kubescratch's,
  * so the script only ever deletes its own), a Deployment of two nginx replicas and their Service.
  * Releases before 1.9 have no apps/v1, so for those the Deployment is extensions/v1beta1.
@@ -1355,26 +1441,32 @@ export function nginxExample(input: { readonly kubernetesVersion?: string } = {}
   const minor = input.kubernetesVersion === undefined ? undefined : minorOf(input.kubernetesVersion);
   const legacy = minor !== undefined && minor < 9;
   const labels = { app: "nginx" };
+  const podTemplate = {
+    metadata: { labels },
+    spec: {
+      containers: [{ name: "nginx", image: CHECK_IMAGES.web, ports: [{ containerPort: 80 }] }],
+    },
+  };
+  const controller =
+    nginxController(input.kubernetesVersion) === "replicationcontroller"
+      ? {
+          apiVersion: "v1",
+          kind: "ReplicationController",
+          metadata: { name: "nginx", namespace: CHECK_NAMESPACE, labels },
+          spec: { replicas: 2, selector: labels, template: podTemplate },
+        }
+      : undefined;
   const objects = [
     {
       apiVersion: "v1",
       kind: "Namespace",
       metadata: { name: CHECK_NAMESPACE, labels: { [CHECK_LABEL]: CHECK_LABEL_VALUE } },
     },
-    {
+    controller ?? {
       apiVersion: legacy ? "extensions/v1beta1" : "apps/v1",
       kind: "Deployment",
       metadata: { name: "nginx", namespace: CHECK_NAMESPACE, labels },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [{ name: "nginx", image: CHECK_IMAGES.web, ports: [{ containerPort: 80 }] }],
-          },
-        },
-      },
+      spec: { replicas: 2, selector: { matchLabels: labels }, template: podTemplate },
     },
     {
       apiVersion: "v1",
@@ -1457,7 +1549,12 @@ export function adminReadme(input: AdminReadmeInput): string {
     "`install.sh` refuses a damaged bundle, lists every missing prerequisite with its fix, keeps a",
     "`.kubescratch-backup` of any file it replaces, and can be run again safely.",
     "",
-    "Then, from this machine:",
+    ...(input.kubectlOnNode === undefined
+      ? ["Then, from this machine:"]
+      : [
+          `Then, on \`${input.kubectlOnNode}\` (the firewall lets only the nodes and the pods reach the`,
+          "apiserver's plain-HTTP port, S11): copy this bundle there, unpack it, and run",
+        ]),
     "",
     "```sh",
     `export KUBECONFIG="$PWD/${kubeconfig}"`,

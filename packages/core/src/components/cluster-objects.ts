@@ -4,6 +4,7 @@
 import { dump } from "js-yaml";
 import type { Artifact } from "../artifact.js";
 import type { NodePlan } from "../plan/plan.js";
+import { hostPort } from "../net/ip.js";
 import { overlayObjects } from "./network-overlays.js";
 import { CONTROL_PLANE_ROLE_LABEL, CONTROL_PLANE_TAINT, controlPlaneTaint } from "./kubelet.js";
 import {
@@ -98,18 +99,40 @@ const DNS_PORTS = [
   { name: "dns-tcp", port: 53, protocol: "TCP" },
 ];
 
-/** kube-dns as release 1.2 shipped it (cluster/addons/dns): etcd, kube2sky, skydns and a health check. */
+/**
+ * kube-dns as each seed release shipped it (cluster/addons/dns): etcd, kube2sky, skydns and a health
+ * check, preceded by the kube-system namespace, which the apiserver creates itself only from 1.3.
+ */
 function legacyDns(context: ClusterContext): KubernetesObject[] {
-  const [etcdImage, kube2sky, skydns, healthz] = context.profile.images.dns;
+  const { plan, profile, spec } = context;
+  const addon = profile.legacyDns;
+  if (!addon) throw new Error(`unreachable: no kube-dns addon for ${profile.version}`);
+  const [etcdImage, kube2sky, skydns, healthz] = profile.images.dns;
   const domain = dnsDomain(context);
-  const labels = { "k8s-app": "kube-dns", version: "v11", "kubernetes.io/cluster-service": "true" };
+  const labels = { "k8s-app": "kube-dns", version: addon.version, "kubernetes.io/cluster-service": "true" };
+  // Without --kube-master-url kube2sky uses its service account token against https://10.0.0.1:443;
+  // in firewall-only mode that port carries the apiserver's self-signed certificate, which no
+  // service account trusts, while the insecure port is open to pods (S11).
+  const kube2skyArgs = [
+    `${addon.kube2skyDomainFlag}=${domain}`,
+    ...(spec.security.mode === "firewall-only"
+      ? [
+          `${addon.kube2skyMasterFlag}=http://${hostPort(plan.controlPlane.masterIP, profile.apiserverInsecurePort ?? 8080)}`,
+        ]
+      : []),
+  ];
+  const namespace: KubernetesObject = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "kube-system" },
+  };
   const controller: KubernetesObject = {
     apiVersion: "v1",
     kind: "ReplicationController",
-    metadata: { name: "kube-dns-v11", namespace: "kube-system", labels },
+    metadata: { name: `kube-dns-${addon.version}`, namespace: "kube-system", labels },
     spec: {
       replicas: 1,
-      selector: { "k8s-app": "kube-dns", version: "v11" },
+      selector: { "k8s-app": "kube-dns", version: addon.version },
       template: {
         metadata: { labels },
         spec: {
@@ -130,7 +153,7 @@ function legacyDns(context: ClusterContext): KubernetesObject[] {
               ],
               volumeMounts: [{ name: "etcd-storage", mountPath: "/var/etcd/data" }],
             },
-            { name: "kube2sky", image: image(context, kube2sky ?? ""), args: [`--domain=${domain}`] },
+            { name: "kube2sky", image: image(context, kube2sky ?? ""), args: kube2skyArgs },
             {
               name: "skydns",
               image: image(context, skydns ?? ""),
@@ -148,7 +171,10 @@ function legacyDns(context: ClusterContext): KubernetesObject[] {
             {
               name: "healthz",
               image: image(context, healthz ?? ""),
-              args: [`-cmd=nslookup kubernetes.default.svc.${domain} 127.0.0.1 >/dev/null`, "-port=8080"],
+              args: [
+                `-cmd=nslookup kubernetes.default.svc.${domain} ${addon.healthzResolver} >/dev/null`,
+                "-port=8080",
+              ],
               ports: [{ containerPort: 8080, protocol: "TCP" }],
             },
           ],
@@ -158,7 +184,7 @@ function legacyDns(context: ClusterContext): KubernetesObject[] {
       },
     },
   };
-  return [controller, kubeDnsService(context, { "k8s-app": "kube-dns" }, DNS_PORTS)];
+  return [namespace, controller, kubeDnsService(context, { "k8s-app": "kube-dns" }, DNS_PORTS)];
 }
 
 /** CoreDNS as kubeadm deploys it, answering at the plan's DNS service IP. */
@@ -359,7 +385,7 @@ export function imageList(context: ClusterContext): { images: string[]; binaries
     runtime === "docker"
       ? "docker (the OS package of the era; /usr/bin/docker)"
       : runtime === "rkt"
-        ? "rkt >= v0.5.6 (/usr/bin/rkt) and systemd >= 215"
+        ? `rkt >= v${profile.rkt?.minimumVersion ?? ""} (/usr/bin/rkt) and systemd >= ${profile.rkt?.minimumSystemd ?? ""}`
         : `containerd and runc (/usr/bin/containerd), CNI plugins (${spec.runtime.cniBinDir}), crictl of cri-tools (validate.sh asks the runtime with it)`,
   );
   return { images: [...images], binaries };

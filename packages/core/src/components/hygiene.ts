@@ -153,7 +153,11 @@ function monitArtifact(context: NodeContext): Artifact {
       lines.push(...service("docker", "docker daemon", "docker"));
       break;
     case "rkt":
-      lines.push(...service("rkt-metadata", "rkt metadata-service", "rkt-metadata"));
+      lines.push(
+        ...(context.profile.rkt?.apiService !== undefined
+          ? service("rkt-api", "rkt api-service", "rkt-api")
+          : service("rkt-metadata", "rkt metadata-service", "rkt-metadata")),
+      );
       break;
     case "containerd":
       lines.push(
@@ -280,6 +284,11 @@ function packagesScript(context: NodeContext, packages: readonly string[]): Arti
     "set -uo pipefail",
     "",
     `packages=(${packages.join(" ")})`,
+    "# Not a Debian-family node (CoreOS-style rkt hosts, say): nothing here can install or check them.",
+    "if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then",
+    "  printf 'hygiene: apt-get or dpkg-query not found; install %s with the package manager of this node\\n' \"${packages[*]}\"",
+    "  exit 3",
+    "fi",
     ...MISSING_PACKAGES.split("\n"),
     'mapfile -t wanted < <(missing_packages "${packages[@]}")',
     'reason=""',

@@ -121,6 +121,9 @@ export function kubeletFlags(context: NodeContext): string[] {
       const serving = certificateFiles(context, `kubelet-serving/${node.name}`);
       flags.set("--tls-cert-file", serving.certificate).set("--tls-private-key-file", serving.key);
     }
+    // The seed gives kube-proxy --hostname-override but not the kubelet: the Node would carry the
+    // machine's hostname while kube-proxy, the plan and validate-cluster.sh name the spec's node.
+    flags.set("--hostname-override", node.name);
     return flags.toArgs();
   }
   flags

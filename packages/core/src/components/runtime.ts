@@ -20,13 +20,16 @@ const DOCKER_DEFAULT_ROOT = "/var/lib/docker";
 /** docker's default MTU for container interfaces. */
 const DOCKER_DEFAULT_MTU = 1500;
 
-/** The unit the kubelet requires and starts after: the runtime itself, or rkt's metadata service. */
-export function runtimeUnit(context: NodeContext): string {
+/**
+ * The unit the kubelet requires and starts after: the runtime itself; with rkt, the api-service the
+ * 1.2 kubelet dials, or on 1.1 (which only runs the binary) the metadata service the seed asks for.
+ */
+export function runtimeUnit(context: Pick<NodeContext, "spec" | "profile">): string {
   switch (context.spec.runtime.type) {
     case "docker":
       return "docker.service";
     case "rkt":
-      return "rkt-metadata.service";
+      return context.profile.rkt?.apiService !== undefined ? "rkt-api.service" : "rkt-metadata.service";
     case "containerd":
       return "containerd.service";
   }
@@ -82,6 +85,26 @@ RestartSec=5
 [Install]
 WantedBy=multi-user.target
 `;
+
+const RKT_API_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
+# {{why}}
+[Unit]
+Description=rkt api-service
+Documentation=https://github.com/rkt/rkt
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+ExecStart=/usr/bin/rkt api-service --listen={{listen}}
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+/** Where rkt reads its CNI networks; the file's "name" is the one the kubelet passes as --net. */
+export const RKT_NETWORK_PATH = "/etc/rkt/net.d/k8s.conf";
 
 const CONTAINERD_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
 # {{why}}
@@ -226,15 +249,50 @@ function dockerArtifacts(context: NodeContext): Artifact[] {
 }
 
 function rktArtifacts(context: NodeContext): Artifact[] {
-  const unitPath = `${UNIT_DIR}/rkt-metadata.service`;
-  const why = `The rkt metadata service on ${context.node.name}, which rkt pods need (the seed's "systemd-run rkt metadata-service"); the kubelet requires it.`;
-  return [
-    artifact(unitPath, renderTemplate(RKT_METADATA_UNIT, { path: unitPath, node: context.node.name, why }), {
-      kind: "systemd-unit",
-      why,
-      requirements: ["S17", "S24"],
-    }),
+  const { node, plan, profile } = context;
+  const rkt = profile.rkt;
+  if (rkt?.apiService === undefined) {
+    const unitPath = `${UNIT_DIR}/rkt-metadata.service`;
+    const why = `The rkt metadata service on ${node.name}, as the seed asks ("systemd-run rkt metadata-service", S17). The 1.1 kubelet registers no pod with it (run-prepared --mds-register=false); it serves apps that ask rkt's metadata themselves.`;
+    return [
+      artifact(unitPath, renderTemplate(RKT_METADATA_UNIT, { path: unitPath, node: node.name, why }), {
+        kind: "systemd-unit",
+        why,
+        requirements: ["S17", "S24"],
+      }),
+    ];
+  }
+  const unitPath = `${UNIT_DIR}/rkt-api.service`;
+  const why = `rkt's api-service on ${node.name}: the 1.2 kubelet lists and inspects pods through it (gRPC on ${rkt.apiService}) and refuses to start without it.`;
+  const artifacts = [
+    artifact(
+      unitPath,
+      renderTemplate(RKT_API_UNIT, { path: unitPath, node: node.name, why, listen: rkt.apiService }),
+      { kind: "systemd-unit", why, requirements: ["S17", "S24"] },
+    ),
   ];
+  if (rkt.network !== undefined) {
+    // Pods join the node's bridge with an address from the node's own range; the bridge holds the
+    // range's first address (S20), which the bridge plugin finds already set as its gateway.
+    const network = {
+      name: rkt.network,
+      type: "bridge",
+      bridge: plan.network.bridge.name,
+      mtu: podMTU(plan.network),
+      isGateway: true,
+      ipMasq: false,
+      ipam: { type: "host-local", subnet: node.podCIDR, routes: [{ dst: "0.0.0.0/0" }] },
+    };
+    const networkWhy = `The rkt network "${rkt.network}" that the 1.2 kubelet runs every pod in (--net=${rkt.network}): ${node.name}'s bridge and pod range ${node.podCIDR}.`;
+    artifacts.push(
+      artifact(RKT_NETWORK_PATH, `${JSON.stringify(network, null, 2)}\n`, {
+        kind: "config",
+        why: networkWhy,
+        requirements: ["S17", "S20"],
+      }),
+    );
+  }
+  return artifacts;
 }
 
 /** The pod sandbox image: the spec's override, or the profile's pause image from the spec's registry. */

@@ -303,8 +303,9 @@ function apiserverPod(context: NodeContext): Artifact {
     // The seed's list (S26), in its order; the ones it leaves implicit are noted where they are set.
     flags.when(provider !== undefined, "--cloud-provider", provider);
     flags.when(hasCloudConfig(context), "--cloud-config", CLOUD_CONFIG_PATH);
+    // The seed lists --cluster-name for the apiserver too; only 1.1's accepts it.
     flags
-      .set("--cluster-name", plan.clusterName)
+      .when(flags.accepts("--cluster-name"), "--cluster-name", plan.clusterName)
       .set("--service-cluster-ip-range", plan.network.serviceCIDR)
       .set("--etcd-servers", etcdClientURLs(context));
     if (https) {
@@ -370,10 +371,12 @@ function apiserverPod(context: NodeContext): Artifact {
           { name: "local", port: profile.apiserverInsecurePort ?? 8080 },
         ],
         volumes: legacyVolumes(context),
+        // A host-network pod's probe goes to the node's address unless told, and the insecure port
+        // listens on 127.0.0.1 in HTTPS mode (the era's salt manifest sets the same host).
         liveness: {
+          host: https ? "127.0.0.1" : node.ip,
           path: "/healthz",
           port: profile.apiserverInsecurePort ?? 8080,
-          ...(https ? {} : { host: node.ip }),
         },
       }
     : {

@@ -48,7 +48,7 @@ export function tokenRequests(plan: ClusterPlan, spec: ClusterSpec): CredentialR
     id: `admin/${admin.name}`,
     user: admin.name,
     uid: admin.name,
-    groups: [...admin.groups],
+    groups: plan.profile.tokenFileGroups ? [...admin.groups] : [],
   }));
   if (plan.security.credentialLayout === "per-role") {
     requests.push({ id: "kubelet", user: "kubelet", uid: "kubelet", groups: [] });

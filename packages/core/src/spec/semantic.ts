@@ -14,6 +14,7 @@ import {
   type Cidr,
   type IpFamily,
 } from "../net/ip.js";
+import { LEGACY_RELEASE_FACTS } from "../versions/generated/release-facts.js";
 import { insideWindow, supportedVersionsText, type KubernetesVersion } from "../versions/kubernetes.js";
 import { OPTION_WINDOWS, type SpecWithStaticDefaults } from "./compatibility.js";
 import { pointerOf, type SpecIssue } from "./errors.js";
@@ -385,6 +386,8 @@ export function semanticIssues(
       "Set cloudProvider.name to the provider the config is for, or remove the config.",
     );
   }
+  const release = version?.era === "legacy" ? LEGACY_RELEASE_FACTS[version.minor] : undefined;
+  if (release && version) cloudProviderIssues(spec, version, release, error);
 
   const ca = spec.security.ca;
   if (ca) {
@@ -441,4 +444,64 @@ export function semanticIssues(
   }
 
   return { errors, warnings };
+}
+
+/**
+ * The seed releases' cloud providers as their source registers them, and their cloud-config files as
+ * gcfg reads them: an unknown section or variable is an error there, so the apiserver,
+ * controller-manager and kubelet would fail to start their provider.
+ */
+function cloudProviderIssues(
+  spec: SpecWithStaticDefaults,
+  version: KubernetesVersion,
+  release: NonNullable<(typeof LEGACY_RELEASE_FACTS)[string]>,
+  error: (pointer: string, message: string, fix: string) => void,
+): void {
+  const name = spec.cloudProvider.name;
+  if (name === "none" || name === "external") return;
+  const registered = release.cloudProviders;
+  if (registered && !registered.includes(name)) {
+    error(
+      "/cloudProvider/name",
+      `Kubernetes ${version.full} has no "${name}" cloud provider (its source registers ${registered.join(", ")}).`,
+      `Use one of ${registered.join(", ")}, or "none".`,
+    );
+    return;
+  }
+  const config = spec.cloudProvider.config;
+  if (config === undefined) return;
+  const sections = release.cloudConfigs[name];
+  if (!sections) {
+    error(
+      "/cloudProvider/config",
+      `the ${name} provider of Kubernetes ${version.full} reads no cloud-config file.`,
+      "Remove cloudProvider.config.",
+    );
+    return;
+  }
+  // gcfg matches section and variable names without regard to case.
+  const known = new Map(Object.entries(sections).map(([section, keys]) => [section.toLowerCase(), keys]));
+  for (const [section, values] of Object.entries(config)) {
+    const keys = known.get(section.toLowerCase());
+    if (!keys) {
+      error(
+        pointerOf("cloudProvider", "config", section),
+        `the ${name} cloud-config of Kubernetes ${version.full} has no section [${section}].`,
+        `Use ${Object.keys(sections)
+          .map((each) => `[${each}]`)
+          .join(", ")}.`,
+      );
+      continue;
+    }
+    const lower = new Set(keys.map((key) => key.toLowerCase()));
+    for (const key of Object.keys(values)) {
+      if (!lower.has(key.toLowerCase())) {
+        error(
+          pointerOf("cloudProvider", "config", section, key),
+          `Kubernetes ${version.full}'s ${name} provider does not know ${key} in [${section}]; gcfg refuses unknown variables, so the provider would not start.`,
+          `Remove it; [${section}] takes ${keys.join(", ")}.`,
+        );
+      }
+    }
+  }
 }

@@ -2,6 +2,7 @@
 // component sets flags only through a FlagSet, which refuses a flag outside its window, so no
 // generated manifest or unit can carry a flag its version does not know. Facts and sources:
 // shared/reference/k8s-flags.json and k8s-versions.md ("—" rows there are open-ended windows).
+import { ETCD_RELEASE_FACTS, LEGACY_RELEASE_FACTS, type LegacyBinary } from "./generated/release-facts.js";
 import type { VersionProfile } from "./profile.js";
 
 export type FlagComponent =
@@ -50,23 +51,22 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
     "--bind-address",
     "--secure-port",
   ]),
-  // --cluster-name left kube-apiserver's flag set; it is only emitted for the seed's releases.
-  ...w("kube-apiserver", ["--cluster-name"], undefined, 20),
+  // 1.1's apiserver registers --cluster-name (cmd/kube-apiserver/app/server.go); 1.2's does not, and
+  // exits on it: the flag lives on only in the controller-manager.
+  ...w("kube-apiserver", ["--cluster-name"], undefined, 2),
   ...w("kube-apiserver", ["--admission-control"], undefined, 10),
   ...w("kube-apiserver", ["--insecure-bind-address", "--insecure-port"], undefined, 24),
   ...w("kube-apiserver", ["--basic-auth-file"], undefined, 19),
   ...w("kube-apiserver", ["--cloud-provider", "--cloud-config"], undefined, 33),
   ...w("kube-apiserver", ["--enable-admission-plugins"], 10),
+  // Windows of the seed's minors follow release-facts.json (the flags 1.1.8 and 1.2.7 register);
+  // legacy-source.test.ts holds them to it.
+  ...w("kube-apiserver", ["--authorization-mode", "--kubelet-client-certificate", "--kubelet-client-key"]),
+  ...w("kube-apiserver", ["--etcd-cafile", "--etcd-certfile", "--etcd-keyfile"], 2),
   ...w(
     "kube-apiserver",
     [
-      "--authorization-mode",
-      "--kubelet-client-certificate",
-      "--kubelet-client-key",
       "--kubelet-preferred-address-types",
-      "--etcd-cafile",
-      "--etcd-certfile",
-      "--etcd-keyfile",
       "--enable-bootstrap-token-auth",
       "--requestheader-client-ca-file",
       "--requestheader-allowed-names",
@@ -85,17 +85,18 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
     "--cluster-cidr",
     "--allocate-node-cidrs",
     "--service-account-private-key-file",
-    "--service-cluster-ip-range",
     "--root-ca-file",
+    "--kubeconfig",
   ]),
+  // Registered by neither 1.1.8 nor 1.2.7; current releases have it.
+  ...w("kube-controller-manager", ["--service-cluster-ip-range"], 3),
+  ...w("kube-controller-manager", ["--leader-elect"], 2),
   ...w("kube-controller-manager", ["--master"], undefined, 24),
   ...w("kube-controller-manager", ["--cloud-provider", "--cloud-config"], undefined, 31),
   ...w(
     "kube-controller-manager",
     [
       "--bind-address",
-      "--leader-elect",
-      "--kubeconfig",
       "--authentication-kubeconfig",
       "--authorization-kubeconfig",
       "--client-ca-file",
@@ -110,19 +111,12 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
   ),
   // kube-scheduler
   ...w("kube-scheduler", ["--master"], undefined, 24),
-  ...w(
-    "kube-scheduler",
-    [
-      "--bind-address",
-      "--leader-elect",
-      "--kubeconfig",
-      "--authentication-kubeconfig",
-      "--authorization-kubeconfig",
-    ],
-    12,
-  ),
+  ...w("kube-scheduler", ["--kubeconfig"]),
+  ...w("kube-scheduler", ["--leader-elect"], 2),
+  ...w("kube-scheduler", ["--bind-address", "--authentication-kubeconfig", "--authorization-kubeconfig"], 12),
   // kubelet
-  ...w("kubelet", ["--kubeconfig", "--root-dir", "--register-node", "--hostname-override", "--node-ip"]),
+  ...w("kubelet", ["--kubeconfig", "--root-dir", "--register-node", "--hostname-override"]),
+  ...w("kubelet", ["--node-ip"], 2),
   ...w("kubelet", ["--api-servers"], undefined, 8),
   ...w("kubelet", ["--config"], undefined, 6),
   ...w("kubelet", ["--configure-cbr0"], undefined, 5),
@@ -142,8 +136,9 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
   ...w("kubelet", ["--config"], 10),
   // kube-proxy
   ...w("kube-proxy", ["--master", "--kubeconfig", "--hostname-override"], undefined, 10),
-  // --cluster-cidr came with kubernetes/kubernetes#24429 (merged 2016-04-18, the 1.3 line): 1.1 and
-  // 1.2.0 reject it as an unknown flag (a 1.2.x cherry-pick was asked for there, not verified).
+  // --cluster-cidr came with kubernetes/kubernetes#24429 (merged 2016-04-18, the 1.3 line) and was
+  // cherry-picked into a 1.2 patch: 1.2.7 registers it (release-facts.json), 1.2.0 does not, and a
+  // spec may pin any 1.2.x, so the whole 1.2 line goes without it.
   ...w("kube-proxy", ["--cluster-cidr"], 3, 10),
   ...w("kube-proxy", ["--config"], 10),
   // etcd (versions of Kubernetes that run it the way the profile describes)
@@ -183,7 +178,24 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
   ),
 ];
 
-/** Flags in order of setting, refusing any flag its version does not accept. */
+/**
+ * For the seed's releases, the flags the binary registers in that release's own source
+ * (release-facts.json): undefined where no such table exists (docker, current releases).
+ */
+export function releaseFlags(
+  component: FlagComponent,
+  profile: VersionProfile,
+): readonly string[] | undefined {
+  if (profile.era !== "legacy") return undefined;
+  if (component === "etcd") return ETCD_RELEASE_FACTS[profile.images.etcd.replace(/^.*:/, "")]?.flags;
+  if (component === "docker") return undefined;
+  return LEGACY_RELEASE_FACTS[profile.minor]?.flags[component satisfies LegacyBinary];
+}
+
+/**
+ * Flags in order of setting, refusing any flag its version does not accept: outside its window in
+ * FLAG_WINDOWS, or, for the seed's releases, not registered by the binary in that release's source.
+ */
 export class FlagSet {
   private readonly entries: [string, string | undefined][] = [];
 
@@ -192,12 +204,32 @@ export class FlagSet {
     private readonly profile: VersionProfile,
   ) {}
 
+  /** Whether this version of the component accepts the flag. */
+  accepts(flag: string): boolean {
+    const registered = releaseFlags(this.component, this.profile);
+    return (
+      FLAG_WINDOWS.some(
+        (window) =>
+          window.component === this.component &&
+          window.flag === flag &&
+          flagInWindow(window, this.profile.minorNumber),
+      ) &&
+      (registered === undefined || registered.includes(flag))
+    );
+  }
+
   /** `--flag=value`, or a bare `--flag` when value is undefined. */
   set(flag: string, value?: string | number | boolean): this {
     const windows = FLAG_WINDOWS.filter((entry) => entry.component === this.component && entry.flag === flag);
     if (windows.length === 0) throw new Error(`bug: ${this.component} ${flag} is not in FLAG_WINDOWS`);
     if (!windows.some((window) => flagInWindow(window, this.profile.minorNumber))) {
       throw new Error(`bug: ${this.component} ${flag} is not accepted by Kubernetes ${this.profile.version}`);
+    }
+    const registered = releaseFlags(this.component, this.profile);
+    if (registered !== undefined && !registered.includes(flag)) {
+      throw new Error(
+        `bug: ${this.component} ${flag} is not registered by ${this.component} in the source of Kubernetes ${this.profile.version} (release-facts.json)`,
+      );
     }
     this.entries.push([flag, value === undefined ? undefined : String(value)]);
     return this;

@@ -51,20 +51,78 @@ export interface VersionProfile {
   readonly images: ComponentImages;
   /** Static pod files: the seed wrote JSON pod templates; current tools write YAML. */
   readonly manifestFormat: "json" | "yaml";
+  /**
+   * Whether the apiserver's token file reader takes a fourth, groups column. 1.1's reader keeps Go's
+   * csv default (every row as wide as the first) and reads three columns; 1.2's accepts any width
+   * from three up and reads the groups. Current releases read groups too (the file is seed-era only).
+   */
+  readonly tokenFileGroups: boolean;
+  /** The release's own kube-dns addon (legacy only; current releases get CoreDNS). */
+  readonly legacyDns?: LegacyDnsAddon;
+  /** What the kubelet asks of rkt (legacy only: rktnetes left in 1.11). */
+  readonly rkt?: LegacyRkt;
 }
 
 const LEGACY_IMAGES: Readonly<Record<string, Omit<ComponentImages, "hyperkube">>> = {
   "1.1": {
     etcd: "etcd:2.0.12",
     pause: "pause:0.8.0",
-    dns: ["etcd:2.0.9", "kube2sky:1.11", "skydns:2015-03-11-001", "exechealthz:1.0"],
-    source: "the seed (etcd 2.0.12) and cluster/addons/dns of release-1.1; not re-verified",
+    dns: ["etcd:2.0.9", "kube2sky:1.11", "skydns:2015-10-13-8c72f8c", "exechealthz:1.0"],
+    source: "the seed (etcd 2.0.12); the DNS images of cluster/addons/dns/skydns-rc.yaml.in in v1.1.8",
   },
   "1.2": {
     etcd: "etcd:2.2.1",
     pause: "pause:2.0",
     dns: ["etcd-amd64:2.2.1", "kube2sky:1.14", "skydns:2015-10-13-8c72f8c", "exechealthz:1.0"],
-    source: "cluster/addons/dns and cluster/images/etcd of release-1.2; not re-verified",
+    source: "cluster/addons/dns/skydns-rc.yaml.in and cluster/images/etcd of v1.2.7",
+  },
+};
+
+/** What a release's kubelet asks of rkt (pkg/kubelet/rkt/rkt.go of v1.1.8 and v1.2.7). */
+export interface LegacyRkt {
+  /** rktMinimumVersion (1.1) / minimumRktBinVersion (1.2): the kubelet refuses an older rkt. */
+  readonly minimumVersion: string;
+  /** systemdMinimumVersion / minimumSystemdVersion: the kubelet runs pods as systemd units. */
+  readonly minimumSystemd: number;
+  /** 1.2's kubelet talks gRPC to `rkt api-service` (defaultRktAPIServiceAddr); 1.1 runs only the binary. */
+  readonly apiService?: string;
+  /** 1.2 runs pods with --net=rkt.kubernetes.io (defaultNetworkName); 1.1 with --private-net. */
+  readonly network?: string;
+}
+
+const LEGACY_RKT: Readonly<Record<string, LegacyRkt>> = {
+  "1.1": { minimumVersion: "0.8.1", minimumSystemd: 219 },
+  "1.2": {
+    minimumVersion: "0.13.0",
+    minimumSystemd: 219,
+    apiService: "localhost:15441",
+    network: "rkt.kubernetes.io",
+  },
+};
+
+/** The era's kube-dns addon as each release shipped it (cluster/addons/dns/skydns-rc.yaml.in). */
+export interface LegacyDnsAddon {
+  /** The controller's version label and name suffix: kube-dns-v9 in 1.1, kube-dns-v11 in 1.2. */
+  readonly version: string;
+  /** kube2sky's flags for the DNS domain and the apiserver URL: Go's flag package in 1.1, pflag in 1.2. */
+  readonly kube2skyDomainFlag: string;
+  readonly kube2skyMasterFlag: string;
+  /** Where exechealthz's nslookup asks. */
+  readonly healthzResolver: string;
+}
+
+const LEGACY_DNS: Readonly<Record<string, LegacyDnsAddon>> = {
+  "1.1": {
+    version: "v9",
+    kube2skyDomainFlag: "-domain",
+    kube2skyMasterFlag: "-kube_master_url",
+    healthzResolver: "localhost",
+  },
+  "1.2": {
+    version: "v11",
+    kube2skyDomainFlag: "--domain",
+    kube2skyMasterFlag: "--kube-master-url",
+    healthzResolver: "127.0.0.1",
   },
 };
 
@@ -132,6 +190,9 @@ export function versionProfile(version: KubernetesVersion): VersionProfile {
       admissionPlugins: LEGACY_ADMISSION[version.minor] ?? [],
       images: images(version),
       manifestFormat: "json",
+      tokenFileGroups: version.minorNumber >= 2,
+      ...(LEGACY_DNS[version.minor] ? { legacyDns: LEGACY_DNS[version.minor] } : {}),
+      ...(LEGACY_RKT[version.minor] ? { rkt: LEGACY_RKT[version.minor] } : {}),
     };
   }
   return {
@@ -147,5 +208,6 @@ export function versionProfile(version: KubernetesVersion): VersionProfile {
     admissionPlugins: ["NodeRestriction"],
     images: images(version),
     manifestFormat: "yaml",
+    tokenFileGroups: true,
   };
 }

@@ -44,7 +44,7 @@ export const clusterSchema: JsonSchema = {
           description:
             "Provider name: none (bare metal), an in-tree provider of the seed's era, or external.",
           type: "string",
-          enum: ["none", "aws", "gce", "mesos", "openshift", "ovirt", "rackspace", "vagrant", "external"],
+          enum: ["none", "aws", "gce", "mesos", "openstack", "ovirt", "rackspace", "vagrant", "external"],
           default: "none",
         },
         config: {

@@ -52,7 +52,7 @@ const schema31 = {
           description:
             "Provider name: none (bare metal), an in-tree provider of the seed's era, or external.",
           type: "string",
-          enum: ["none", "aws", "gce", "mesos", "openshift", "ovirt", "rackspace", "vagrant", "external"],
+          enum: ["none", "aws", "gce", "mesos", "openstack", "ovirt", "rackspace", "vagrant", "external"],
           default: "none",
         },
         config: {
@@ -906,7 +906,7 @@ function validate20(
         data6 === "aws" ||
         data6 === "gce" ||
         data6 === "mesos" ||
-        data6 === "openshift" ||
+        data6 === "openstack" ||
         data6 === "ovirt" ||
         data6 === "rackspace" ||
         data6 === "vagrant" ||

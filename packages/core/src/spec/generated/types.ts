@@ -30,7 +30,7 @@ export interface ClusterSpecInput {
     /**
      * Provider name: none (bare metal), an in-tree provider of the seed's era, or external.
      */
-    name?: "none" | "aws" | "gce" | "mesos" | "openshift" | "ovirt" | "rackspace" | "vagrant" | "external";
+    name?: "none" | "aws" | "gce" | "mesos" | "openstack" | "ovirt" | "rackspace" | "vagrant" | "external";
     /**
      * The cloud-config file (gcfg/INI syntax): section name to key/value settings, e.g. {Global: {project-id: my-project}}. Rendered to /etc/kubernetes/cloud-config and passed as --cloud-config.
      */
@@ -387,7 +387,7 @@ export interface ClusterSpec {
     /**
      * Provider name: none (bare metal), an in-tree provider of the seed's era, or external.
      */
-    name: "none" | "aws" | "gce" | "mesos" | "openshift" | "ovirt" | "rackspace" | "vagrant" | "external";
+    name: "none" | "aws" | "gce" | "mesos" | "openstack" | "ovirt" | "rackspace" | "vagrant" | "external";
     /**
      * The cloud-config file (gcfg/INI syntax): section name to key/value settings, e.g. {Global: {project-id: my-project}}. Rendered to /etc/kubernetes/cloud-config and passed as --cloud-config.
      */

@@ -1,0 +1,3 @@
+module kubescratch.dev/release-facts
+
+go 1.22
