@@ -133,7 +133,7 @@ describe("the seed's control plane (S26-S28)", () => {
     expect(pod(pods, "kube-scheduler").spec.containers[0]?.command).toEqual([
       "/hyperkube",
       "scheduler",
-      "--master=127.0.0.1:8080",
+      "--master=http://127.0.0.1:8080",
     ]);
     expect(pod(pods, "kube-scheduler").spec.containers[0]?.livenessProbe.httpGet.port).toBe(10251);
     const controllerManager = pod(pods, "kube-controller-manager");
@@ -145,7 +145,7 @@ describe("the seed's control plane (S26-S28)", () => {
         "--allocate-node-cidrs=false",
         "--service-account-private-key-file=/srv/kubernetes/server.key",
         "--root-ca-file=/srv/kubernetes/ca.crt",
-        "--master=127.0.0.1:8080",
+        "--master=http://127.0.0.1:8080",
       ].sort(),
     );
     const etcd = pod(pods, "etcd");

@@ -413,7 +413,9 @@ function apiserverPod(context: NodeContext): Artifact {
 function legacyMaster(context: NodeContext): string {
   // Firewall-only binds the insecure port to the node's address (S26), so loopback would not answer.
   const host = context.spec.security.mode === "https" ? "127.0.0.1" : context.node.ip;
-  return hostPort(host, context.profile.apiserverInsecurePort ?? 8080);
+  // With the scheme: the era's salt manifests wrote host:port, which Go's net/url refuses since Go
+  // 1.12 ("first path segment in URL cannot contain colon"), so a rebuilt 1.2 binary cannot start.
+  return `http://${hostPort(host, context.profile.apiserverInsecurePort ?? 8080)}`;
 }
 
 /**
