@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -547,6 +548,61 @@ describe("install.sh preflight (no --root; every install path lies in a temp dir
     expect(result.stderr).toContain(`FAIL ${area}/mute does not say its version ('containerd')`);
     expect(result.stderr).not.toContain(`${area}/debian`);
     expect(result.stderr).not.toContain(`${area}/two`);
+  });
+
+  it("refuses a kubelet resolv.conf that names only loopback servers (a resolved stub), and passes a real one", () => {
+    const area = temporaryDirectory();
+    const stub = join(area, "stub-resolv.conf");
+    writeFileSync(stub, "# systemd-resolved's stub\nnameserver 127.0.0.53\noptions edns0 trust-ad\n");
+    const upstream = join(area, "upstream-resolv.conf");
+    writeFileSync(upstream, "nameserver 127.0.0.1\nnameserver 192.0.2.53\n");
+    const refused = bash([
+      join(makeBundle([], { resolvConf: { path: stub, link: false } }), "install.sh"),
+      "--dry-run",
+    ]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      `FAIL ${stub} names only loopback name servers (127.0.0.53 ): CoreDNS would forward queries to itself and exit (Loop detected)\n       fix: set kubelet.resolvConf in the cluster spec to a file that lists the real upstream servers`,
+    );
+    const passed = bash([
+      join(makeBundle([], { resolvConf: { path: upstream, link: false } }), "install.sh"),
+      "--dry-run",
+    ]);
+    expect(passed.stderr).not.toContain("name server");
+    const missing = bash([
+      join(makeBundle([], { resolvConf: { path: join(area, "none"), link: false } }), "install.sh"),
+      "--dry-run",
+    ]);
+    expect(missing.stderr).toContain(`FAIL ${join(area, "none")} does not exist`);
+  });
+
+  it("links the kubelet's resolv.conf, creates the folders services watch, and names a command a service runs", () => {
+    const root = temporaryDirectory();
+    const bundle = makeBundle([], {
+      resolvConf: { path: "/etc/kubernetes/resolv.conf", link: true },
+      directories: ["/etc/kubernetes/manifests"],
+    });
+    const installed = bash([join(bundle, "install.sh"), "--root", root]);
+    expect(installed.status).toBe(0);
+    // Under --root the link names the target root's own /etc/resolv.conf.
+    expect(readlinkSync(join(root, "etc/kubernetes/resolv.conf"))).toBe("/etc/resolv.conf");
+    expect(statSync(join(root, "etc/kubernetes/manifests")).isDirectory()).toBe(true);
+    expect(installed.stdout).toMatch(lineFor("linked", "/etc/kubernetes/resolv.conf -> /etc/resolv.conf"));
+    expect(installed.stdout).toMatch(lineFor("created", "/etc/kubernetes/manifests/"));
+    const again = bash([join(bundle, "install.sh"), "--root", root]);
+    expect(again.stdout).toMatch(lineFor("unchanged", "/etc/kubernetes/resolv.conf -> /etc/resolv.conf"));
+    const brctl = bash([
+      join(
+        makeBundle([], {
+          commands: [{ name: "kubescratch-no-such-command", usedBy: "the kubelet", fix: "install it" }],
+        }),
+        "install.sh",
+      ),
+      "--dry-run",
+    ]);
+    expect(brctl.stderr).toContain(
+      "FAIL the kubescratch-no-such-command command is missing; the kubelet runs it\n       fix: install it",
+    );
   });
 
   it("names swap that is on and a cgroup v1 host, when this node's kubelet refuses them (read from this machine)", () => {

@@ -261,7 +261,10 @@ describe("install order", () => {
     const last = runcmd[runcmd.length - 1];
     expect(last).toEqual(["/etc/kubernetes/hygiene/install-packages.sh"]);
     expect(runcmd[0]).toEqual(["mkdir", "-p", "/etc/kubernetes/manifests"]);
-    expect(runcmd[1]).toEqual(["/etc/kubernetes/network/setup.sh"]);
+    // The kubelet's resolv.conf is linked as install.sh links it, before any service starts.
+    expect(runcmd[1]?.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(runcmd[1]?.[2]).toContain("ln -sfn /run/systemd/resolve/resolv.conf /etc/kubernetes/resolv.conf");
+    expect(runcmd[2]).toEqual(["/etc/kubernetes/network/setup.sh"]);
   });
 });
 
@@ -509,5 +512,64 @@ describe("install.sh preflight lines follow the node's own files and release", (
     expect(flannel).toMatch(/^ {2}check_hygiene_packages 0 /m);
     const legacy = await preflight(fixtureSpec("seed-https.yaml").spec as ClusterSpecInput);
     expect(legacy).not.toMatch(/check_swap_off|check_cgroup_v2|check_cni_plugins/);
+  });
+});
+
+describe("the seed's era: scripts in what the era's tools have (issue: the guide's era, for real)", () => {
+  async function bundles(name: string, change: (input: ClusterSpecInput) => void = () => undefined) {
+    const input = load(
+      fixtureFiles("specs").find((entry) => entry.name === name)?.text ?? "",
+    ) as ClusterSpecInput;
+    change(input);
+    const cluster = await generate(parseSpec(input).spec);
+    const bundled = bundleCluster(cluster);
+    const read = (bundle: Bundle | undefined, path: string) =>
+      readFileSync(
+        join(unpack(bundle ?? bundled.admin, `${name}-${bundle?.fileName ?? "admin"}`), path),
+        "utf8",
+      );
+    return { bundled, read };
+  }
+
+  it("firewall-only: validate.sh asks the insecure port where it is bound, kube2sky reads it, the admin runs kubectl on the master", async () => {
+    const { bundled, read } = await bundles("seed-firewall.yaml");
+    const master = bundled.nodes.find((bundle) => bundle.fileName === "master.tar.gz");
+    expect(read(master, "validate.sh")).toContain("APISERVER=http://172.16.0.10:8080");
+    expect(read(undefined, "README.md")).toContain(
+      "Then, on `master` (the firewall lets only the nodes and the pods",
+    );
+    expect(read(undefined, "addons/dns.yaml")).toContain("--kube-master-url=http://172.16.0.10:8080");
+  });
+
+  it("validate-cluster.sh speaks the 1.2 kubectl (componentstatuses, --namespace); 1.1 gets a ReplicationController", async () => {
+    const seed = await bundles("seed-https.yaml");
+    const script = seed.read(undefined, "validate-cluster.sh");
+    expect(script).toContain("SEED_KUBECTL=1");
+    expect(script).toContain("NGINX_CONTROLLER=deployment");
+    // The era's kubectl has no -n shorthand (clientcmd's namespace flag has no ShortName in 1.2).
+    expect(script).not.toMatch(/kubectl -n /);
+    const old = await bundles("seed-https.yaml", (input) => {
+      input.kubernetesVersion = "1.1";
+    });
+    expect(old.read(undefined, "validate-cluster.sh")).toContain("NGINX_CONTROLLER=replicationcontroller");
+    const kinds = loadAll(old.read(undefined, "nginx-example.yaml")).map(
+      (object) => (object as { kind: string }).kind,
+    );
+    expect(kinds).toEqual(["Namespace", "ReplicationController", "Service"]);
+    const current = await bundles("minimal.yaml");
+    expect(current.read(undefined, "validate-cluster.sh")).toContain("SEED_KUBECTL=0");
+  });
+
+  it("a kubelet-made cbr0 needs brctl, and every node creates the static pod folder its kubelet watches", async () => {
+    const { bundled, read } = await bundles("seed-rkt-gce.yaml");
+    const worker = bundled.nodes.find((bundle) => bundle.fileName === "minion-1.tar.gz");
+    const install = read(worker, "install.sh");
+    expect(install).toMatch(
+      /^ {2}check_command brctl '[^']*--configure-cbr0[^']*' '[^']*bridge-utils[^']*'$/m,
+    );
+    expect(install).toMatch(/^DIRECTORIES=\(\n {2}\/etc\/kubernetes\/manifests\n\)$/m);
+    // rkt on 1.1: the kubelet's own minimums (pkg/kubelet/rkt: rkt 0.8.1, systemd 219)
+    expect(install).toContain("check_systemd 219");
+    expect(install).toMatch(/check_version_at_least \/usr\/bin\/rkt 0\.8\.1 /);
   });
 });

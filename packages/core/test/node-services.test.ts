@@ -390,7 +390,8 @@ describe("current releases: kubelet and kube-proxy configuration files", () => {
       // pinned in the spec
       podCIDR: "10.200.42.0/24",
       maxPods: 110,
-      resolvConf: "/etc/resolv.conf",
+      // install.sh links it to the node's upstream resolv.conf (systemd-resolved's where it runs)
+      resolvConf: "/etc/kubernetes/resolv.conf",
     });
     const serving = generated.pki.certificates.find((entry) => entry.id === "kubelet-serving/worker-3");
     expect(serving?.files).toEqual({
@@ -426,6 +427,19 @@ describe("current releases: kubelet and kube-proxy configuration files", () => {
     const config = load(file(files, "/var/lib/kubelet/config.yaml").content) as Record<string, unknown>;
     expect(validateKubeletConfiguration(config)).toEqual([]);
     expect(config.clusterDNS).toBeUndefined();
+  });
+
+  it("kubelet.resolvConf names the kubelet's resolv.conf itself; the seed's kubelets refuse the field", async () => {
+    const input = load(fixtureFiles("specs").find((entry) => entry.name === "minimal.yaml")?.text ?? "");
+    const changed = input as ClusterSpecInput;
+    changed.kubelet = { resolvConf: "/run/systemd/resolve/resolv.conf" };
+    const generated = await generate(parseSpec(changed).spec);
+    const config = load(
+      file(nodeFiles(generated, "worker-1"), "/var/lib/kubelet/config.yaml").content,
+    ) as Record<string, unknown>;
+    expect(config.resolvConf).toBe("/run/systemd/resolve/resolv.conf");
+    changed.kubernetesVersion = "1.2";
+    expect(() => parseSpec(changed)).toThrow(/kubelet\.resolvConf cannot be used with Kubernetes 1\.2/);
   });
 });
 

@@ -3,9 +3,26 @@
 import { dump } from "js-yaml";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
 import { base64, utf8Bytes } from "../pki/der.js";
-import { hygieneScript, networkScripts, SERVICE_DIRECTORIES, unitsInStartOrder } from "./index.js";
+import {
+  hygieneScript,
+  kubeletResolvConf,
+  networkScripts,
+  SERVICE_DIRECTORIES,
+  unitsInStartOrder,
+} from "./index.js";
+
+/** install.sh's choice of the kubelet's upstream resolv.conf, as one sh command. */
+function linkResolvConf(link: string): string[] {
+  return [
+    "sh",
+    "-c",
+    `if systemctl is-active --quiet systemd-resolved && [ -f /run/systemd/resolve/resolv.conf ]; then ln -sfn /run/systemd/resolve/resolv.conf ${link}; else ln -sfn /etc/resolv.conf ${link}; fi`,
+  ];
+}
 
 export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
+  const resolvConf = kubeletResolvConf(cluster.spec);
+  const linkResolv = cluster.plan.profile.era === "current" && resolvConf.link;
   const document = {
     write_files: node.artifacts.map((artifact) => ({
       path: artifact.path,
@@ -16,6 +33,7 @@ export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
     })),
     runcmd: [
       ["mkdir", "-p", ...SERVICE_DIRECTORIES],
+      ...(linkResolv ? [linkResolvConf(resolvConf.path)] : []),
       ...networkScripts(node.artifacts).map((path) => [path]),
       ["systemctl", "daemon-reload"],
       ...unitsInStartOrder(node.artifacts).map((unit) => ["systemctl", "enable", "--now", unit]),

@@ -4,6 +4,7 @@
 import type { Artifact } from "../artifact.js";
 import { sha256Hex, utf8Encode } from "../bytes.js";
 import { MANIFEST_DIR } from "../components/context.js";
+import { RESOLV_CONF_LINK } from "../components/kubelet.js";
 import { runtimeUnit } from "../components/runtime.js";
 import type { VersionProfile } from "../versions/profile.js";
 import { hostPort } from "../net/ip.js";
@@ -46,6 +47,13 @@ export interface ManifestEntry {
 }
 
 const NETWORK_SCRIPT_DIRECTORY = "/etc/kubernetes/network/";
+
+/** The current kubelet's resolv.conf: the spec's file, or the link install.sh points at the node's upstream servers. */
+export function kubeletResolvConf(spec: GeneratedCluster["spec"]): { path: string; link: boolean } {
+  return spec.kubelet.resolvConf !== undefined
+    ? { path: spec.kubelet.resolvConf, link: false }
+    : { path: RESOLV_CONF_LINK, link: true };
+}
 
 /**
  * Folders a node's services read even when its bundle puts nothing there: the kubelet watches its
@@ -385,13 +393,14 @@ export function packNode(
       ? { cniPlugins: { directory: cluster.spec.runtime.cniBinDir, names: cniPlugins } }
       : {}),
     directories: SERVICE_DIRECTORIES,
+    ...(current ? { resolvConf: kubeletResolvConf(cluster.spec) } : {}),
     ...(plan.profile.era === "legacy" && plan.network.bridge.management === "kubelet"
       ? {
           commands: [
             {
               name: "brctl",
               usedBy: "the kubelet (--configure-cbr0=true creates cbr0 with brctl addbr)",
-              fix: "apt-get install bridge-utils (or your distribution's bridge-utils package)",
+              fix: "apt-get install bridge-utils (or the bridge-utils package of the distribution)",
             },
           ],
         }

@@ -43,6 +43,11 @@ export interface InstallScriptInput {
   readonly commands?: readonly { readonly name: string; readonly usedBy: string; readonly fix: string }[];
   /** Folders a service reads even when the bundle puts nothing there (the kubelet's static pod folder). */
   readonly directories?: readonly string[];
+  /**
+   * The kubelet's resolv.conf: a link install.sh points at the node's upstream list (systemd-resolved's
+   * where it runs), or a file the spec names. Either must name a server other than loopback.
+   */
+  readonly resolvConf?: { readonly path: string; readonly link: boolean };
 }
 
 export interface ValidateScriptInput {
@@ -395,6 +400,57 @@ report_notes() {
   done
 }
 
+# The name servers pods with the Default DNS policy get (CoreDNS forwards to them): where
+# systemd-resolved runs, /etc/resolv.conf names its stub 127.0.0.53 and the upstream list is in
+# /run/systemd/resolve/resolv.conf, which kubeadm picks too.
+resolv_conf_source() {
+  if [[ -f /run/systemd/resolve/resolv.conf ]] && systemctl is-active --quiet systemd-resolved 2>/dev/null; then
+    printf '%s\\n' /run/systemd/resolve/resolv.conf
+  else
+    printf '%s\\n' /etc/resolv.conf
+  fi
+}
+
+check_resolv_conf() {
+  local file=$1 servers
+  if [[ ! -f $file ]]; then
+    problem "$file does not exist: the kubelet hands its name servers to pods" \\
+      "create it, or set kubelet.resolvConf in the cluster spec to the file that lists this node's upstream name servers, and regenerate"
+    return
+  fi
+  servers=$(sed -n -E 's/^[[:space:]]*nameserver[[:space:]]+([^[:space:]]+).*/\\1/p' "$file")
+  if [[ -z $servers ]]; then
+    problem "$file names no name server: pods and CoreDNS could resolve nothing outside the cluster" \\
+      "list this node's upstream name servers in $file, or set kubelet.resolvConf to a file that does"
+  elif ! grep -qvE '^(127\\.|::1$)' <<<"$servers"; then
+    problem "$file names only loopback name servers ($(tr '\\n' ' ' <<<"$servers")): CoreDNS would forward queries to itself and exit (Loop detected)" \\
+      "set kubelet.resolvConf in the cluster spec to a file that lists the real upstream servers (with systemd-resolved: /run/systemd/resolve/resolv.conf) and regenerate"
+  fi
+}
+
+link_resolv_conf() {
+  local link=$1 target current
+  target=/etc/resolv.conf
+  ((ROOT_GIVEN)) || target=$(resolv_conf_source)
+  current=$(readlink -- "$ROOT$link" 2>/dev/null) || current=""
+  if [[ $current == "$target" ]]; then
+    say "unchanged     $link -> $target"
+    return
+  fi
+  if [[ -e $ROOT$link && ! -L $ROOT$link ]]; then
+    fail "$link exists and is not a link; move it away, then run install.sh again"
+    ERRORS=$((ERRORS + 1))
+    return
+  fi
+  if ((DRY_RUN)); then
+    say "would link    $link -> $target"
+  else
+    mkdir -p -- "$(dirname -- "$ROOT$link")"
+    ln -sfn -- "$target" "$ROOT$link"
+    say "linked        $link -> $target"
+  fi
+}
+
 check_command() {
   local name=$1 used_by=$2 fix=$3
   command -v "$name" >/dev/null || problem "the $name command is missing; $used_by runs it" "$fix"
@@ -677,6 +733,9 @@ main() {
     place "\${FILES[i]}" "\${FILES[i + 1]}" "\${FILES[i + 2]}" "\${FILES[i + 3]}"
   done
   make_directories
+  if [[ -n $RESOLV_CONF_LINK ]]; then
+    link_resolv_conf "$RESOLV_CONF_LINK"
+  fi
   if ((DRY_RUN)); then
     say "dry run: $CREATED to create, $CHANGED to change, $FIXED to fix, $UNCHANGED unchanged; nothing was changed"
   else
@@ -731,6 +790,7 @@ export function installScript(input: InstallScriptInput): string {
     throw new Error(`hygiene script ${input.hygieneScript} is not one of the node's files`);
   if (input.cniPlugins) checkAbsolutePath("CNI plugin folder", input.cniPlugins.directory);
   for (const directory of input.directories ?? []) checkAbsolutePath("folder", directory);
+  if (input.resolvConf) checkAbsolutePath("resolv.conf", input.resolvConf.path);
   for (const command of input.commands ?? []) {
     if (!/^[A-Za-z0-9][A-Za-z0-9+._-]*$/.test(command.name))
       throw new Error(`${JSON.stringify(command.name)} is not a command name`);
@@ -773,6 +833,13 @@ export function installScript(input: InstallScriptInput): string {
     `check_node_ip ${shellQuote(input.nodeIp)}`,
     ...(input.swapOff ? ["check_swap_off"] : []),
     ...(input.cgroupV2 ? ["check_cgroup_v2"] : []),
+    ...(input.resolvConf
+      ? [
+          input.resolvConf.link
+            ? 'check_resolv_conf "$(resolv_conf_source)"'
+            : `check_resolv_conf ${shellQuote(input.resolvConf.path)}`,
+        ]
+      : []),
     ...(input.commands ?? []).map((command) =>
       ["check_command", command.name, command.usedBy, command.fix].map(shellQuote).join(" "),
     ),
@@ -821,6 +888,8 @@ export function installScript(input: InstallScriptInput): string {
       "DIRECTORIES",
       (input.directories ?? []).map((directory) => [directory]),
     ),
+    "# The kubelet's resolv.conf, linked to the node's upstream name servers (empty: the spec names a file).",
+    `RESOLV_CONF_LINK=${shellQuote(input.resolvConf?.link ? input.resolvConf.path : "")}`,
     "# Run in this order once the files are in place.",
     ...bashArray(
       "NETWORK_SCRIPTS",

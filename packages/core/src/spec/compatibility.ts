@@ -120,6 +120,14 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
       'Use one of the seed\'s in-tree providers (aws, gce, mesos, openstack, ovirt, rackspace, vagrant) or "none".',
   },
   {
+    pointer: "/kubelet/resolvConf",
+    option: "kubelet.resolvConf",
+    selected: (spec) => spec.kubelet.resolvConf !== undefined,
+    since: 10,
+    reason: "it is written to the KubeletConfiguration file, which Kubernetes reads only from 1.10",
+    alternative: "Remove kubelet.resolvConf: the seed's kubelets read /etc/resolv.conf.",
+  },
+  {
     pointer: "/images/hyperkube",
     option: "images.hyperkube",
     selected: (spec) => spec.images.hyperkube !== undefined,

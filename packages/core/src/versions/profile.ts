@@ -1,8 +1,10 @@
 // The version profile: the facts about a Kubernetes release that the plan and the components need
 // (ports, images, admission plugins, probes). Components ask it instead of comparing versions; flag
-// windows live beside it in flags.ts. Sources: shared/reference/k8s-versions.md; image tags of the
-// current lines from kubeadm's image lists (kubernetes/minikube constants_kubeadm_images.go for
-// 1.30-1.32), the rest marked unverified: every image can be overridden in the spec (images.*).
+// windows live beside it in flags.ts. Sources: shared/reference/k8s-versions.md; the image tags of
+// the current lines are kubeadm's own constants (cmd/kubeadm/app/constants of one patch release per
+// minor, read by scripts/release-facts), those of the seed's lines the release's addon and salt
+// manifests. kubeadm moves etcd within a minor's patches: every image can be overridden (images.*).
+import { KUBEADM_IMAGE_PINS } from "./generated/release-facts.js";
 import type { Era, KubernetesVersion } from "./kubernetes.js";
 
 export interface ComponentImages {
@@ -126,23 +128,6 @@ const LEGACY_DNS: Readonly<Record<string, LegacyDnsAddon>> = {
   },
 };
 
-interface CurrentImageTags {
-  readonly etcd: string;
-  readonly pause: string;
-  readonly coredns: string;
-  readonly source: string;
-}
-
-const CURRENT_IMAGE_TAGS: Readonly<Record<string, CurrentImageTags>> = {
-  "1.30": { etcd: "3.5.15-0", pause: "3.9", coredns: "v1.11.3", source: "kubeadm v1.30.6 image list" },
-  "1.31": { etcd: "3.5.15-0", pause: "3.10", coredns: "v1.11.3", source: "kubeadm v1.31.2 image list" },
-  "1.32": { etcd: "3.5.16-0", pause: "3.10", coredns: "v1.11.3", source: "kubeadm v1.32.0 image list" },
-  "1.33": { etcd: "3.5.21-0", pause: "3.10", coredns: "v1.12.0", source: "not verified here" },
-  "1.34": { etcd: "3.6.4-0", pause: "3.10.1", coredns: "v1.12.1", source: "not verified here" },
-  "1.35": { etcd: "3.6.5-0", pause: "3.10.1", coredns: "v1.13.1", source: "not verified here" },
-  "1.36": { etcd: "3.6.5-0", pause: "3.10.1", coredns: "v1.13.1", source: "not verified here" },
-};
-
 /** The seed's RECOMMENDED_LIST per release (admission-controllers docs of 1.1 and 1.2). */
 const LEGACY_ADMISSION: Readonly<Record<string, readonly string[]>> = {
   "1.1": ["NamespaceLifecycle", "LimitRanger", "SecurityContextDeny", "ServiceAccount", "ResourceQuota"],
@@ -155,7 +140,7 @@ function images(version: KubernetesVersion): ComponentImages {
     if (!legacy) throw new Error(`unreachable: no image table for ${version.minor}`);
     return { hyperkube: `hyperkube:v${version.full}`, ...legacy };
   }
-  const tags = CURRENT_IMAGE_TAGS[version.minor];
+  const tags = KUBEADM_IMAGE_PINS[version.minor];
   if (!tags) throw new Error(`unreachable: no image table for ${version.minor}`);
   return {
     apiserver: `kube-apiserver:v${version.full}`,
@@ -165,7 +150,7 @@ function images(version: KubernetesVersion): ComponentImages {
     etcd: `etcd:${tags.etcd}`,
     pause: `pause:${tags.pause}`,
     dns: [`coredns/coredns:${tags.coredns}`],
-    source: tags.source,
+    source: `kubeadm's constants in ${tags.source}`,
   };
 }
 

@@ -445,6 +445,12 @@ export const clusterSchema: JsonSchema = {
           type: "boolean",
           default: true,
         },
+        resolvConf: {
+          description:
+            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers.",
+          type: "string",
+          pattern: "^/[^\\u0000-\\u001f]*[^/]$",
+        },
       },
     },
     nodes: {

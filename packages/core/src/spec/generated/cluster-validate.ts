@@ -453,6 +453,12 @@ const schema31 = {
           type: "boolean",
           default: true,
         },
+        resolvConf: {
+          description:
+            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers.",
+          type: "string",
+          pattern: "^/[^\\u0000-\\u001f]*[^/]$",
+        },
       },
     },
     nodes: {
@@ -585,13 +591,14 @@ const pattern17 = new RegExp("^/[A-Za-z0-9._+/-]*$", "u");
 const pattern18 = new RegExp("^[A-Za-z0-9.:/\\[\\]-]+$", "u");
 const pattern20 = new RegExp("^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$", "u");
 const pattern21 = new RegExp("^[^\\s]+$", "u");
-const pattern25 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-const pattern26 = new RegExp(
+const pattern25 = new RegExp("^/[^\\u0000-\\u001f]*[^/]$", "u");
+const pattern26 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+const pattern27 = new RegExp(
   "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
   "u",
 );
-const pattern27 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
-const pattern28 = new RegExp("^[a-z0-9][a-z0-9+.-]+$", "u");
+const pattern28 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
+const pattern29 = new RegExp("^[a-z0-9][a-z0-9+.-]+$", "u");
 function validate20(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -3215,7 +3222,7 @@ function validate20(
         data64.registerNode = true;
       }
       for (const key16 in data64) {
-        if (!(key16 === "rootDir" || key16 === "registerNode")) {
+        if (!(key16 === "rootDir" || key16 === "registerNode" || key16 === "resolvConf")) {
           const err144 = {
             instancePath: instancePath + "/kubelet",
             schemaPath: "#/properties/kubelet/additionalProperties",
@@ -3278,31 +3285,31 @@ function validate20(
         }
         errors++;
       }
-    } else {
-      const err148 = {
-        instancePath: instancePath + "/kubelet",
-        schemaPath: "#/properties/kubelet/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err148];
-      } else {
-        vErrors.push(err148);
-      }
-      errors++;
-    }
-    if (data.nodes !== undefined) {
-      let data67 = data.nodes;
-      if (Array.isArray(data67)) {
-        if (data67.length < 1) {
+      if (data64.resolvConf !== undefined) {
+        let data67 = data64.resolvConf;
+        if (typeof data67 === "string") {
+          if (!pattern25.test(data67)) {
+            const err148 = {
+              instancePath: instancePath + "/kubelet/resolvConf",
+              schemaPath: "#/properties/kubelet/properties/resolvConf/pattern",
+              keyword: "pattern",
+              params: { pattern: "^/[^\\u0000-\\u001f]*[^/]$" },
+              message: 'must match pattern "' + "^/[^\\u0000-\\u001f]*[^/]$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err148];
+            } else {
+              vErrors.push(err148);
+            }
+            errors++;
+          }
+        } else {
           const err149 = {
-            instancePath: instancePath + "/nodes",
-            schemaPath: "#/properties/nodes/minItems",
-            keyword: "minItems",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 items",
+            instancePath: instancePath + "/kubelet/resolvConf",
+            schemaPath: "#/properties/kubelet/properties/resolvConf/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
           };
           if (vErrors === null) {
             vErrors = [err149];
@@ -3311,50 +3318,54 @@ function validate20(
           }
           errors++;
         }
-        const len5 = data67.length;
+      }
+    } else {
+      const err150 = {
+        instancePath: instancePath + "/kubelet",
+        schemaPath: "#/properties/kubelet/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err150];
+      } else {
+        vErrors.push(err150);
+      }
+      errors++;
+    }
+    if (data.nodes !== undefined) {
+      let data68 = data.nodes;
+      if (Array.isArray(data68)) {
+        if (data68.length < 1) {
+          const err151 = {
+            instancePath: instancePath + "/nodes",
+            schemaPath: "#/properties/nodes/minItems",
+            keyword: "minItems",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 items",
+          };
+          if (vErrors === null) {
+            vErrors = [err151];
+          } else {
+            vErrors.push(err151);
+          }
+          errors++;
+        }
+        const len5 = data68.length;
         for (let i9 = 0; i9 < len5; i9++) {
-          let data68 = data67[i9];
-          if (data68 && typeof data68 == "object" && !Array.isArray(data68)) {
-            if (data68.labels === undefined) {
-              data68.labels = {};
+          let data69 = data68[i9];
+          if (data69 && typeof data69 == "object" && !Array.isArray(data69)) {
+            if (data69.labels === undefined) {
+              data69.labels = {};
             }
-            if (data68.name === undefined) {
-              const err150 = {
+            if (data69.name === undefined) {
+              const err152 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
                 params: { missingProperty: "name" },
                 message: "must have required property '" + "name" + "'",
-              };
-              if (vErrors === null) {
-                vErrors = [err150];
-              } else {
-                vErrors.push(err150);
-              }
-              errors++;
-            }
-            if (data68.ip === undefined) {
-              const err151 = {
-                instancePath: instancePath + "/nodes/" + i9,
-                schemaPath: "#/properties/nodes/items/required",
-                keyword: "required",
-                params: { missingProperty: "ip" },
-                message: "must have required property '" + "ip" + "'",
-              };
-              if (vErrors === null) {
-                vErrors = [err151];
-              } else {
-                vErrors.push(err151);
-              }
-              errors++;
-            }
-            if (data68.roles === undefined) {
-              const err152 = {
-                instancePath: instancePath + "/nodes/" + i9,
-                schemaPath: "#/properties/nodes/items/required",
-                keyword: "required",
-                params: { missingProperty: "roles" },
-                message: "must have required property '" + "roles" + "'",
               };
               if (vErrors === null) {
                 vErrors = [err152];
@@ -3363,7 +3374,37 @@ function validate20(
               }
               errors++;
             }
-            for (const key17 in data68) {
+            if (data69.ip === undefined) {
+              const err153 = {
+                instancePath: instancePath + "/nodes/" + i9,
+                schemaPath: "#/properties/nodes/items/required",
+                keyword: "required",
+                params: { missingProperty: "ip" },
+                message: "must have required property '" + "ip" + "'",
+              };
+              if (vErrors === null) {
+                vErrors = [err153];
+              } else {
+                vErrors.push(err153);
+              }
+              errors++;
+            }
+            if (data69.roles === undefined) {
+              const err154 = {
+                instancePath: instancePath + "/nodes/" + i9,
+                schemaPath: "#/properties/nodes/items/required",
+                keyword: "required",
+                params: { missingProperty: "roles" },
+                message: "must have required property '" + "roles" + "'",
+              };
+              if (vErrors === null) {
+                vErrors = [err154];
+              } else {
+                vErrors.push(err154);
+              }
+              errors++;
+            }
+            for (const key17 in data69) {
               if (!(
                 key17 === "name" ||
                 key17 === "ip" ||
@@ -3371,7 +3412,7 @@ function validate20(
                 key17 === "podCIDR" ||
                 key17 === "labels"
               )) {
-                const err153 = {
+                const err155 = {
                   instancePath: instancePath + "/nodes/" + i9,
                   schemaPath: "#/properties/nodes/items/additionalProperties",
                   keyword: "additionalProperties",
@@ -3379,53 +3420,23 @@ function validate20(
                   message: "must NOT have additional properties",
                 };
                 if (vErrors === null) {
-                  vErrors = [err153];
+                  vErrors = [err155];
                 } else {
-                  vErrors.push(err153);
+                  vErrors.push(err155);
                 }
                 errors++;
               }
             }
-            if (data68.name !== undefined) {
-              let data69 = data68.name;
-              if (typeof data69 === "string") {
-                if (func2(data69) > 63) {
-                  const err154 = {
+            if (data69.name !== undefined) {
+              let data70 = data69.name;
+              if (typeof data70 === "string") {
+                if (func2(data70) > 63) {
+                  const err156 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/maxLength",
                     keyword: "maxLength",
                     params: { limit: 63 },
                     message: "must NOT have more than 63 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err154];
-                  } else {
-                    vErrors.push(err154);
-                  }
-                  errors++;
-                }
-                if (func2(data69) < 1) {
-                  const err155 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
-                    schemaPath: "#/properties/nodes/items/properties/name/minLength",
-                    keyword: "minLength",
-                    params: { limit: 1 },
-                    message: "must NOT have fewer than 1 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err155];
-                  } else {
-                    vErrors.push(err155);
-                  }
-                  errors++;
-                }
-                if (!pattern25.test(data69)) {
-                  const err156 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
-                    schemaPath: "#/properties/nodes/items/properties/name/pattern",
-                    keyword: "pattern",
-                    params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
-                    message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
                   };
                   if (vErrors === null) {
                     vErrors = [err156];
@@ -3434,32 +3445,28 @@ function validate20(
                   }
                   errors++;
                 }
-              } else {
-                const err157 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/name",
-                  schemaPath: "#/properties/nodes/items/properties/name/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
-                };
-                if (vErrors === null) {
-                  vErrors = [err157];
-                } else {
-                  vErrors.push(err157);
-                }
-                errors++;
-              }
-            }
-            if (data68.ip !== undefined) {
-              let data70 = data68.ip;
-              if (typeof data70 === "string") {
                 if (func2(data70) < 1) {
-                  const err158 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
-                    schemaPath: "#/properties/nodes/items/properties/ip/minLength",
+                  const err157 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+                    schemaPath: "#/properties/nodes/items/properties/name/minLength",
                     keyword: "minLength",
                     params: { limit: 1 },
                     message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err157];
+                  } else {
+                    vErrors.push(err157);
+                  }
+                  errors++;
+                }
+                if (!pattern26.test(data70)) {
+                  const err158 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+                    schemaPath: "#/properties/nodes/items/properties/name/pattern",
+                    keyword: "pattern",
+                    params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+                    message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
                   };
                   if (vErrors === null) {
                     vErrors = [err158];
@@ -3470,8 +3477,8 @@ function validate20(
                 }
               } else {
                 const err159 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/ip",
-                  schemaPath: "#/properties/nodes/items/properties/ip/type",
+                  instancePath: instancePath + "/nodes/" + i9 + "/name",
+                  schemaPath: "#/properties/nodes/items/properties/name/type",
                   keyword: "type",
                   params: { type: "string" },
                   message: "must be string",
@@ -3484,16 +3491,16 @@ function validate20(
                 errors++;
               }
             }
-            if (data68.roles !== undefined) {
-              let data71 = data68.roles;
-              if (Array.isArray(data71)) {
-                if (data71.length < 1) {
+            if (data69.ip !== undefined) {
+              let data71 = data69.ip;
+              if (typeof data71 === "string") {
+                if (func2(data71) < 1) {
                   const err160 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/roles",
-                    schemaPath: "#/properties/nodes/items/properties/roles/minItems",
-                    keyword: "minItems",
+                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
+                    schemaPath: "#/properties/nodes/items/properties/ip/minLength",
+                    keyword: "minLength",
                     params: { limit: 1 },
-                    message: "must NOT have fewer than 1 items",
+                    message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
                     vErrors = [err160];
@@ -3502,11 +3509,45 @@ function validate20(
                   }
                   errors++;
                 }
-                const len6 = data71.length;
+              } else {
+                const err161 = {
+                  instancePath: instancePath + "/nodes/" + i9 + "/ip",
+                  schemaPath: "#/properties/nodes/items/properties/ip/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err161];
+                } else {
+                  vErrors.push(err161);
+                }
+                errors++;
+              }
+            }
+            if (data69.roles !== undefined) {
+              let data72 = data69.roles;
+              if (Array.isArray(data72)) {
+                if (data72.length < 1) {
+                  const err162 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/roles",
+                    schemaPath: "#/properties/nodes/items/properties/roles/minItems",
+                    keyword: "minItems",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 items",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err162];
+                  } else {
+                    vErrors.push(err162);
+                  }
+                  errors++;
+                }
+                const len6 = data72.length;
                 for (let i10 = 0; i10 < len6; i10++) {
-                  let data72 = data71[i10];
-                  if (typeof data72 !== "string") {
-                    const err161 = {
+                  let data73 = data72[i10];
+                  if (typeof data73 !== "string") {
+                    const err163 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/type",
                       keyword: "type",
@@ -3514,14 +3555,14 @@ function validate20(
                       message: "must be string",
                     };
                     if (vErrors === null) {
-                      vErrors = [err161];
+                      vErrors = [err163];
                     } else {
-                      vErrors.push(err161);
+                      vErrors.push(err163);
                     }
                     errors++;
                   }
-                  if (!(data72 === "control-plane" || data72 === "etcd" || data72 === "worker")) {
-                    const err162 = {
+                  if (!(data73 === "control-plane" || data73 === "etcd" || data73 === "worker")) {
+                    const err164 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/enum",
                       keyword: "enum",
@@ -3529,25 +3570,25 @@ function validate20(
                       message: "must be equal to one of the allowed values",
                     };
                     if (vErrors === null) {
-                      vErrors = [err162];
+                      vErrors = [err164];
                     } else {
-                      vErrors.push(err162);
+                      vErrors.push(err164);
                     }
                     errors++;
                   }
                 }
-                let i11 = data71.length;
+                let i11 = data72.length;
                 let j4;
                 if (i11 > 1) {
                   const indices4 = {};
                   for (; i11--;) {
-                    let item4 = data71[i11];
+                    let item4 = data72[i11];
                     if (typeof item4 !== "string") {
                       continue;
                     }
                     if (typeof indices4[item4] == "number") {
                       j4 = indices4[item4];
-                      const err163 = {
+                      const err165 = {
                         instancePath: instancePath + "/nodes/" + i9 + "/roles",
                         schemaPath: "#/properties/nodes/items/properties/roles/uniqueItems",
                         keyword: "uniqueItems",
@@ -3556,9 +3597,9 @@ function validate20(
                           "must NOT have duplicate items (items ## " + j4 + " and " + i11 + " are identical)",
                       };
                       if (vErrors === null) {
-                        vErrors = [err163];
+                        vErrors = [err165];
                       } else {
-                        vErrors.push(err163);
+                        vErrors.push(err165);
                       }
                       errors++;
                       break;
@@ -3567,46 +3608,12 @@ function validate20(
                   }
                 }
               } else {
-                const err164 = {
+                const err166 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/roles",
                   schemaPath: "#/properties/nodes/items/properties/roles/type",
                   keyword: "type",
                   params: { type: "array" },
                   message: "must be array",
-                };
-                if (vErrors === null) {
-                  vErrors = [err164];
-                } else {
-                  vErrors.push(err164);
-                }
-                errors++;
-              }
-            }
-            if (data68.podCIDR !== undefined) {
-              let data73 = data68.podCIDR;
-              if (typeof data73 === "string") {
-                if (func2(data73) < 1) {
-                  const err165 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
-                    schemaPath: "#/properties/nodes/items/properties/podCIDR/minLength",
-                    keyword: "minLength",
-                    params: { limit: 1 },
-                    message: "must NOT have fewer than 1 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err165];
-                  } else {
-                    vErrors.push(err165);
-                  }
-                  errors++;
-                }
-              } else {
-                const err166 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
-                  schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
                 };
                 if (vErrors === null) {
                   vErrors = [err166];
@@ -3616,13 +3623,47 @@ function validate20(
                 errors++;
               }
             }
-            let data74 = data68.labels;
-            if (data74 && typeof data74 == "object" && !Array.isArray(data74)) {
-              for (const key18 in data74) {
-                const _errs167 = errors;
+            if (data69.podCIDR !== undefined) {
+              let data74 = data69.podCIDR;
+              if (typeof data74 === "string") {
+                if (func2(data74) < 1) {
+                  const err167 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
+                    schemaPath: "#/properties/nodes/items/properties/podCIDR/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err167];
+                  } else {
+                    vErrors.push(err167);
+                  }
+                  errors++;
+                }
+              } else {
+                const err168 = {
+                  instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
+                  schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err168];
+                } else {
+                  vErrors.push(err168);
+                }
+                errors++;
+              }
+            }
+            let data75 = data69.labels;
+            if (data75 && typeof data75 == "object" && !Array.isArray(data75)) {
+              for (const key18 in data75) {
+                const _errs169 = errors;
                 if (typeof key18 === "string") {
                   if (func2(key18) > 316) {
-                    const err167 = {
+                    const err169 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/maxLength",
                       keyword: "maxLength",
@@ -3631,14 +3672,14 @@ function validate20(
                       propertyName: key18,
                     };
                     if (vErrors === null) {
-                      vErrors = [err167];
+                      vErrors = [err169];
                     } else {
-                      vErrors.push(err167);
+                      vErrors.push(err169);
                     }
                     errors++;
                   }
-                  if (!pattern26.test(key18)) {
-                    const err168 = {
+                  if (!pattern27.test(key18)) {
+                    const err170 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/pattern",
                       keyword: "pattern",
@@ -3653,16 +3694,16 @@ function validate20(
                       propertyName: key18,
                     };
                     if (vErrors === null) {
-                      vErrors = [err168];
+                      vErrors = [err170];
                     } else {
-                      vErrors.push(err168);
+                      vErrors.push(err170);
                     }
                     errors++;
                   }
                 }
-                var valid37 = _errs167 === errors;
+                var valid37 = _errs169 === errors;
                 if (!valid37) {
-                  const err169 = {
+                  const err171 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/labels",
                     schemaPath: "#/properties/nodes/items/properties/labels/propertyNames",
                     keyword: "propertyNames",
@@ -3670,18 +3711,18 @@ function validate20(
                     message: "property name must be valid",
                   };
                   if (vErrors === null) {
-                    vErrors = [err169];
+                    vErrors = [err171];
                   } else {
-                    vErrors.push(err169);
+                    vErrors.push(err171);
                   }
                   errors++;
                 }
               }
-              for (const key19 in data74) {
-                let data75 = data74[key19];
-                if (typeof data75 === "string") {
-                  if (func2(data75) > 63) {
-                    const err170 = {
+              for (const key19 in data75) {
+                let data76 = data75[key19];
+                if (typeof data76 === "string") {
+                  if (func2(data76) > 63) {
+                    const err172 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
@@ -3694,14 +3735,14 @@ function validate20(
                       message: "must NOT have more than 63 characters",
                     };
                     if (vErrors === null) {
-                      vErrors = [err170];
+                      vErrors = [err172];
                     } else {
-                      vErrors.push(err170);
+                      vErrors.push(err172);
                     }
                     errors++;
                   }
-                  if (!pattern27.test(data75)) {
-                    const err171 = {
+                  if (!pattern28.test(data76)) {
+                    const err173 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
@@ -3714,14 +3755,14 @@ function validate20(
                       message: 'must match pattern "' + "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$" + '"',
                     };
                     if (vErrors === null) {
-                      vErrors = [err171];
+                      vErrors = [err173];
                     } else {
-                      vErrors.push(err171);
+                      vErrors.push(err173);
                     }
                     errors++;
                   }
                 } else {
-                  const err172 = {
+                  const err174 = {
                     instancePath:
                       instancePath +
                       "/nodes/" +
@@ -3734,15 +3775,15 @@ function validate20(
                     message: "must be string",
                   };
                   if (vErrors === null) {
-                    vErrors = [err172];
+                    vErrors = [err174];
                   } else {
-                    vErrors.push(err172);
+                    vErrors.push(err174);
                   }
                   errors++;
                 }
               }
             } else {
-              const err173 = {
+              const err175 = {
                 instancePath: instancePath + "/nodes/" + i9 + "/labels",
                 schemaPath: "#/properties/nodes/items/properties/labels/type",
                 keyword: "type",
@@ -3750,14 +3791,14 @@ function validate20(
                 message: "must be object",
               };
               if (vErrors === null) {
-                vErrors = [err173];
+                vErrors = [err175];
               } else {
-                vErrors.push(err173);
+                vErrors.push(err175);
               }
               errors++;
             }
           } else {
-            const err174 = {
+            const err176 = {
               instancePath: instancePath + "/nodes/" + i9,
               schemaPath: "#/properties/nodes/items/type",
               keyword: "type",
@@ -3765,76 +3806,20 @@ function validate20(
               message: "must be object",
             };
             if (vErrors === null) {
-              vErrors = [err174];
+              vErrors = [err176];
             } else {
-              vErrors.push(err174);
+              vErrors.push(err176);
             }
             errors++;
           }
         }
       } else {
-        const err175 = {
+        const err177 = {
           instancePath: instancePath + "/nodes",
           schemaPath: "#/properties/nodes/type",
           keyword: "type",
           params: { type: "array" },
           message: "must be array",
-        };
-        if (vErrors === null) {
-          vErrors = [err175];
-        } else {
-          vErrors.push(err175);
-        }
-        errors++;
-      }
-    }
-    let data76 = data.hygiene;
-    if (data76 && typeof data76 == "object" && !Array.isArray(data76)) {
-      if (data76.autoUpgrades === undefined) {
-        data76.autoUpgrades = true;
-      }
-      if (data76.logrotate === undefined) {
-        data76.logrotate = true;
-      }
-      if (data76.monit === undefined) {
-        data76.monit = false;
-      }
-      if (data76.storageClients === undefined) {
-        data76.storageClients = [];
-      }
-      if (data76.installPackages === undefined) {
-        data76.installPackages = true;
-      }
-      for (const key20 in data76) {
-        if (!(
-          key20 === "autoUpgrades" ||
-          key20 === "logrotate" ||
-          key20 === "monit" ||
-          key20 === "storageClients" ||
-          key20 === "installPackages"
-        )) {
-          const err176 = {
-            instancePath: instancePath + "/hygiene",
-            schemaPath: "#/properties/hygiene/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key20 },
-            message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err176];
-          } else {
-            vErrors.push(err176);
-          }
-          errors++;
-        }
-      }
-      if (typeof data76.autoUpgrades !== "boolean") {
-        const err177 = {
-          instancePath: instancePath + "/hygiene/autoUpgrades",
-          schemaPath: "#/properties/hygiene/properties/autoUpgrades/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
         };
         if (vErrors === null) {
           vErrors = [err177];
@@ -3843,25 +3828,51 @@ function validate20(
         }
         errors++;
       }
-      if (typeof data76.logrotate !== "boolean") {
-        const err178 = {
-          instancePath: instancePath + "/hygiene/logrotate",
-          schemaPath: "#/properties/hygiene/properties/logrotate/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err178];
-        } else {
-          vErrors.push(err178);
-        }
-        errors++;
+    }
+    let data77 = data.hygiene;
+    if (data77 && typeof data77 == "object" && !Array.isArray(data77)) {
+      if (data77.autoUpgrades === undefined) {
+        data77.autoUpgrades = true;
       }
-      if (typeof data76.monit !== "boolean") {
+      if (data77.logrotate === undefined) {
+        data77.logrotate = true;
+      }
+      if (data77.monit === undefined) {
+        data77.monit = false;
+      }
+      if (data77.storageClients === undefined) {
+        data77.storageClients = [];
+      }
+      if (data77.installPackages === undefined) {
+        data77.installPackages = true;
+      }
+      for (const key20 in data77) {
+        if (!(
+          key20 === "autoUpgrades" ||
+          key20 === "logrotate" ||
+          key20 === "monit" ||
+          key20 === "storageClients" ||
+          key20 === "installPackages"
+        )) {
+          const err178 = {
+            instancePath: instancePath + "/hygiene",
+            schemaPath: "#/properties/hygiene/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key20 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err178];
+          } else {
+            vErrors.push(err178);
+          }
+          errors++;
+        }
+      }
+      if (typeof data77.autoUpgrades !== "boolean") {
         const err179 = {
-          instancePath: instancePath + "/hygiene/monit",
-          schemaPath: "#/properties/hygiene/properties/monit/type",
+          instancePath: instancePath + "/hygiene/autoUpgrades",
+          schemaPath: "#/properties/hygiene/properties/autoUpgrades/type",
           keyword: "type",
           params: { type: "boolean" },
           message: "must be boolean",
@@ -3873,14 +3884,44 @@ function validate20(
         }
         errors++;
       }
-      let data80 = data76.storageClients;
-      if (Array.isArray(data80)) {
-        const len7 = data80.length;
+      if (typeof data77.logrotate !== "boolean") {
+        const err180 = {
+          instancePath: instancePath + "/hygiene/logrotate",
+          schemaPath: "#/properties/hygiene/properties/logrotate/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err180];
+        } else {
+          vErrors.push(err180);
+        }
+        errors++;
+      }
+      if (typeof data77.monit !== "boolean") {
+        const err181 = {
+          instancePath: instancePath + "/hygiene/monit",
+          schemaPath: "#/properties/hygiene/properties/monit/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err181];
+        } else {
+          vErrors.push(err181);
+        }
+        errors++;
+      }
+      let data81 = data77.storageClients;
+      if (Array.isArray(data81)) {
+        const len7 = data81.length;
         for (let i12 = 0; i12 < len7; i12++) {
-          let data81 = data80[i12];
-          if (typeof data81 === "string") {
-            if (!pattern28.test(data81)) {
-              const err180 = {
+          let data82 = data81[i12];
+          if (typeof data82 === "string") {
+            if (!pattern29.test(data82)) {
+              const err182 = {
                 instancePath: instancePath + "/hygiene/storageClients/" + i12,
                 schemaPath: "#/properties/hygiene/properties/storageClients/items/pattern",
                 keyword: "pattern",
@@ -3888,14 +3929,14 @@ function validate20(
                 message: 'must match pattern "' + "^[a-z0-9][a-z0-9+.-]+$" + '"',
               };
               if (vErrors === null) {
-                vErrors = [err180];
+                vErrors = [err182];
               } else {
-                vErrors.push(err180);
+                vErrors.push(err182);
               }
               errors++;
             }
           } else {
-            const err181 = {
+            const err183 = {
               instancePath: instancePath + "/hygiene/storageClients/" + i12,
               schemaPath: "#/properties/hygiene/properties/storageClients/items/type",
               keyword: "type",
@@ -3903,25 +3944,25 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err181];
+              vErrors = [err183];
             } else {
-              vErrors.push(err181);
+              vErrors.push(err183);
             }
             errors++;
           }
         }
-        let i13 = data80.length;
+        let i13 = data81.length;
         let j5;
         if (i13 > 1) {
           const indices5 = {};
           for (; i13--;) {
-            let item5 = data80[i13];
+            let item5 = data81[i13];
             if (typeof item5 !== "string") {
               continue;
             }
             if (typeof indices5[item5] == "number") {
               j5 = indices5[item5];
-              const err182 = {
+              const err184 = {
                 instancePath: instancePath + "/hygiene/storageClients",
                 schemaPath: "#/properties/hygiene/properties/storageClients/uniqueItems",
                 keyword: "uniqueItems",
@@ -3929,9 +3970,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j5 + " and " + i13 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err182];
+                vErrors = [err184];
               } else {
-                vErrors.push(err182);
+                vErrors.push(err184);
               }
               errors++;
               break;
@@ -3940,7 +3981,7 @@ function validate20(
           }
         }
       } else {
-        const err183 = {
+        const err185 = {
           instancePath: instancePath + "/hygiene/storageClients",
           schemaPath: "#/properties/hygiene/properties/storageClients/type",
           keyword: "type",
@@ -3948,14 +3989,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err183];
+          vErrors = [err185];
         } else {
-          vErrors.push(err183);
+          vErrors.push(err185);
         }
         errors++;
       }
-      if (typeof data76.installPackages !== "boolean") {
-        const err184 = {
+      if (typeof data77.installPackages !== "boolean") {
+        const err186 = {
           instancePath: instancePath + "/hygiene/installPackages",
           schemaPath: "#/properties/hygiene/properties/installPackages/type",
           keyword: "type",
@@ -3963,14 +4004,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err184];
+          vErrors = [err186];
         } else {
-          vErrors.push(err184);
+          vErrors.push(err186);
         }
         errors++;
       }
     } else {
-      const err185 = {
+      const err187 = {
         instancePath: instancePath + "/hygiene",
         schemaPath: "#/properties/hygiene/type",
         keyword: "type",
@@ -3978,63 +4019,25 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err185];
+        vErrors = [err187];
       } else {
-        vErrors.push(err185);
+        vErrors.push(err187);
       }
       errors++;
     }
-    let data83 = data.addons;
-    if (data83 && typeof data83 == "object" && !Array.isArray(data83)) {
-      if (data83.dns === undefined) {
-        data83.dns = {};
+    let data84 = data.addons;
+    if (data84 && typeof data84 == "object" && !Array.isArray(data84)) {
+      if (data84.dns === undefined) {
+        data84.dns = {};
       }
-      for (const key21 in data83) {
+      for (const key21 in data84) {
         if (!(key21 === "dns")) {
-          const err186 = {
+          const err188 = {
             instancePath: instancePath + "/addons",
             schemaPath: "#/properties/addons/additionalProperties",
             keyword: "additionalProperties",
             params: { additionalProperty: key21 },
             message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err186];
-          } else {
-            vErrors.push(err186);
-          }
-          errors++;
-        }
-      }
-      let data84 = data83.dns;
-      if (data84 && typeof data84 == "object" && !Array.isArray(data84)) {
-        if (data84.enabled === undefined) {
-          data84.enabled = true;
-        }
-        for (const key22 in data84) {
-          if (!(key22 === "enabled")) {
-            const err187 = {
-              instancePath: instancePath + "/addons/dns",
-              schemaPath: "#/properties/addons/properties/dns/additionalProperties",
-              keyword: "additionalProperties",
-              params: { additionalProperty: key22 },
-              message: "must NOT have additional properties",
-            };
-            if (vErrors === null) {
-              vErrors = [err187];
-            } else {
-              vErrors.push(err187);
-            }
-            errors++;
-          }
-        }
-        if (typeof data84.enabled !== "boolean") {
-          const err188 = {
-            instancePath: instancePath + "/addons/dns/enabled",
-            schemaPath: "#/properties/addons/properties/dns/properties/enabled/type",
-            keyword: "type",
-            params: { type: "boolean" },
-            message: "must be boolean",
           };
           if (vErrors === null) {
             vErrors = [err188];
@@ -4043,8 +4046,46 @@ function validate20(
           }
           errors++;
         }
+      }
+      let data85 = data84.dns;
+      if (data85 && typeof data85 == "object" && !Array.isArray(data85)) {
+        if (data85.enabled === undefined) {
+          data85.enabled = true;
+        }
+        for (const key22 in data85) {
+          if (!(key22 === "enabled")) {
+            const err189 = {
+              instancePath: instancePath + "/addons/dns",
+              schemaPath: "#/properties/addons/properties/dns/additionalProperties",
+              keyword: "additionalProperties",
+              params: { additionalProperty: key22 },
+              message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err189];
+            } else {
+              vErrors.push(err189);
+            }
+            errors++;
+          }
+        }
+        if (typeof data85.enabled !== "boolean") {
+          const err190 = {
+            instancePath: instancePath + "/addons/dns/enabled",
+            schemaPath: "#/properties/addons/properties/dns/properties/enabled/type",
+            keyword: "type",
+            params: { type: "boolean" },
+            message: "must be boolean",
+          };
+          if (vErrors === null) {
+            vErrors = [err190];
+          } else {
+            vErrors.push(err190);
+          }
+          errors++;
+        }
       } else {
-        const err189 = {
+        const err191 = {
           instancePath: instancePath + "/addons/dns",
           schemaPath: "#/properties/addons/properties/dns/type",
           keyword: "type",
@@ -4052,14 +4093,14 @@ function validate20(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err189];
+          vErrors = [err191];
         } else {
-          vErrors.push(err189);
+          vErrors.push(err191);
         }
         errors++;
       }
     } else {
-      const err190 = {
+      const err192 = {
         instancePath: instancePath + "/addons",
         schemaPath: "#/properties/addons/type",
         keyword: "type",
@@ -4067,14 +4108,14 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err190];
+        vErrors = [err192];
       } else {
-        vErrors.push(err190);
+        vErrors.push(err192);
       }
       errors++;
     }
   } else {
-    const err191 = {
+    const err193 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -4082,9 +4123,9 @@ function validate20(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err191];
+      vErrors = [err193];
     } else {
-      vErrors.push(err191);
+      vErrors.push(err193);
     }
     errors++;
   }

@@ -276,6 +276,10 @@ export interface ClusterSpecInput {
      * Nodes register themselves (--register-node). When false, Node objects are generated for the admin to create (S29).
      */
     registerNode?: boolean;
+    /**
+     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers.
+     */
+    resolvConf?: string;
   };
   /**
    * The machines of the cluster (S2): x86_64 Linux; at least 4 recommended.
@@ -633,6 +637,10 @@ export interface ClusterSpec {
      * Nodes register themselves (--register-node). When false, Node objects are generated for the admin to create (S29).
      */
     registerNode: boolean;
+    /**
+     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers.
+     */
+    resolvConf?: string;
   };
   /**
    * The machines of the cluster (S2): x86_64 Linux; at least 4 recommended.
