@@ -64,6 +64,31 @@ function parseIpUncached(text: string): ParsedIp {
   return undefined;
 }
 
+/**
+ * Why an address cannot be a node's own, as the kubelet refuses it (validateNodeIP in
+ * pkg/kubelet/kubelet_node_status.go: loopback, multicast, link-local unicast, all zeros), plus the
+ * IPv4 limited broadcast address, which no interface holds; undefined for a usable address.
+ */
+export function nodeAddressProblem(text: string): string | undefined {
+  const parsed = parseIp(text);
+  if (!parsed) return undefined;
+  const range = ipaddr.parse(text).range();
+  switch (range) {
+    case "unspecified":
+      return "the unspecified (all-zeros) address";
+    case "loopback":
+      return "a loopback address";
+    case "multicast":
+      return "a multicast address";
+    case "linkLocal":
+      return "a link-local address";
+    case "broadcast":
+      return "the broadcast address";
+    default:
+      return undefined;
+  }
+}
+
 export type CidrParseResult =
   | { readonly ok: true; readonly cidr: Cidr }
   | { readonly ok: false; readonly reason: "syntax" }

@@ -6,6 +6,7 @@ import {
   cidrsOverlap,
   familyBits,
   formatCidr,
+  nodeAddressProblem,
   parseCidr,
   parseIp,
   podAddressesPerRange,
@@ -203,6 +204,18 @@ export function semanticIssues(
       "Choose ranges that do not overlap, e.g. podCIDR 10.10.0.0/16 and serviceCIDR 10.0.0.0/16.",
     );
   }
+  // cmd/kube-apiserver/app/options/validation.go: maxCIDRBits = 20 for --service-cluster-ip-range.
+  if (
+    serviceRange &&
+    version?.era === "current" &&
+    familyBits(serviceRange.family) - serviceRange.prefix > 20
+  ) {
+    error(
+      "/network/serviceCIDR",
+      `${formatCidr(serviceRange)} is too large: the apiserver refuses a service range with more than 20 host bits (a prefix shorter than /${familyBits(serviceRange.family) - 20}).`,
+      `Use /${familyBits(serviceRange.family) - 20} or a longer prefix, e.g. 10.96.0.0/12 (IPv4) or fd00:10:96::/108 (IPv6).`,
+    );
+  }
   if (serviceRange && cidrSize(serviceRange) < 16n) {
     error(
       "/network/serviceCIDR",
@@ -228,6 +241,14 @@ export function semanticIssues(
     const ip = nodeIps[index];
     if (ip === undefined) return;
     const pointer = pointerOf("nodes", index, "ip");
+    const unusable = nodeAddressProblem(node.ip);
+    if (unusable !== undefined) {
+      error(
+        pointer,
+        `${node.ip} is ${unusable}, which the kubelet refuses as a node IP.`,
+        "Use the address the node has on the network the nodes share, e.g. 192.168.1.10.",
+      );
+    }
     const sameIp = firstByIp.get(ip);
     if (sameIp !== undefined) {
       error(
@@ -365,6 +386,20 @@ export function semanticIssues(
       );
     }
   }
+
+  // --- credentials --------------------------------------------------------------------------------
+  // Each admin gets kubeconfigs/<name>.kubeconfig and a certificate or token under the name.
+  const firstAdmin = new Map<string, number>();
+  spec.security.admins.forEach((admin, index) => {
+    const earlier = firstAdmin.get(admin.name);
+    if (earlier === undefined) firstAdmin.set(admin.name, index);
+    else
+      error(
+        pointerOf("security", "admins", index, "name"),
+        `admin name "${admin.name}" is already used by /security/admins/${earlier}: both would write kubeconfigs/${admin.name}.kubeconfig.`,
+        "Give every admin a unique name, or merge their groups into one entry.",
+      );
+  });
 
   // --- ports, cloud, certificates -----------------------------------------------------------------
   const port = spec.controlPlane.apiserverPort;
