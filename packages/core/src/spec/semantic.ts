@@ -401,6 +401,19 @@ export function semanticIssues(
       );
   });
 
+  // Go's x509 parser refuses a certificate whose dNSName is malformed ("x509: SAN dNSName is
+  // malformed"), so every Go client would refuse the apiserver's certificate.
+  spec.security.apiserverExtraSANs.forEach((name, index) => {
+    if (parseIp(name) || (!name.includes(":") && validDnsName(name))) return;
+    error(
+      pointerOf("security", "apiserverExtraSANs", index),
+      name.includes(":")
+        ? `${JSON.stringify(name)} is not an IP address.`
+        : `${JSON.stringify(name)} is not a DNS name: labels of 1 to 63 letters, digits and '-' (not at either end), joined by single dots, at most 253 characters; only the first label may be "*".`,
+      "Write a DNS name such as api.example.com, or an IP address such as 192.168.1.100.",
+    );
+  });
+
   // --- ports, cloud, certificates -----------------------------------------------------------------
   const port = spec.controlPlane.apiserverPort;
   if (port !== undefined && version) {
@@ -539,4 +552,15 @@ function cloudProviderIssues(
       }
     }
   }
+}
+
+/** A DNS name as an X.509 dNSName may hold it (RFC 1035 labels; a leading "*" label for wildcards). */
+function validDnsName(name: string): boolean {
+  if (name.length > 253) return false;
+  return name
+    .split(".")
+    .every(
+      (label, index) =>
+        (index === 0 && label === "*") || /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label),
+    );
 }
