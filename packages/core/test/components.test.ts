@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { load } from "js-yaml";
 import {
   parseSpec,
+  planCertificates,
   planCluster,
   RELEASE_LINES,
   SpecError,
@@ -210,6 +211,31 @@ describe("the current control plane (kubeadm's shape)", () => {
 });
 
 describe("cluster objects (S29, S30)", () => {
+  it("kubelet client certificates renew through the API: the plan says so, and nodes may ask for their own", async () => {
+    const { spec, plan } = fixtureSpec("current-ha.yaml");
+    const renewal = new Map(
+      planCertificates({ plan, spec }, new Date("2026-03-01T00:00:00Z")).map((entry) => [
+        entry.id,
+        entry.renewal,
+      ]),
+    );
+    expect(renewal.get("kubelet-client/worker-1")).toBe("kubelet-rotation");
+    expect(renewal.get("kubelet-serving/worker-1")).toBe("generate");
+    expect(renewal.get("ca")).toBe("generate");
+    const binding = rbacObjects(await contextFor(spec, plan)).find(
+      (object) =>
+        (object.metadata as { name: string }).name === "kubescratch:node-autoapprove-certificate-rotation",
+    );
+    expect(binding).toMatchObject({
+      roleRef: { name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient" },
+      subjects: [{ kind: "Group", name: "system:nodes" }],
+    });
+    const seed = fixtureSpec("seed-https.yaml");
+    expect(
+      planCertificates(seed, new Date("2026-03-01T00:00:00Z")).every((entry) => entry.renewal === "generate"),
+    ).toBe(true);
+  });
+
   it("the DNS service answers at the plan's DNS address, in both eras", async () => {
     for (const name of ["seed-https.yaml", "current-ha.yaml"]) {
       const { spec, plan } = fixtureSpec(name);

@@ -392,6 +392,8 @@ describe("current releases: kubelet and kube-proxy configuration files", () => {
       maxPods: 110,
       // install.sh links it to the node's upstream resolv.conf (systemd-resolved's where it runs)
       resolvConf: "/etc/kubernetes/resolv.conf",
+      // the kubelet renews its client certificate through the API
+      rotateCertificates: true,
     });
     const serving = generated.pki.certificates.find((entry) => entry.id === "kubelet-serving/worker-3");
     expect(serving?.files).toEqual({

@@ -16,7 +16,7 @@ export const planHelp = `Usage: kubescratch plan SPEC [--json] [--previous PLAN.
 Validates SPEC and prints its address plan: every node with its roles, IP, pod CIDR
 (NODE_X_POD_CIDR) and bridge address (NODE_X_BRIDGE_ADDR), the service range, the kubernetes and
 DNS service IPs, the master IP and the etcd members; then every certificate the cluster needs: its
-subject, signer, the nodes that hold it, and its not-after date if it were issued now.
+subject, signer, the nodes that hold it, its not-after date if it were issued now, and what renews it.
 
 Options:
   --json                print the plan as JSON (the input of --previous)
@@ -74,7 +74,7 @@ function holdersText(holders: readonly string[], plan: ClusterPlan): string {
 export function formatCertificates(certificates: readonly PlannedCertificate[], plan: ClusterPlan): string {
   if (certificates.length === 0) return "Certificates: none (firewall-only mode)\n";
   const rows = [
-    ["CERTIFICATE", "SUBJECT", "SIGNER", "HOLDERS", "NOT AFTER"],
+    ["CERTIFICATE", "SUBJECT", "SIGNER", "HOLDERS", "NOT AFTER", "RENEWED BY"],
     ...certificates.map((certificate) => [
       certificate.id,
       [
@@ -84,9 +84,18 @@ export function formatCertificates(certificates: readonly PlannedCertificate[], 
       certificate.signer,
       holdersText(certificate.holders, plan),
       certificate.notAfter.slice(0, 10),
+      certificate.renewal === "kubelet-rotation" ? "the kubelet (rotation)" : "kubescratch generate",
     ]),
   ];
-  return `${table(rows)}\n`;
+  const rotated = certificates.some((certificate) => certificate.renewal === "kubelet-rotation");
+  return (
+    `${table(rows)}\n` +
+    (rotated
+      ? "Renewal: each kubelet asks the API for its next client certificate when 70-90% of its lifetime has\n" +
+        "passed (rotateCertificates); every other certificate is reissued by `kubescratch generate` with the\n"
+      : "Renewal: every certificate is reissued by `kubescratch generate` with the\n") +
+    "state in the last third of its lifetime (it warns 30 days ahead): install the new bundles before NOT AFTER.\n"
+  );
 }
 
 export function formatPlan(plan: ClusterPlan): string {

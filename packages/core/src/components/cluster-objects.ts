@@ -343,7 +343,7 @@ export function nodeObjects(context: ClusterContext): KubernetesObject[] {
 /** RBAC the PKI's identities rely on instead of privileged groups (e.g. apiserver → kubelet). */
 export function rbacObjects(context: ClusterContext): KubernetesObject[] {
   if (context.profile.era !== "current") return [];
-  return context.pki.certificates
+  const bindings: KubernetesObject[] = context.pki.certificates
     .filter((certificate) => certificate.clusterRole !== undefined && certificate.node === undefined)
     .map((certificate) => ({
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -354,6 +354,22 @@ export function rbacObjects(context: ClusterContext): KubernetesObject[] {
         { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: certificate.subject.commonName },
       ],
     }));
+  // Kubelets renew their client certificates themselves (rotateCertificates): the csrapproving
+  // controller approves a node's request for its own name when the node may create
+  // certificatesigningrequests/selfnodeclient (kubeadm's node-autoapprove-certificate-rotation).
+  if (context.pki.certificates.some((certificate) => certificate.profile === "kubelet-client"))
+    bindings.push({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "kubescratch:node-autoapprove-certificate-rotation" },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+      },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:nodes" }],
+    });
+  return bindings;
 }
 
 /** Every image and binary the cluster runs, for mirroring into an air-gapped registry (S9, S10). */

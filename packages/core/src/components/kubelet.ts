@@ -180,6 +180,9 @@ export function kubeletConfiguration(context: NodeContext): Record<string, unkno
     registerNode: spec.kubelet.registerNode,
     // Set when the kubelet creates its Node, before the admin's nodes.yaml names the same taint.
     ...(controlPlaneTaint(node) ? { registerWithTaints: [CONTROL_PLANE_TAINT] } : {}),
+    // The client certificate in the kubeconfig starts the kubelet; it rotates it through the API
+    // (kubeadm's setting), and the controller-manager signs what rbac.yaml lets nodes ask for.
+    rotateCertificates: true,
     // KUBELET_CERT / KUBELET_KEY (S12).
     tlsCertFile: serving.certificate,
     tlsPrivateKeyFile: serving.key,

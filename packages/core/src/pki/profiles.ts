@@ -44,6 +44,8 @@ export interface CertificateProfile {
   readonly keyHolders: Holders | ((context: ProfileContext) => Holders);
   /** RBAC the identity relies on instead of a privileged group (the components emit the binding). */
   readonly clusterRole?: string;
+  /** Who renews it: the kubelet through the API (rotateCertificates), else `kubescratch generate`. */
+  readonly renewal?: "kubelet-rotation";
   readonly why: string;
   readonly requirements: readonly string[];
 }
@@ -316,6 +318,10 @@ export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = [
     }),
     certificateHolders: "own-node",
     keyHolders: "own-node",
+    // The bundle's certificate only starts the kubelet: it asks the API for the next one (a
+    // kubernetes.io/kube-apiserver-client-kubelet CSR, approved for system:nodes and signed by the
+    // controller-manager) and keeps it in /var/lib/kubelet/pki.
+    renewal: "kubelet-rotation",
     why: "The kubelet's own identity towards the apiserver, limited by the Node authorizer to its node's objects.",
     requirements: ["S15"],
   },
@@ -516,6 +522,12 @@ export interface PlannedCertificate {
   readonly validityDays: number;
   /** ISO time: `now` plus the validity (a reused certificate keeps its own, earlier or equal). */
   readonly notAfter: string;
+  /**
+   * How it is renewed: "kubelet-rotation" (the kubelet requests the next one from the API before 70
+   * to 90 % of its lifetime has passed), or "generate" (`kubescratch generate` with the state
+   * reissues it in the last third of its lifetime and warns 30 days ahead; install the new bundle).
+   */
+  readonly renewal: "kubelet-rotation" | "generate";
 }
 
 /** The certificate inventory of a plan, without making any key. */
@@ -530,5 +542,6 @@ export function planCertificates(context: ProfileContext, now: Date): PlannedCer
     holders: [...new Set([...request.certificateHolders, ...request.keyHolders])],
     validityDays: request.validityDays,
     notAfter: new Date(now.getTime() + request.validityDays * DAY_MS).toISOString(),
+    renewal: request.profile.renewal ?? "generate",
   }));
 }
