@@ -525,7 +525,13 @@ describe("the seed's era: scripts in what the era's tools have (issue: the guide
     const bundled = bundleCluster(cluster);
     const read = (bundle: Bundle | undefined, path: string) =>
       readFileSync(
-        join(unpack(bundle ?? bundled.admin, `${name}-${bundle?.fileName ?? "admin"}`), path),
+        join(
+          unpack(
+            bundle ?? bundled.admin,
+            `era-${name}-${(bundle?.fileName ?? "admin").replace(/\.tar\.gz$/, "")}`,
+          ),
+          path,
+        ),
         "utf8",
       );
     return { bundled, read };

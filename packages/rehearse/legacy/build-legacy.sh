@@ -4,10 +4,15 @@
 #   hyperkube v1.2.7 (apiserver, controller-manager, scheduler, kubelet, proxy, kubectl)
 #   etcd + etcdctl v2.2.0 (v2.2.1 is not served by the module proxy here: 403)
 #   pause (build/pause/pause.go of v1.2.7) and a `docker load`-able pause:2.0 image tar
+#   kubelet, kube-proxy, kubectl v1.2.7 as their own commands (cmd/*: 1.2's hyperkube knows only
+#     "proxy", not "kube-proxy", as the name it is called by)
+#   kube2sky 1.14 (cluster/addons/dns/kube2sky of v1.2.7, the DNS addon's bridge to etcd)
+#   the stand-ins in stand-ins/ (skydns, exechealthz: their sources are not served here)
 #   optionally hyperkube v1.1.8 (LEGACY_WITH_V118=1)
 #
 # Usage: build-legacy.sh CACHE_DIR
-# Output: CACHE_DIR/bin/kubernetes-v1.2.7/hyperkube, CACHE_DIR/bin/etcd-v2.2.0/{etcd,etcdctl},
+# Output: CACHE_DIR/bin/kubernetes-v1.2.7/{hyperkube,kubelet,kube-proxy,kubectl,kube2sky},
+#         CACHE_DIR/bin/etcd-v2.2.0/{etcd,etcdctl}, CACHE_DIR/bin/stand-ins/{skydns,exechealthz},
 #         CACHE_DIR/bin/pause, CACHE_DIR/bin/pause-2.0.docker.tar (and bin/kubernetes-v1.1.8/hyperkube)
 # The file must stay named "hyperkube": 1.1/1.2 hyperkube picks the server from basename(argv[0])
 # first ("Server not found: hyperkube-v1.2.7" otherwise); symlinks named after a server should
@@ -136,6 +141,50 @@ build_hyperkube() {
   log "built ${out} in $(($(now) - t0)) s, $(stat -c %s "${out}") bytes"
 }
 
+# build_commands VERSION CMD...: more commands of the tree build_hyperkube prepared, with the same
+# GOPATH, cgo setting and build cache (so they mostly link what hyperkube compiled).
+build_commands() {
+  local version="$1"
+  shift
+  local gopath="${cache}/gopath-kubernetes-${version}"
+  local src="${gopath}/src/k8s.io/kubernetes"
+  local cmd name out t0
+  for cmd in "$@"; do
+    name="$(basename "${cmd}")"
+    out="${bin}/kubernetes-${version}/${name}"
+    if [[ -x "${out}" ]]; then
+      log "skip ${out} (exists)"
+      continue
+    fi
+    t0="$(now)"
+    (cd "${src}" && GO111MODULE=off GOPATH="${src}/Godeps/_workspace:${gopath}" CGO_ENABLED=1 \
+      "${GO}" build -o "${out}.tmp" \
+      -ldflags "-X k8s.io/kubernetes/pkg/version.gitVersion=${version} -X k8s.io/kubernetes/pkg/version.gitTreeState=clean" \
+      "./${cmd}") >"${logs}/${name}-${version}.log" 2>&1 || {
+      tail -30 "${logs}/${name}-${version}.log" >&2
+      return 1
+    }
+    mv "${out}.tmp" "${out}"
+    log "built ${out} in $(($(now) - t0)) s"
+  done
+}
+
+# The stand-ins (standard library only): GOPATH mode, no cgo.
+build_stand_ins() {
+  local name
+  mkdir -p "${bin}/stand-ins"
+  for name in skydns exechealthz; do
+    if [[ -x "${bin}/stand-ins/${name}" ]]; then
+      log "skip stand-in ${name} (exists)"
+      continue
+    fi
+    (cd "${here}/stand-ins/${name}" && GO111MODULE=off GOPATH=/nonexistent CGO_ENABLED=0 \
+      "${GO}" build -ldflags "-s" -o "${bin}/stand-ins/${name}.tmp" main.go)
+    mv "${bin}/stand-ins/${name}.tmp" "${bin}/stand-ins/${name}"
+    log "built stand-in ${bin}/stand-ins/${name}"
+  done
+}
+
 build_etcd() {
   local version=v2.2.0
   local out="${bin}/etcd-${version}"
@@ -207,8 +256,10 @@ build_pause() {
 
 start="$(now)"
 build_hyperkube v1.2.7 "${patches}/v1.2.7-restclient-host-port.patch"
+build_commands v1.2.7 cmd/kubelet cmd/kube-proxy cmd/kubectl cluster/addons/dns/kube2sky
 build_etcd
 build_pause
+build_stand_ins
 if [[ "${LEGACY_WITH_V118:-0}" == 1 ]]; then
   build_hyperkube v1.1.8 "${patches}/v1.1.8-client-host-port.patch"
 fi

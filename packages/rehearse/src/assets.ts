@@ -16,6 +16,7 @@ import { cacheRoot } from "./cache.js";
 import { run } from "./exec.js";
 import { writeImageArchive, type ImageSpec } from "./images.js";
 import { debianPackageFiles } from "./debian.js";
+import { buildLegacyAssets } from "./legacy-assets.js";
 
 const GO_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "go");
 
@@ -262,10 +263,8 @@ export async function buildAssets(
 ): Promise<AssetFolders> {
   const resolved = resolveKubernetesVersion(kubernetesVersion);
   if (!resolved) throw new Error(`unknown Kubernetes version ${kubernetesVersion}`);
-  if (resolved.era === "legacy")
-    throw new Error(
-      `Kubernetes ${resolved.full} predates Go modules: the rehearsal builds current releases only`,
-    );
+  // The seed's era predates Go modules: built in GOPATH mode from the module zips (legacy-assets.ts).
+  if (resolved.era === "legacy") return buildLegacyAssets(resolved.full, log);
   const profile = versionProfile(resolved);
   const images = profile.images;
   if (!("apiserver" in images)) throw new Error(`unreachable: ${resolved.full} has no current image table`);

@@ -489,3 +489,80 @@ export async function afterLossChecks(input: AfterLossInput): Promise<CheckResul
   }
   return results;
 }
+
+/**
+ * The seed's era (Kubernetes 1.1/1.2), asked with its own kubectl: no leases, no --dry-run=server,
+ * no readyz. Every node registered by its kubelet and Ready, every pod's IP in its node's planned
+ * range (docker's --bridge=cbr0 addresses them), and each node reaches the kubernetes Service's
+ * ClusterIP through its kube-proxy.
+ */
+export async function legacyClusterChecks(input: ClusterCheckInput): Promise<CheckResult[]> {
+  const { plan, nodes, kubectl } = input;
+  const results: CheckResult[] = [];
+  for (const node of plan.nodes)
+    results.push(
+      await check(`node ${node.name} is registered by its kubelet and Ready`, async () => {
+        await waitFor(
+          `node ${node.name} Ready`,
+          async () => {
+            const result = await kubectl(["get", "node", node.name, "-o", "json"]);
+            if (result.code !== 0) throw new Error(output(result));
+            const object = JSON.parse(result.stdout) as {
+              status?: { conditions?: { type: string; status: string }[] };
+            };
+            const ready = object.status?.conditions?.find((condition) => condition.type === "Ready")?.status;
+            if (ready !== "True") throw new Error(`Ready is ${ready ?? "unknown"}`);
+            return true;
+          },
+          input.readyTimeout,
+        );
+        return undefined;
+      }),
+    );
+  results.push(
+    await check("every pod's IP is inside its node's planned pod range", async () => {
+      const planned = new Map(plan.nodes.map((node) => [node.name, node.podCIDR]));
+      const all = await pods(kubectl);
+      const wrong = all
+        .filter((pod) => pod.ip && !pod.hostNetwork)
+        .filter((pod) => !insideCidr(pod.ip, planned.get(pod.node) ?? "0.0.0.0/32"))
+        .map(
+          (pod) =>
+            `${pod.namespace}/${pod.name} on ${pod.node}: ${pod.ip} is outside ${planned.get(pod.node) ?? "?"}`,
+        );
+      if (!all.some((pod) => pod.ip && !pod.hostNetwork)) return "no pod with its own address to check";
+      return wrong.length === 0 ? undefined : wrong.join("\n");
+    }),
+  );
+  for (const node of plan.nodes) {
+    const sandbox = nodes.get(node.name);
+    if (!sandbox) continue;
+    results.push(
+      await check(
+        `${node.name} reaches the kubernetes Service's ClusterIP ${plan.network.kubernetesServiceIP} (kube-proxy)`,
+        async () => {
+          const result = await sandbox.exec(
+            [
+              "curl",
+              "-sk",
+              "--max-time",
+              "5",
+              "-o",
+              "/dev/null",
+              "-w",
+              "%{http_code}",
+              `https://${plan.network.kubernetesServiceIP}/`,
+            ],
+            { allowFailure: true },
+          );
+          // Any HTTP answer (401 without credentials) is the apiserver's, reached through the rules.
+          return /^[1-5]\d\d$/.test(result.stdout.trim()) ? undefined : output(result);
+        },
+      ),
+    );
+  }
+  input.log(
+    `cluster checks: ${results.filter((result) => result.ok).length} passed, ${results.filter((result) => !result.ok).length} failed`,
+  );
+  return results;
+}

@@ -48,6 +48,8 @@ export interface StandIns {
   readonly busybox: { readonly files: readonly ImageFile[]; readonly description: string };
   /** Debian's iptables (nf_tables) with the C library, for flanneld's image. */
   readonly iptables: { readonly files: readonly ImageFile[]; readonly description: string };
+  /** Debian's C library alone, for images of binaries linked with cgo (Kubernetes 1.2's hyperkube). */
+  readonly libc: { readonly files: readonly ImageFile[]; readonly description: string };
 }
 
 async function download(
@@ -183,6 +185,9 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
     ...IPTABLES_COMMANDS.map((name) => ({ path: `usr/sbin/${name}`, symlinkTo: "xtables-nft-multi" })),
   ];
   const busyboxVersions = await extractAll(join(debs, BUSYBOX_SUITE), [BUSYBOX_PACKAGE], busyboxRoot);
+  const libcRoot = join(work, "libc");
+  const libcVersions = await extractAll(debs, ["libc6"], libcRoot);
+  const libcFiles = await treeFiles(libcRoot, (path) => !path.startsWith("usr/share"));
 
   const nginxFiles = await treeFiles(
     nginxRoot,
@@ -251,5 +256,6 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
       files: iptablesFiles,
       description: `Debian bookworm iptables ${iptablesVersions.get("iptables") ?? "?"} (nf_tables)`,
     },
+    libc: { files: libcFiles, description: `Debian bookworm libc6 ${libcVersions.get("libc6") ?? "?"}` },
   };
 }

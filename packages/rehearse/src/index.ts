@@ -9,8 +9,8 @@ export {
   type ImageFile,
 } from "./images.js";
 export { insideCidr } from "./checks.js";
-export { overlaysFor, type Overlay } from "./overlays.js";
-export { installOrder, lanPrefix, scriptChecks } from "./layout.js";
+export { legacyNodeOverlays, overlaysFor, type Overlay } from "./overlays.js";
+export { imagesListed, installOrder, lanPrefix, scriptChecks } from "./layout.js";
 export {
   rehearse,
   type CheckResult,
@@ -20,4 +20,4 @@ export {
   type RehearseOptions,
 } from "./rehearse.js";
 export { formatReport } from "./report.js";
-export { ensureBaseRoot, Lan, SandboxNode, type NodeOptions } from "./sandbox.js";
+export { ensureBaseRoot, ensureLegacyRoot, Lan, SandboxNode, type NodeOptions } from "./sandbox.js";

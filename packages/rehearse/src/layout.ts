@@ -32,6 +32,14 @@ export function installOrder(plan: ClusterPlan): string[][] {
     .map((group) => group.map((node) => node.name));
 }
 
+/** The image references of an admin bundle's images.txt: one a line, without comments or prose. */
+export function imagesListed(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /^[a-z0-9][^\s#]*:[^\s]+$/.test(line));
+}
+
 export function tail(result: RunResult, lines = 15): string {
   return `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-lines).join("\n");
 }

@@ -1,7 +1,7 @@
 // Where the sandbox cannot be a real machine, the rehearsal changes an installed file on the node,
 // says exactly what and why, and restarts what reads it. The generator never changes for the sandbox:
 // each overlay here is printed in the report and listed in the README.
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FLANNEL_CNI_PLUGIN_IMAGE, type ClusterPlan } from "@kubescratch/core";
 import { CNI_UP_TO_0_4 } from "./assets.js";
@@ -131,6 +131,14 @@ export const CONNTRACK_MAX_OVERLAY: Overlay = {
   why: "nf_conntrack_max belongs to the host's first network namespace and is read-only in a node's own; kube-proxy sets it whenever it differs from its conntrack setting and exits when it cannot (a real node owns it)",
 };
 
+/** Put in place by SandboxNode.boot on seed-era nodes (NodeOptions.conntrackHashsize). */
+export const CONNTRACK_HASHSIZE_OVERLAY: Overlay = {
+  id: "nf-conntrack-hashsize",
+  file: "/sys/module/nf_conntrack/parameters/hashsize (inside the node: a writable file of the host's value in its place)",
+  change: "kube-proxy 1.2's write of the conntrack hash size lands in that file",
+  why: 'the module parameter belongs to the host ("operation not supported" from a node\'s own network namespace); kube-proxy 1.2 sets it to a quarter of its conntrack maximum at every start and exits when it cannot (later releases skip it when the value is already large enough)',
+};
+
 /**
  * What the node needs from its environment that this host withholds, put in place before the
  * bundle is installed (never in a file the bundle brings).
@@ -149,4 +157,48 @@ export async function prepareNodeEnvironment(root: string): Promise<Overlay[]> {
     });
   }
   return overlays;
+}
+
+/** The drop-in the rehearsal puts beside a seed-era node's docker.service (the bundle's unit). */
+export const DOCKER_DROP_IN = "/etc/systemd/system/docker.service.d/kubescratch-rehearse.conf";
+
+const DOCKER_DROP_IN_TEXT = `# kubescratch rehearse (sandbox overlay, listed in the report): the bundle's docker.service runs
+# "docker daemon", which docker 1.8-1.11 had; this node has Debian 12's docker 20.10, whose daemon is
+# dockerd. --default-ipc-mode=shareable: kubelet 1.2 joins every container to the pause
+# container's IPC namespace, which docker 1.11 allowed by default and docker 17.06+ refuses
+# ("non-shareable IPC") unless the donor is shareable.
+[Service]
+ExecStart=
+ExecStart=/usr/sbin/dockerd $DOCKER_OPTS --default-ipc-mode=shareable
+`;
+
+/**
+ * What a seed-era node needs on this host that its bundle cannot know: the era's docker is gone from
+ * every current distribution, so the node runs Debian's docker.io under the bundle's unit with a
+ * drop-in (the bundle's own files stay as generated). Put in place before install.sh runs.
+ */
+export async function legacyNodeOverlays(root: string): Promise<Overlay[]> {
+  await mkdir(join(root, DOCKER_DROP_IN, ".."), { recursive: true });
+  await writeFile(join(root, DOCKER_DROP_IN), DOCKER_DROP_IN_TEXT);
+  return [
+    CONNTRACK_HASHSIZE_OVERLAY,
+    {
+      id: "node-names-in-hosts",
+      file: "/etc/hosts (written by the rehearsal when the node boots)",
+      change: "every node's address and name",
+      why: "the 1.2 apiserver reaches a kubelet by its node name (kubectl logs and exec; --kubelet-preferred-address-types came later), and the sandbox LAN has no DNS server that knows the nodes",
+    },
+    {
+      id: "docker-daemon-command",
+      file: `${DOCKER_DROP_IN} (a drop-in for the bundle's docker.service)`,
+      change: "ExecStart=/usr/bin/docker daemon $DOCKER_OPTS becomes /usr/sbin/dockerd $DOCKER_OPTS",
+      why: 'the bundle\'s unit is written for docker 1.8-1.11 ("docker daemon"); this node has Debian 12\'s docker.io 20.10, where the daemon is dockerd and "docker daemon" is no command',
+    },
+    {
+      id: "docker-default-ipc-mode",
+      file: `${DOCKER_DROP_IN} (a drop-in for the bundle's docker.service)`,
+      change: "dockerd also gets --default-ipc-mode=shareable",
+      why: "kubelet 1.2 joins each container to its pod's pause container's IPC namespace; docker 17.06+ refuses that (\"non-shareable IPC\") unless the pause container is shareable, docker 1.11 did not ask",
+    },
+  ];
 }

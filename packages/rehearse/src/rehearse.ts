@@ -8,10 +8,17 @@ import type { ClusterPlan } from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
 import { run, waitFor, type RunResult } from "./exec.js";
 import { archiveImages, normalizeImageName } from "./images.js";
-import { installOrder, lanPrefix, scriptChecks, tail } from "./layout.js";
-import { checkHost, ensureBaseRoot, Lan, SandboxNode } from "./sandbox.js";
-import { afterLossChecks, clusterChecks, webServiceIP, type Kubectl } from "./checks.js";
-import { adminOverlays, prepareNodeEnvironment, sandboxOverlays, type Overlay } from "./overlays.js";
+import { imagesListed, installOrder, lanPrefix, scriptChecks, tail } from "./layout.js";
+import { checkHost, ensureBaseRoot, ensureLegacyRoot, Lan, SandboxNode } from "./sandbox.js";
+import { afterLossChecks, clusterChecks, legacyClusterChecks, webServiceIP, type Kubectl } from "./checks.js";
+import {
+  adminOverlays,
+  legacyNodeOverlays,
+  prepareNodeEnvironment,
+  sandboxOverlays,
+  type Overlay,
+} from "./overlays.js";
+import { LEGACY_NODE_BINARIES } from "./legacy-assets.js";
 
 type Log = (line: string) => void;
 
@@ -59,6 +66,8 @@ export interface RehearsalReport {
   readonly afterLoss: { readonly node: string; readonly checks: readonly CheckResult[] } | undefined;
   readonly overlays: readonly Overlay[];
   readonly images: readonly string[];
+  /** How the images went onto the nodes (default: ctr -n k8s.io images import). */
+  readonly imageLoader?: string;
   readonly phases: readonly PhaseReport[];
   readonly seconds: number;
   /** Where the nodes live when kept (--keep). */
@@ -143,8 +152,19 @@ async function textFiles(folder: string, relative: readonly string[]): Promise<s
 /** Images a node's own files name (static pods, the sandbox image), and those any pod may run there. */
 async function requiredImages(
   bundles: ExtractedBundles,
+  legacy: boolean,
 ): Promise<{ perNode: Map<string, Set<string>>; everywhere: Set<string> }> {
   const everywhere = new Set<string>();
+  if (legacy) {
+    // The seed's era: JSON static pods and the kubelet's built-in pause image, so the admin bundle's
+    // own list (images.txt: one reference a line) says what every node loads with `docker load`.
+    for (const image of imagesListed(await readFile(join(bundles.admin, "images.txt"), "utf8")))
+      everywhere.add(normalizeImageName(image));
+    return {
+      perNode: new Map([...bundles.nodes.keys()].map((name) => [name, new Set<string>()])),
+      everywhere,
+    };
+  }
   for (const text of await textFiles(bundles.admin, ["addons/", "nginx-example.yaml", "validate-cluster.sh"]))
     for (const match of text.matchAll(IMAGE_LINE)) if (match[1]) everywhere.add(normalizeImageName(match[1]));
   const perNode = new Map<string, Set<string>>();
@@ -177,14 +197,17 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const readyTimeout = (options.readyTimeoutSeconds ?? 300) * 1000;
 
   const plan = JSON.parse(await readFile(join(options.output, "plan.json"), "utf8")) as ClusterPlan;
-  if (plan.profile.era !== "current")
+  // The seed's era (Kubernetes 1.1/1.2): docker nodes, the era's kubectl and checks of its own.
+  const legacy = plan.profile.era !== "current";
+  const nodeBinaries: readonly string[] = legacy ? LEGACY_NODE_BINARIES : NODE_BINARIES;
+  if (legacy && options.loseNode !== undefined)
     throw new Error(
-      `Kubernetes ${plan.profile.version} is of the seed's era: the rehearsal boots current releases only`,
+      `--lose-node: the checks after a loss are written for current releases, not ${plan.profile.version}`,
     );
   if (plan.nodes.some((node) => node.ip.includes(":")))
     throw new Error("the rehearsal boots IPv4 clusters only: its LAN does not carry IPv6 node addresses yet");
   const problems = await checkHost();
-  for (const binary of NODE_BINARIES)
+  for (const binary of nodeBinaries)
     if (!existsSync(join(options.binaries, binary)))
       problems.push(`${join(options.binaries, binary)} is missing`);
   if (problems.length > 0) throw new Error(`cannot rehearse on this host:\n  ${problems.join("\n  ")}`);
@@ -192,7 +215,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const folder = join(cacheRoot(), "runs", `${plan.clusterName}-${Date.now().toString(36)}`);
   await mkdir(folder, { recursive: true });
   const bundles = await extractBundles(options.output, folder, plan);
-  const { perNode, everywhere } = await requiredImages(bundles);
+  const { perNode, everywhere } = await requiredImages(bundles, legacy);
   const archives = new Map<string, string>();
   const descriptions = new Map<string, string>();
   for (const file of (await readdir(options.images)).filter((name) => name.endsWith(".tar")).sort())
@@ -205,7 +228,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   if (missing.length > 0)
     throw new Error(`images the bundles name are not in ${options.images}: ${missing.join(", ")}`);
 
-  const baseRoot = await phase("node root", () => ensureBaseRoot(log));
+  const baseRoot = await phase("node root", () => (legacy ? ensureLegacyRoot(log) : ensureBaseRoot(log)));
   const lan = await Lan.create();
   const nodes = new Map<string, SandboxNode>();
   const namespaces: string[] = [lan.namespace];
@@ -227,6 +250,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     images: named.map((name) =>
       descriptions.has(name) ? `${name} (${descriptions.get(name) ?? ""})` : name,
     ),
+    ...(legacy ? { imageLoader: "docker load -i" } : {}),
     phases,
     seconds: Math.round((Date.now() - started) / 1000),
     kept: options.keep ? { folder, namespaces } : undefined,
@@ -268,6 +292,15 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           // The LAN's "resolver" is the admin machine's address: it refuses DNS at once, as an
           // upstream without the cluster's names would answer nothing useful.
           resolver: adminAddress,
+          // The seed's era: the apiserver reaches kubelets by node name (logs, exec), and docker
+          // keeps its store outside the root's overlay.
+          ...(legacy
+            ? {
+                hosts: plan.nodes.map((other) => `${other.ip} ${other.name}`),
+                docker: true,
+                conntrackHashsize: true,
+              }
+            : {}),
         }),
       );
     }
@@ -282,7 +315,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           overlays.push(
             ...environment.filter((overlay) => !overlays.some((known) => known.id === overlay.id)),
           );
-          for (const binary of NODE_BINARIES) {
+          for (const binary of nodeBinaries) {
             await copyFile(join(options.binaries, binary), join(node.root, "usr/local/bin", binary));
             await run("chmod", ["0755", join(node.root, "usr/local/bin", binary)]);
           }
@@ -297,13 +330,28 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           const wanted = [...everywhere, ...(perNode.get(node.name) ?? [])];
           const files = [...new Set(wanted.map((name) => archives.get(name) ?? ""))];
           await mkdir(join(node.root, "var/tmp/kubescratch-images"), { recursive: true });
-          for (const file of files) {
-            const inside = `/var/tmp/kubescratch-images/${file.split("/").pop() ?? "image.tar"}`;
-            await copyFile(file, join(node.root, inside));
-            await node.exec(["ctr", "-n", "k8s.io", "images", "import", inside], { timeoutMs: 300_000 });
-            await rm(join(node.root, inside));
+          if (legacy) {
+            const inside = files.map(
+              (file) => `/var/tmp/kubescratch-images/${file.split("/").pop() ?? "image.tar"}`,
+            );
+            for (const [index, file] of files.entries())
+              await copyFile(file, join(node.root, inside[index] ?? ""));
+            await node.loadDockerImages(inside);
+            await rm(join(node.root, "var/tmp/kubescratch-images"), { recursive: true, force: true });
+          } else
+            for (const file of files) {
+              const inside = `/var/tmp/kubescratch-images/${file.split("/").pop() ?? "image.tar"}`;
+              await copyFile(file, join(node.root, inside));
+              await node.exec(["ctr", "-n", "k8s.io", "images", "import", inside], { timeoutMs: 300_000 });
+              await rm(join(node.root, inside));
+            }
+          if (legacy) {
+            const applied = await legacyNodeOverlays(node.root);
+            overlays.push(...applied.filter((overlay) => !overlays.some((known) => known.id === overlay.id)));
           }
-          log(`${node.name}: ${files.length} images imported, ${NODE_BINARIES.join(", ")} in /usr/local/bin`);
+          log(
+            `${node.name}: ${files.length} images ${legacy ? "loaded (docker load)" : "imported"}, ${nodeBinaries.join(", ")} in /usr/local/bin`,
+          );
         }),
       ),
     );
@@ -346,7 +394,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           join(options.binaries, "kubectl"),
           "--kubeconfig",
           bundles.adminKubeconfig,
-          "--request-timeout=15s",
+          // The seed's kubectl has no --request-timeout.
+          ...(legacy ? [] : ["--request-timeout=15s"]),
           ...args,
         ],
         { allowFailure: true, timeoutMs: 60_000, ...runOptions },
@@ -368,17 +417,29 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       }
     };
     await phase("admin steps (admin/README.md)", async () => {
-      const reachable = await adminStep("the apiserver answers the admin kubeconfig (/readyz)", () =>
-        waitFor(
-          "the apiserver through the admin kubeconfig",
-          async () => {
-            const ready = await kubectl(["get", "--raw", "/readyz"]);
-            if (ready.stdout.trim() !== "ok") throw new Error(tail(ready, 4));
-            return true;
-          },
-          readyTimeout,
-        ),
-      );
+      const reachable = legacy
+        ? await adminStep("the apiserver answers the admin kubeconfig (kubectl get namespaces)", () =>
+            waitFor(
+              "the apiserver through the admin kubeconfig",
+              async () => {
+                const listed = await kubectl(["get", "namespaces", "-o", "name"]);
+                if (listed.code !== 0 || !listed.stdout.includes("default")) throw new Error(tail(listed, 4));
+                return true;
+              },
+              readyTimeout,
+            ),
+          )
+        : await adminStep("the apiserver answers the admin kubeconfig (/readyz)", () =>
+            waitFor(
+              "the apiserver through the admin kubeconfig",
+              async () => {
+                const ready = await kubectl(["get", "--raw", "/readyz"]);
+                if (ready.stdout.trim() !== "ok") throw new Error(tail(ready, 4));
+                return true;
+              },
+              readyTimeout,
+            ),
+          );
       if (!reachable) return;
       if (existsSync(join(bundles.admin, "nodes.yaml")))
         await adminStep("kubectl apply -f nodes.yaml", async () => {
@@ -449,6 +510,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     });
 
     await phase("cluster checks", async () => {
+      if (legacy) {
+        clusterResults.push(...(await legacyClusterChecks({ plan, nodes, kubectl, log, readyTimeout })));
+        return;
+      }
       const allowPrivileged = await apiserverAllowsPrivileged(bundles, plan);
       clusterResults.push(
         ...(await clusterChecks({

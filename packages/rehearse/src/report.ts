@@ -29,7 +29,7 @@ export function formatReport(report: RehearsalReport): string {
   );
   if (report.overlays.length === 0) lines.push("  none");
   for (const overlay of report.overlays) lines.push(`  ${overlay.file}: ${overlay.change} (${overlay.why})`);
-  lines.push("", "images loaded (ctr -n k8s.io images import)");
+  lines.push("", `images loaded (${report.imageLoader ?? "ctr -n k8s.io images import"})`);
   for (const image of report.images) lines.push(`  ${image}`);
   lines.push(
     "",

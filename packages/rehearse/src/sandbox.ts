@@ -78,6 +78,44 @@ export async function ensureBaseRoot(log: Log): Promise<string> {
   return root;
 }
 
+/** What a node of the seed's era adds: the era's runtime is docker (Debian's docker.io). */
+export const LEGACY_NODE_PACKAGES = ["docker.io"] as const;
+
+/**
+ * The node root of the seed's era: the current root with Debian's docker.io installed (its
+ * packages from the same mirror), built once per machine next to it and never changed afterwards.
+ */
+export async function ensureLegacyRoot(log: Log): Promise<string> {
+  const base = await ensureBaseRoot(log);
+  const key = createHash("sha256")
+    .update(`${base}\n${LEGACY_NODE_PACKAGES.join(",")}\n2`)
+    .digest("hex")
+    .slice(0, 12);
+  const root = join(cacheRoot(), "rootfs", `${SUITE}-legacy-${key}`);
+  if (existsSync(join(root, ".kubescratch-complete"))) return root;
+  await rm(root, { recursive: true, force: true });
+  log(`building the seed-era node root: ${base} with ${LEGACY_NODE_PACKAGES.join(", ")} (once per machine)`);
+  await run("cp", ["-a", base, root]);
+  await rm(join(root, ".kubescratch-complete"), { force: true });
+  await writeFile(join(root, "etc/resolv.conf"), await readFile("/etc/resolv.conf"));
+  await writeFile(join(root, "usr/sbin/policy-rc.d"), "#!/bin/sh\nexit 101\n", { mode: 0o755 });
+  const environment = { ...process.env, DEBIAN_FRONTEND: "noninteractive" } as Record<string, string>;
+  await run("chroot", [root, "apt-get", "update", "-qq"], { env: environment, timeoutMs: 10 * 60_000 });
+  await run(
+    "chroot",
+    [root, "apt-get", "install", "-y", "-qq", "--no-install-recommends", ...LEGACY_NODE_PACKAGES],
+    { env: environment, timeoutMs: 20 * 60_000 },
+  );
+  await run("chroot", [root, "apt-get", "clean"], { allowFailure: true });
+  // Not started at boot: the rehearsal loads the images with a dockerd that leaves no bridge and no
+  // iptables rules behind (SandboxNode.loadDockerImages), then install.sh starts the bundle's unit.
+  await run("chroot", [root, "systemctl", "disable", "docker.service", "docker.socket"]);
+  await rm(join(root, "usr/sbin/policy-rc.d"), { force: true });
+  await writeFile(join(root, "etc/resolv.conf"), "");
+  await writeFile(join(root, ".kubescratch-complete"), `${new Date().toISOString()}\n`);
+  return root;
+}
+
 const V1_CONTROLLERS = ["cpuset", "cpu", "cpuacct", "memory", "devices", "freezer", "blkio", "pids"] as const;
 const HIERARCHIES = [...V1_CONTROLLERS, "systemd", "unified"] as const;
 
@@ -156,9 +194,19 @@ export interface NodeOptions {
   readonly machine: string;
   /** The node's upstream DNS server (its /etc/resolv.conf): CoreDNS forwards there. */
   readonly resolver: string;
+  /** More /etc/hosts lines (the seed's era: every node's name, which its apiserver dials). */
+  readonly hosts?: readonly string[];
+  /** Keep docker's store (/var/lib/docker) outside the root's overlay, as containerd's is. */
+  readonly docker?: boolean;
+  /**
+   * Put a writable file of the host's value over /sys/module/nf_conntrack/parameters/hashsize
+   * (CONNTRACK_HASHSIZE_OVERLAY): kube-proxy 1.2 writes it and exits when it cannot.
+   */
+  readonly conntrackHashsize?: boolean;
 }
 
 const CONNTRACK_MAX = "/proc/sys/net/netfilter/nf_conntrack_max";
+const CONNTRACK_HASHSIZE = "/sys/module/nf_conntrack/parameters/hashsize";
 
 const NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -202,7 +250,7 @@ export class SandboxNode {
   /** Mounts the node's root, gives it its own cgroups and boots it to multi-user.target. */
   async boot(log: Log): Promise<void> {
     const { folder, baseRoot, name, namespace, machine } = this.options;
-    for (const sub of ["upper", "work", "root", "containerd"])
+    for (const sub of ["upper", "work", "root", "containerd", "docker"])
       await mkdir(join(folder, sub), { recursive: true });
     await run("mount", [
       "-t",
@@ -213,7 +261,10 @@ export class SandboxNode {
       this.root,
     ]);
     await writeFile(join(this.root, "etc/hostname"), `${name}\n`);
-    await writeFile(join(this.root, "etc/hosts"), `127.0.0.1 localhost\n127.0.1.1 ${name}\n`);
+    await writeFile(
+      join(this.root, "etc/hosts"),
+      `127.0.0.1 localhost\n127.0.1.1 ${name}\n${(this.options.hosts ?? []).map((line) => `${line}\n`).join("")}`,
+    );
     await writeFile(join(this.root, "etc/resolv.conf"), `nameserver ${this.options.resolver}\n`);
     for (const hierarchy of HIERARCHIES) await mkdir(this.cgroup(hierarchy), { recursive: true });
     for (const file of ["cpuset.cpus", "cpuset.mems"])
@@ -242,6 +293,7 @@ export class SandboxNode {
         "--timezone=off",
         "--link-journal=no",
         `--bind=${join(folder, "containerd")}:/var/lib/containerd`,
+        ...(this.options.docker ? [`--bind=${join(folder, "docker")}:/var/lib/docker`] : []),
       ],
       {
         stdio: ["ignore", console, console],
@@ -306,9 +358,40 @@ export class SandboxNode {
         `for c in ${V1_CONTROLLERS.join(" ")}; do mkdir -p /run/kubescratch-cgroup/$c && mount -t cgroup -o $c cgroup /run/kubescratch-cgroup/$c && mount --bind /run/kubescratch-cgroup/$c /sys/fs/cgroup/$c; done`,
         "[ -e /dev/kmsg ] || ln -s /dev/console /dev/kmsg",
         `cat ${CONNTRACK_MAX} > /run/kubescratch-nf_conntrack_max && mount --bind /run/kubescratch-nf_conntrack_max ${CONNTRACK_MAX}`,
+        ...(this.options.conntrackHashsize
+          ? [
+              `cat ${CONNTRACK_HASHSIZE} > /run/kubescratch-nf_conntrack_hashsize && mount --bind /run/kubescratch-nf_conntrack_hashsize ${CONNTRACK_HASHSIZE}`,
+            ]
+          : []),
       ].join("; "),
     ]);
     log(`${name}: booted (systemd as PID 1, ${namespace})`);
+  }
+
+  /**
+   * `docker load -i` of each archive (a path inside the node) into the node's docker store, with a
+   * dockerd of its own (--iptables=false --bridge=none, no docker.socket) that is stopped afterwards:
+   * docker 17.06+ started with its defaults sets the FORWARD policy to DROP, which the bundle's
+   * network setup (written for docker 1.8-1.11) does not undo.
+   */
+  async loadDockerImages(archives: readonly string[]): Promise<void> {
+    // In /etc: the node's /run is its own tmpfs, which hides the root's.
+    const dropIn = join(this.root, "etc/systemd/system/docker.service.d/kubescratch-preload.conf");
+    await mkdir(join(dropIn, ".."), { recursive: true });
+    await writeFile(
+      dropIn,
+      "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --iptables=false --ip-masq=false --bridge=none\n",
+    );
+    await this.exec(["systemctl", "daemon-reload"]);
+    await this.exec(["systemctl", "start", "docker.service"], { timeoutMs: 120_000 });
+    try {
+      for (const archive of archives)
+        await this.exec(["docker", "load", "-i", archive], { timeoutMs: 300_000 });
+    } finally {
+      await this.exec(["systemctl", "stop", "docker.service", "docker.socket"], { allowFailure: true });
+      await rm(dropIn, { force: true });
+      await this.exec(["systemctl", "daemon-reload"]);
+    }
   }
 
   /** Runs a command inside the node, as root, with a clean environment. */

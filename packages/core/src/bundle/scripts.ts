@@ -1272,12 +1272,12 @@ dns_endpoints() {
   local service addresses
   service=$(kubectl get services --all-namespaces -o jsonpath="{range .items[?(@.spec.clusterIP==\\"$DNS_SERVICE_IP\\")]}{.metadata.namespace} {.metadata.name}{end}") || return 1
   [[ -n $service ]] || {
-    printf 'no service has %s\n' "$DNS_SERVICE_IP"
+    printf 'no service has %s\\n' "$DNS_SERVICE_IP"
     return 1
   }
   addresses=$(kubectl --namespace "\${service% *}" get endpoints "\${service#* }" -o jsonpath='{.subsets[*].addresses[*].ip}') || return 1
   [[ -n $addresses ]] || {
-    printf 'service %s/%s has no ready endpoint yet (kubectl --namespace %s get pods)\n' "\${service% *}" "\${service#* }" "\${service% *}"
+    printf 'service %s/%s has no ready endpoint yet (kubectl --namespace %s get pods)\\n' "\${service% *}" "\${service#* }" "\${service% *}"
     return 1
   }
 }
