@@ -29,6 +29,7 @@ interface ReleaseFacts {
     {
       saltApiserverLivenessProbe: { host: string; port: number; path: string };
       saltEtcdImage: { tag: string };
+      kube2sky: { flags: string[] };
       tokenAuthFile: { minColumns: number; fieldsPerRecord: number | null; columnsRead: number[] };
       dnsAddon: {
         name: string;
@@ -218,6 +219,40 @@ describe.each(LEGACY_FIXTURES)("%s against its release's source", (name) => {
       } else {
         expect(actual?.args).toEqual(args);
       }
+    }
+  });
+
+  it("the DNS pod is Ready only when names resolve: the release's own probes", async () => {
+    const { plan, output } = await rendered(name);
+    const dns = loadAll(artifactAt(output.admin, "addons/dns.yaml").content) as {
+      kind: string;
+      spec: {
+        template?: {
+          spec: {
+            containers: { name: string; readinessProbe?: { httpGet: { path: string; port: number } } }[];
+          };
+        };
+      };
+    }[];
+    const containers = dns.find((object) => object.kind === "ReplicationController")?.spec.template?.spec
+      .containers;
+    const ready = containers
+      ?.filter((container) => container.readinessProbe !== undefined)
+      .map((c) => c.name);
+    if (plan.profile.minor === "1.2") {
+      // kube2sky registers --healthz-port (8081) and answers /readiness once kubernetes.default has its record.
+      expect(facts.legacy["v1.2.7"]?.kube2sky.flags).toContain("healthz-port");
+      expect(ready).toEqual(["kube2sky"]);
+      expect(containers?.find((container) => container.name === "kube2sky")?.readinessProbe?.httpGet).toEqual(
+        {
+          path: "/readiness",
+          port: 8081,
+          scheme: "HTTP",
+        },
+      );
+    } else {
+      // 1.1's skydns is Ready when exechealthz's nslookup of kubernetes.default succeeds.
+      expect(ready).toEqual(["skydns"]);
     }
   });
 

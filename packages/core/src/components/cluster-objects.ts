@@ -5,6 +5,7 @@ import { dump } from "js-yaml";
 import type { Artifact } from "../artifact.js";
 import type { NodePlan } from "../plan/plan.js";
 import { hostPort } from "../net/ip.js";
+import type { LegacyProbe } from "../versions/profile.js";
 import { overlayObjects } from "./network-overlays.js";
 import { CONTROL_PLANE_ROLE_LABEL, CONTROL_PLANE_TAINT, controlPlaneTaint } from "./kubelet.js";
 import {
@@ -126,6 +127,17 @@ function legacyDns(context: ClusterContext): KubernetesObject[] {
     kind: "Namespace",
     metadata: { name: "kube-system" },
   };
+  const probe = ({ path, port, ...timing }: LegacyProbe) => ({
+    httpGet: { path, port, scheme: "HTTP" },
+    ...timing,
+  });
+  const probesOf = (container: string): KubernetesObject => {
+    const probes = addon.probes[container];
+    return {
+      ...(probes?.liveness ? { livenessProbe: probe(probes.liveness) } : {}),
+      ...(probes?.readiness ? { readinessProbe: probe(probes.readiness) } : {}),
+    };
+  };
   const controller: KubernetesObject = {
     apiVersion: "v1",
     kind: "ReplicationController",
@@ -153,10 +165,16 @@ function legacyDns(context: ClusterContext): KubernetesObject[] {
               ],
               volumeMounts: [{ name: "etcd-storage", mountPath: "/var/etcd/data" }],
             },
-            { name: "kube2sky", image: image(context, kube2sky ?? ""), args: kube2skyArgs },
+            {
+              name: "kube2sky",
+              image: image(context, kube2sky ?? ""),
+              ...probesOf("kube2sky"),
+              args: kube2skyArgs,
+            },
             {
               name: "skydns",
               image: image(context, skydns ?? ""),
+              ...probesOf("skydns"),
               args: [
                 "-machines=http://127.0.0.1:4001",
                 "-addr=0.0.0.0:53",

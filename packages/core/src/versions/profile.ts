@@ -111,6 +111,22 @@ export interface LegacyDnsAddon {
   readonly kube2skyMasterFlag: string;
   /** Where exechealthz's nslookup asks. */
   readonly healthzResolver: string;
+  /**
+   * The addon's probes, by container. 1.2's kube2sky answers /readiness only once the kubernetes
+   * service has its DNS record, so the DNS Service gets an endpoint only when names resolve.
+   */
+  readonly probes: Readonly<
+    Record<string, { readonly liveness?: LegacyProbe; readonly readiness?: LegacyProbe }>
+  >;
+}
+
+export interface LegacyProbe {
+  readonly path: string;
+  readonly port: number;
+  readonly initialDelaySeconds: number;
+  readonly timeoutSeconds: number;
+  readonly successThreshold?: number;
+  readonly failureThreshold?: number;
 }
 
 const LEGACY_DNS: Readonly<Record<string, LegacyDnsAddon>> = {
@@ -119,12 +135,31 @@ const LEGACY_DNS: Readonly<Record<string, LegacyDnsAddon>> = {
     kube2skyDomainFlag: "-domain",
     kube2skyMasterFlag: "-kube_master_url",
     healthzResolver: "localhost",
+    probes: {
+      skydns: {
+        liveness: { path: "/healthz", port: 8080, initialDelaySeconds: 30, timeoutSeconds: 5 },
+        readiness: { path: "/healthz", port: 8080, initialDelaySeconds: 1, timeoutSeconds: 5 },
+      },
+    },
   },
   "1.2": {
     version: "v11",
     kube2skyDomainFlag: "--domain",
     kube2skyMasterFlag: "--kube-master-url",
     healthzResolver: "127.0.0.1",
+    probes: {
+      kube2sky: {
+        liveness: {
+          path: "/healthz",
+          port: 8080,
+          initialDelaySeconds: 60,
+          timeoutSeconds: 5,
+          successThreshold: 1,
+          failureThreshold: 5,
+        },
+        readiness: { path: "/readiness", port: 8081, initialDelaySeconds: 30, timeoutSeconds: 5 },
+      },
+    },
   },
 };
 
