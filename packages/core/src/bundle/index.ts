@@ -140,8 +140,24 @@ export function unitsInStartOrder(artifacts: readonly Artifact[]): string[] {
     .sort((a, b) => unitOrder(a) - unitOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** VERSION_CHECKS with the release's own rkt: the kubelet refuses an older one (pkg/kubelet/rkt). */
+function versionChecks(profile: VersionProfile): typeof VERSION_CHECKS {
+  const rkt = profile.rkt;
+  if (!rkt) return VERSION_CHECKS;
+  return {
+    ...VERSION_CHECKS,
+    rkt: {
+      args: ["version"],
+      expect: () => "rkt Version",
+      minimum: rkt.minimumVersion,
+      fix: `install rkt ${rkt.minimumVersion} or later: the Kubernetes ${profile.version} kubelet refuses older ones (S17)`,
+    },
+  };
+}
+
 function binariesOf(artifacts: readonly Artifact[], profile: VersionProfile) {
   const version = profile.version;
+  const checks = versionChecks(profile);
   const binaries = new Map<
     string,
     { path: string; versionArgs: readonly string[]; expect: string; fix: string; minimum?: string }
@@ -149,18 +165,7 @@ function binariesOf(artifacts: readonly Artifact[], profile: VersionProfile) {
   for (const artifact of artifacts.filter((entry) => entry.kind === "systemd-unit")) {
     for (const match of artifact.content.matchAll(/^ExecStart=[-@:+!]*(\/\S+)/gm)) {
       const path = match[1] ?? "";
-      const name = path.slice(path.lastIndexOf("/") + 1);
-      // The kubelet refuses an older rkt (pkg/kubelet/rkt); the seed's v0.5.6 predates both releases.
-      const rkt = profile.rkt;
-      const check =
-        name === "rkt" && rkt
-          ? {
-              args: ["version"],
-              expect: () => "rkt Version",
-              minimum: rkt.minimumVersion,
-              fix: `install rkt ${rkt.minimumVersion} or later: the Kubernetes ${version} kubelet refuses older ones (S17)`,
-            }
-          : VERSION_CHECKS[name];
+      const check = checks[path.slice(path.lastIndexOf("/") + 1)];
       if (check)
         binaries.set(path, {
           path,

@@ -4,7 +4,7 @@
 import { dump } from "js-yaml";
 import type { Artifact } from "../artifact.js";
 import { renderTemplate } from "../render/template.js";
-import { FLAG_WINDOWS, FlagSet, flagInWindow } from "../versions/flags.js";
+import { FlagSet } from "../versions/flags.js";
 import { artifact, type NodeContext } from "./context.js";
 import { execStart } from "./kubelet.js";
 
@@ -45,19 +45,11 @@ export function kubeProxyFlags(context: NodeContext): string[] {
       .when(plan.security.mode === "https", "--kubeconfig", KUBE_PROXY_KUBECONFIG)
       .set("--hostname-override", node.name)
       // Only where the release knows it: 1.1 and 1.2 do not (FLAG_WINDOWS), later ones would.
-      .when(accepts("--cluster-cidr", profile.minorNumber), "--cluster-cidr", plan.network.podCIDR);
+      .when(flags.accepts("--cluster-cidr"), "--cluster-cidr", plan.network.podCIDR);
     return flags.toArgs();
   }
   flags.set("--config", KUBE_PROXY_CONFIG_PATH);
   return flags.toArgs();
-}
-
-/** Whether this release's kube-proxy knows the flag (FLAG_WINDOWS decides, not a version compare here). */
-function accepts(flag: string, minorNumber: number): boolean {
-  return FLAG_WINDOWS.some(
-    (window) =>
-      window.component === "kube-proxy" && window.flag === flag && flagInWindow(window, minorNumber),
-  );
 }
 
 /** KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1). */

@@ -206,33 +206,27 @@ export class FlagSet {
 
   /** Whether this version of the component accepts the flag. */
   accepts(flag: string): boolean {
-    const registered = releaseFlags(this.component, this.profile);
-    return (
-      FLAG_WINDOWS.some(
-        (window) =>
-          window.component === this.component &&
-          window.flag === flag &&
-          flagInWindow(window, this.profile.minorNumber),
-      ) &&
-      (registered === undefined || registered.includes(flag))
-    );
+    return this.refusal(flag) === undefined;
   }
 
   /** `--flag=value`, or a bare `--flag` when value is undefined. */
   set(flag: string, value?: string | number | boolean): this {
-    const windows = FLAG_WINDOWS.filter((entry) => entry.component === this.component && entry.flag === flag);
-    if (windows.length === 0) throw new Error(`bug: ${this.component} ${flag} is not in FLAG_WINDOWS`);
-    if (!windows.some((window) => flagInWindow(window, this.profile.minorNumber))) {
-      throw new Error(`bug: ${this.component} ${flag} is not accepted by Kubernetes ${this.profile.version}`);
-    }
-    const registered = releaseFlags(this.component, this.profile);
-    if (registered !== undefined && !registered.includes(flag)) {
-      throw new Error(
-        `bug: ${this.component} ${flag} is not registered by ${this.component} in the source of Kubernetes ${this.profile.version} (release-facts.json)`,
-      );
-    }
+    const refusal = this.refusal(flag);
+    if (refusal !== undefined) throw new Error(`bug: ${this.component} ${flag} ${refusal}`);
     this.entries.push([flag, value === undefined ? undefined : String(value)]);
     return this;
+  }
+
+  /** Why this version refuses the flag: outside every window, or not registered by the release. */
+  private refusal(flag: string): string | undefined {
+    const windows = FLAG_WINDOWS.filter((entry) => entry.component === this.component && entry.flag === flag);
+    if (windows.length === 0) return "is not in FLAG_WINDOWS";
+    if (!windows.some((window) => flagInWindow(window, this.profile.minorNumber)))
+      return `is not accepted by Kubernetes ${this.profile.version}`;
+    const registered = releaseFlags(this.component, this.profile);
+    if (registered !== undefined && !registered.includes(flag))
+      return `is not registered by ${this.component} in the source of Kubernetes ${this.profile.version} (release-facts.json)`;
+    return undefined;
   }
 
   /** Sets the flag when `condition` holds. */
