@@ -23,6 +23,7 @@ export const RESOLVED_FIELDS = [
   "security.allowPrivileged",
   "controlPlane.masterIP",
   "controlPlane.apiserverPort",
+  "controlPlane.endpoint.port",
   "runtime.type",
   "runtime.rootDir",
   "images.registry",

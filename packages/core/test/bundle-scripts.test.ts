@@ -605,6 +605,38 @@ describe("install.sh preflight (no --root; every install path lies in a temp dir
     );
   });
 
+  it("refuses a virtual-IP interface that is missing or does not carry the node's address (in a network namespace of its own)", () => {
+    const run = (vipInterface: string, nodeIp: string) => {
+      const bundle = makeBundle([], { vipInterface, nodeIp });
+      // A namespace with lo (127.0.0.1) and an empty veth pair: the host's own interfaces stay out.
+      const result = spawnSync(
+        "unshare",
+        [
+          "-n",
+          "sh",
+          "-c",
+          'ip link set lo up && ip link add ks-vip0 type veth peer name ks-vip1 && exec bash "$0" --dry-run',
+          join(bundle, "install.sh"),
+        ],
+        { encoding: "utf8", timeout: 60_000 },
+      );
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    const missing = run("ks-missing0", "127.0.0.1");
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain(
+      "FAIL there is no network interface ks-missing0 (controlPlane.endpoint.interface) on this node: keepalived could not hold the endpoint's virtual IP\n       fix: set controlPlane.endpoint.interface to the interface that carries 127.0.0.1 ('ip -o addr show to 127.0.0.1' names it) and regenerate",
+    );
+    const elsewhere = run("ks-vip0", "127.0.0.1");
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stderr).toContain(
+      "FAIL interface ks-vip0 (controlPlane.endpoint.interface) does not carry node-1's address 127.0.0.1",
+    );
+    const right = run("lo", "127.0.0.1");
+    expect(right.stdout).toContain("dry run: nothing will be changed");
+    expect(right.stderr).not.toContain("controlPlane.endpoint.interface");
+  });
+
   it("names swap that is on and a cgroup v1 host, when this node's kubelet refuses them (read from this machine)", () => {
     const bundle = makeBundle([], { swapOff: true, cgroupV2: true });
     const result = bash([join(bundle, "install.sh"), "--dry-run"]);

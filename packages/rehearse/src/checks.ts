@@ -372,6 +372,13 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
                 .join(", ");
         }),
       );
+      if (plan.controlPlane.endpoint !== undefined)
+        results.push(
+          await check(
+            `a pod on ${client} asks the API through the endpoint ${plan.controlPlane.apiserverURL}`,
+            () => podReachesEndpoint(kubectl, client, plan.controlPlane.apiserverURL),
+          ),
+        );
       results.push(
         await check(
           `pods on ${client} resolve kubernetes.default.svc.${domain} and reach the web Service by name`,
@@ -422,6 +429,36 @@ export interface AfterLossInput {
   readonly lost: string;
   /** The web Service's ClusterIP, read before the loss. */
   readonly serviceIP: string;
+  /** When the node was powered off (ms since the epoch); default: now. */
+  readonly lostAt?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The endpoint answers a pod's /healthz, anonymously (busybox's wget checks no certificate; the
+ * nodes' validate.sh checks the endpoint's certificate against the cluster CA).
+ */
+async function podReachesEndpoint(
+  kubectl: Kubectl,
+  client: string,
+  url: string,
+): Promise<string | undefined> {
+  const result = await kubectl([
+    "-n",
+    NAMESPACE,
+    "exec",
+    `client-${client}`,
+    "--",
+    "wget",
+    "-q",
+    "-T",
+    "5",
+    "-O",
+    "-",
+    "--no-check-certificate",
+    `${url}/healthz`,
+  ]);
+  return result.stdout.trim() === "ok" ? undefined : output(result);
 }
 
 /** A kubeconfig on a node still reaches an apiserver (one try, five seconds). */
@@ -434,27 +471,48 @@ async function kubeconfigReaches(node: SandboxNode, kubeconfig: string): Promise
 }
 
 /**
- * What still works right after a node is powered off, asked once each: the admin kubeconfig, every
- * other apiserver directly, each survivor's own kubeconfigs (the kubelet's, kube-proxy's, the
- * controller-manager's and the scheduler's), Services and DNS from every survivor.
+ * How long the cluster may take to notice a lost node: the node lifecycle controller marks it
+ * NotReady after node-monitor-grace-period (40 s, 50 s from 1.32), its pods leave the EndpointSlices,
+ * and every kube-proxy drops them; client connections through the endpoint time out and reconnect.
+ */
+const CONVERGENCE_MS = 150_000;
+
+/**
+ * What works once a node is powered off: the admin kubeconfig, every other apiserver directly, each
+ * survivor's own kubeconfigs (the kubelet's, kube-proxy's, the controller-manager's and the
+ * scheduler's), pods reaching the API endpoint, Services and DNS from every survivor. Each is asked
+ * until it passes or the cluster has had CONVERGENCE_MS to notice the loss, then once more.
  */
 export async function afterLossChecks(input: AfterLossInput): Promise<CheckResult[]> {
   const { plan, nodes, kubectl, lost, serviceIP } = input;
   const alive = plan.nodes.filter((node) => node.name !== lost);
   const domain = plan.network.clusterDomain;
   const results: CheckResult[] = [];
+  const lostAt = input.lostAt ?? Date.now();
+  const settled = async (name: string, probe: () => Promise<string | undefined>): Promise<void> => {
+    const result = await check(name, async () => {
+      for (;;) {
+        const problem = await probe();
+        if (problem === undefined) {
+          input.log?.(`after losing ${lost}: ${name} (${Math.round((Date.now() - lostAt) / 1000)} s)`);
+          return undefined;
+        }
+        if (Date.now() - lostAt >= CONVERGENCE_MS) return problem;
+        await new Promise((resolveSleep) => setTimeout(resolveSleep, 2000));
+      }
+    });
+    results.push(result);
+  };
   const readyz = async (args: readonly string[]): Promise<string | undefined> => {
     const result = await kubectl([...args, "--request-timeout=5s", "get", "--raw", "/readyz"], {
       timeoutMs: 20_000,
     });
     return result.stdout.trim() === "ok" ? undefined : output(result);
   };
-  results.push(await check("apiserver /readyz through the admin kubeconfig", () => readyz([])));
+  await settled("apiserver /readyz through the admin kubeconfig", () => readyz([]));
   for (const node of alive.filter((candidate) => candidate.roles.includes("control-plane")))
-    results.push(
-      await check(`apiserver /readyz on ${node.name}, asked directly`, () =>
-        readyz(["--server", `https://${node.ip}:${plan.controlPlane.apiserverPort}`]),
-      ),
+    await settled(`apiserver /readyz on ${node.name}, asked directly`, () =>
+      readyz(["--server", `https://${node.ip}:${plan.controlPlane.apiserverPort}`]),
     );
   for (const node of alive) {
     const sandbox = nodes.get(node.name);
@@ -470,21 +528,19 @@ export async function afterLossChecks(input: AfterLossInput): Promise<CheckResul
         : []),
     ] as const;
     for (const [who, path] of kubeconfigs)
-      results.push(
-        await check(`${node.name}: ${who}'s kubeconfig (${path}) reaches an apiserver`, () =>
-          kubeconfigReaches(sandbox, path),
-        ),
+      await settled(`${node.name}: ${who}'s kubeconfig (${path}) reaches an apiserver`, () =>
+        kubeconfigReaches(sandbox, path),
+      );
+    if (plan.controlPlane.endpoint !== undefined && !node.roles.includes("control-plane"))
+      await settled(`a pod on ${node.name} asks the API through the endpoint`, () =>
+        podReachesEndpoint(kubectl, node.name, plan.controlPlane.apiserverURL),
       );
     if (serviceIP)
-      results.push(
-        await check(`${node.name} reaches the web Service's ClusterIP ${serviceIP}`, () =>
-          nodeReachesService(sandbox, serviceIP),
-        ),
+      await settled(`${node.name} reaches the web Service's ClusterIP ${serviceIP}`, () =>
+        nodeReachesService(sandbox, serviceIP),
       );
-    results.push(
-      await check(`${node.name} resolves kubernetes.default.svc.${domain}`, () =>
-        nodeResolvesKubernetes(sandbox, plan),
-      ),
+    await settled(`${node.name} resolves kubernetes.default.svc.${domain}`, () =>
+      nodeResolvesKubernetes(sandbox, plan),
     );
   }
   return results;

@@ -535,10 +535,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const serviceIP = await webServiceIP(kubectl);
       afterLoss = await phase(`losing ${lostName}`, async () => {
         await lost.powerOff();
+        const lostAt = Date.now();
         log(`${lostName}: powered off`);
         return {
           node: lostName,
-          checks: await afterLossChecks({ plan, nodes, kubectl, lost: lostName, serviceIP }),
+          checks: await afterLossChecks({ plan, nodes, kubectl, lost: lostName, serviceIP, lostAt, log }),
         };
       });
     }

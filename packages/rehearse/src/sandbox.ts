@@ -34,6 +34,10 @@ export const NODE_PACKAGES = [
   "logrotate",
   "monit",
   "nfs-common",
+  // A control-plane node that holds the API endpoint's virtual IP (controlPlane.endpoint
+  // "keepalived-haproxy") runs the distribution's haproxy and keepalived.
+  "haproxy",
+  "keepalived",
 ] as const;
 
 const SUITE = "bookworm";

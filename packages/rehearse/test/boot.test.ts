@@ -95,7 +95,7 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
   );
 
   it(
-    "current-ha: 3 control-plane/etcd nodes and 3 workers all Ready, pods in their ranges and reaching each other across nodes; then cp-1 is lost",
+    "current-ha: 3 control-plane/etcd nodes behind a keepalived-haproxy endpoint and 3 workers all Ready, pods in their ranges and reaching each other and the API endpoint across nodes; then cp-1 is lost and every client, Service and DNS lookup keeps working",
     async () => {
       const { code, report } = await rehearseSpec("fixtures/specs/current-ha.yaml", assets, [
         "--lose-node",
@@ -120,37 +120,56 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
           `${node} resolves kubernetes.default.svc.cluster.local at the DNS Service 10.32.0.10`,
         );
       }
-      // What still works without cp-1. etcd keeps its quorum and the other apiservers answer, and
-      // Services and DNS keep working on every survivor. The admin's, kubelets' and kube-proxies'
-      // kubeconfigs name cp-1 today (the HA endpoint is the issue "What a running cluster needs"), so
-      // those clients find no apiserver: these expectations turn to true when that lands.
-      const after = new Map((report.afterLoss?.checks ?? []).map((check) => [check.name, check.ok]));
-      expect(after.get("apiserver /readyz on cp-2, asked directly")).toBe(true);
-      expect(after.get("apiserver /readyz on cp-3, asked directly")).toBe(true);
-      // Services and DNS are asked on every survivor. Their answer depends on where CoreDNS ran:
-      // the survivors' kube-proxies name cp-1 too, so they never learn that an endpoint on cp-1 is
-      // gone, and a Service with one there fails part of the time. With the control-plane taint
-      // CoreDNS (which tolerates it) often lands on cp-1. These turn to true with the HA endpoint.
-      for (const node of ["cp-2", "cp-3", "worker-1", "worker-2", "worker-3"])
-        expect(typeof after.get(`${node} resolves kubernetes.default.svc.cluster.local`)).toBe("boolean");
-      expect(
-        after.get("worker-1: kube-proxy's kubeconfig (/var/lib/kube-proxy/kubeconfig) reaches an apiserver"),
-      ).toBe(false);
-      expect(after.get("apiserver /readyz through the admin kubeconfig")).toBe(false);
-      expect(
-        after.get("worker-1: the kubelet's kubeconfig (/var/lib/kubelet/kubeconfig) reaches an apiserver"),
-      ).toBe(false);
+      // Every client names the endpoint (a virtual IP keepalived holds on a control-plane node whose
+      // haproxy answers), and the apiserver certificates name it: the nodes' validate.sh checked it
+      // against the cluster CA, and pods on every node asked the API through it.
+      for (const node of ["cp-1", "cp-2", "cp-3", "worker-1", "worker-2", "worker-3"])
+        expect(checks).toContain(
+          `a pod on ${node} asks the API through the endpoint https://192.168.50.10:8443`,
+        );
+      for (const node of report.nodes)
+        expect(node.checks.map((check) => check.name)).toContain(
+          "the API endpoint https://192.168.50.10:8443 answers /healthz with a certificate for its host",
+        );
+      for (const node of ["cp-1", "cp-2", "cp-3"])
+        for (const unit of ["kube-apiserver-lb.service", "kube-apiserver-vip.service"])
+          expect(
+            report.nodes.find((entry) => entry.name === node)?.checks.map((check) => check.name),
+          ).toContain(`${unit} is active`);
+      // What still works without cp-1, asked right after it is powered off: etcd keeps its quorum,
+      // the virtual IP moves to cp-2, haproxy stops sending to cp-1, so the admin, every kubelet and
+      // kube-proxy and pods reach the API through the endpoint, and Services and DNS answer on every
+      // survivor (kube-proxy learns at once that endpoints on cp-1 are gone).
+      const after = new Map((report.afterLoss?.checks ?? []).map((check) => [check.name, check]));
+      const failedAfter = [...after.values()].filter((check) => !check.ok);
+      expect(failedAfter).toEqual([]);
+      expect(after.get("apiserver /readyz through the admin kubeconfig")?.ok).toBe(true);
+      expect(after.get("apiserver /readyz on cp-2, asked directly")?.ok).toBe(true);
+      expect(after.get("apiserver /readyz on cp-3, asked directly")?.ok).toBe(true);
+      for (const node of ["cp-2", "cp-3", "worker-1", "worker-2", "worker-3"]) {
+        expect(after.get(`${node} resolves kubernetes.default.svc.cluster.local`)?.ok).toBe(true);
+        expect(
+          after.get(`${node}: the kubelet's kubeconfig (/var/lib/kubelet/kubeconfig) reaches an apiserver`)
+            ?.ok,
+        ).toBe(true);
+        expect(
+          after.get(`${node}: kube-proxy's kubeconfig (/var/lib/kube-proxy/kubeconfig) reaches an apiserver`)
+            ?.ok,
+        ).toBe(true);
+      }
+      for (const node of ["worker-1", "worker-2", "worker-3"])
+        expect(after.get(`a pod on ${node} asks the API through the endpoint`)?.ok).toBe(true);
       // The controller-manager and the scheduler talk to their own node's apiserver, as kubeadm's do.
       for (const node of ["cp-2", "cp-3"]) {
         expect(
           after.get(
             `${node}: the controller-manager's kubeconfig (/etc/kubernetes/controller-manager.conf) reaches an apiserver`,
-          ),
+          )?.ok,
         ).toBe(true);
         expect(
           after.get(
             `${node}: the scheduler's kubeconfig (/etc/kubernetes/scheduler.conf) reaches an apiserver`,
-          ),
+          )?.ok,
         ).toBe(true);
       }
     },

@@ -3,6 +3,11 @@
 // state) gives the same bytes, so an unchanged node's bundle never changes.
 import type { Artifact } from "../artifact.js";
 import { sha256Hex, utf8Encode } from "../bytes.js";
+import {
+  CHECK_SCRIPT_PATH,
+  ENDPOINT_UNITS,
+  KEEPALIVED_CONFIG_PATH,
+} from "../components/apiserver-endpoint.js";
 import { MANIFEST_DIR } from "../components/context.js";
 import { RESOLV_CONF_LINK } from "../components/kubelet.js";
 import { runtimeUnit } from "../components/runtime.js";
@@ -90,6 +95,19 @@ const VERSION_CHECKS: Readonly<
     args: ["--version"],
     expect: () => "Docker version",
     fix: "install docker (the OS package of the era)",
+  },
+  // The endpoint's load balancer (controlPlane.endpoint "keepalived-haproxy"): haproxy.cfg checks
+  // apiservers with http-check connect/send, which arrived in HAProxy 2.2.
+  haproxy: {
+    args: ["-v"],
+    expect: () => "HAProxy version",
+    minimum: "2.2",
+    fix: "install haproxy 2.2 or later (e.g. apt-get install haproxy)",
+  },
+  keepalived: {
+    args: ["--version"],
+    expect: () => "Keepalived",
+    fix: "install keepalived (e.g. apt-get install keepalived)",
   },
 };
 
@@ -369,6 +387,29 @@ export function packNode(
   const hygiene = hygieneScript(node.artifacts);
   const cniPlugins = cniPluginsOf(cluster, node.artifacts);
   const current = plan.profile.era === "current";
+  const vipInterface = node.artifacts.some((artifact) => artifact.path === KEEPALIVED_CONFIG_PATH)
+    ? cluster.spec.controlPlane.endpoint?.interface
+    : undefined;
+  const commands = [
+    ...(vipInterface !== undefined
+      ? [
+          {
+            name: "curl",
+            usedBy: `keepalived's health check (${CHECK_SCRIPT_PATH})`,
+            fix: "apt-get install curl (or the curl package of the distribution)",
+          },
+        ]
+      : []),
+    ...(plan.profile.era === "legacy" && plan.network.bridge.management === "kubelet"
+      ? [
+          {
+            name: "brctl",
+            usedBy: "the kubelet (--configure-cbr0=true creates cbr0 with brctl addbr)",
+            fix: "apt-get install bridge-utils (or the bridge-utils package of the distribution)",
+          },
+        ]
+      : []),
+  ];
   const install = installScript({
     nodeName: node.name,
     nodeIp: nodePlan.ip,
@@ -399,17 +440,8 @@ export function packNode(
       : {}),
     directories: SERVICE_DIRECTORIES,
     ...(current ? { resolvConf: kubeletResolvConf(cluster.spec) } : {}),
-    ...(plan.profile.era === "legacy" && plan.network.bridge.management === "kubelet"
-      ? {
-          commands: [
-            {
-              name: "brctl",
-              usedBy: "the kubelet (--configure-cbr0=true creates cbr0 with brctl addbr)",
-              fix: "apt-get install bridge-utils (or the bridge-utils package of the distribution)",
-            },
-          ],
-        }
-      : {}),
+    ...(vipInterface === undefined ? {} : { vipInterface }),
+    ...(commands.length > 0 ? { commands } : {}),
   });
   const validate = validateScript({
     nodeName: node.name,
@@ -427,6 +459,8 @@ export function packNode(
     ...(plan.profile.era === "current" && https
       ? { kubeconfig: "/var/lib/kubelet/kubeconfig", caFile: "/etc/kubernetes/pki/ca.crt" }
       : {}),
+    ...(plan.controlPlane.endpoint === undefined ? {} : { endpointUrl: plan.controlPlane.apiserverURL }),
+    otherUnits: unitsInStartOrder(node.artifacts).filter((unit) => ENDPOINT_UNITS.includes(unit)),
   });
   const files: BundleFile[] = [
     ...node.artifacts.map((artifact) => ({

@@ -41,6 +41,8 @@ export interface InstallScriptInput {
   readonly cniPlugins?: { readonly directory: string; readonly names: readonly string[] };
   /** Preflight: commands a service runs itself (e.g. brctl for the kubelet's cbr0), with their fix. */
   readonly commands?: readonly { readonly name: string; readonly usedBy: string; readonly fix: string }[];
+  /** Preflight: keepalived holds the endpoint's virtual IP on this interface, which carries the node's address. */
+  readonly vipInterface?: string;
   /** Folders a service reads even when the bundle puts nothing there (the kubelet's static pod folder). */
   readonly directories?: readonly string[];
   /**
@@ -63,6 +65,10 @@ export interface ValidateScriptInput {
   readonly kubeconfig?: string;
   /** The CA that signed the apiserver's serving certificate, for https health checks. */
   readonly caFile?: string;
+  /** The highly available endpoint every client names (controlPlane.endpoint), e.g. https://192.168.50.10:8443. */
+  readonly endpointUrl?: string;
+  /** The node's other services, e.g. the endpoint's load balancer on control-plane nodes. */
+  readonly otherUnits?: readonly string[];
 }
 
 export interface ValidateClusterScriptInput {
@@ -377,6 +383,20 @@ check_node_ip() {
   [[ $output == *" $address/"* ]] ||
     problem "no interface of this machine has $NODE_NAME's address $address" \\
       "configure $address on this node, or correct node $NODE_NAME's ip in the cluster spec and regenerate"
+}
+
+# keepalived adds the endpoint's virtual IP on the interface the spec names, next to the node's address.
+check_vip_interface() {
+  local interface=$1 address=$2 output
+  command -v ip >/dev/null || return 0 # check_node_ip names it
+  if ! output=$(ip -o addr show dev "$interface" 2>&1); then
+    problem "there is no network interface $interface (controlPlane.endpoint.interface) on this node: keepalived could not hold the endpoint's virtual IP" \
+      "set controlPlane.endpoint.interface to the interface that carries $address ('ip -o addr show to $address' names it) and regenerate"
+    return
+  fi
+  [[ $output == *" $address/"* ]] ||
+    problem "interface $interface (controlPlane.endpoint.interface) does not carry $NODE_NAME's address $address: keepalived would speak VRRP and hold the virtual IP on another network" \
+      "set controlPlane.endpoint.interface to the interface that carries $address ('ip -o addr show to $address' names it) and regenerate"
 }
 
 report_problems() {
@@ -831,6 +851,9 @@ export function installScript(input: InstallScriptInput): string {
           ]),
     ]),
     `check_node_ip ${shellQuote(input.nodeIp)}`,
+    ...(input.vipInterface === undefined
+      ? []
+      : [["check_vip_interface", input.vipInterface, input.nodeIp].map(shellQuote).join(" ")]),
     ...(input.swapOff ? ["check_swap_off"] : []),
     ...(input.cgroupV2 ? ["check_cgroup_v2"] : []),
     ...(input.resolvConf
@@ -1049,6 +1072,7 @@ export function validateScript(input: ValidateScriptInput): string {
   );
   check("kubelet.service is active", "systemctl", "is-active", "kubelet.service");
   check("kube-proxy.service is active", "systemctl", "is-active", "kube-proxy.service");
+  for (const unit of input.otherUnits ?? []) check(`${unit} is active`, "systemctl", "is-active", unit);
   if (controlPlane || etcd) functions.push(...runtime.body);
   if (etcd) check(`an etcd container runs (${runtime.how} etcd)`, "container_running", "etcd");
   if (controlPlane) {
@@ -1091,6 +1115,32 @@ export function validateScript(input: ValidateScriptInput): string {
       "    return 1",
       "  }",
       "}",
+    );
+  }
+  if (input.endpointUrl !== undefined) {
+    noControlCharacters("endpoint URL", input.endpointUrl);
+    const endpoint = input.endpointUrl.replace(/\/+$/, "");
+    // Verified against the cluster CA: the apiserver's certificate must name the endpoint's host.
+    const endpointCurl = [
+      "curl",
+      "-fsS",
+      "--max-time",
+      "10",
+      ...(input.caFile ? ["--cacert", input.caFile] : []),
+    ];
+    functions.push(
+      "endpoint_healthy() {",
+      "  local body",
+      `  body=$(${endpointCurl.map(shellQuote).join(" ")} ${shellQuote(`${endpoint}/healthz`)}) || return 1`,
+      "  [[ $body == ok ]] || {",
+      "    printf 'answered %s, not ok\\n' \"${body:0:300}\"",
+      "    return 1",
+      "  }",
+      "}",
+    );
+    check(
+      `the API endpoint ${endpoint} answers /healthz with a certificate for its host`,
+      "endpoint_healthy",
     );
   }
   if (kubectl) {

@@ -5,6 +5,7 @@ import { pkiArtifacts } from "../pki/artifacts.js";
 import type { Pki } from "../pki/issue.js";
 import type { ClusterPlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
+import { apiserverEndpointArtifacts } from "./apiserver-endpoint.js";
 import { cloudConfigArtifacts, clusterObjectArtifacts } from "./cluster-objects.js";
 import type { ClusterContext, NodeContext } from "./context.js";
 import { hygieneArtifacts } from "./hygiene.js";
@@ -26,6 +27,7 @@ const NODE_COMPONENTS: readonly ((context: NodeContext) => Artifact[])[] = [
   kubeletArtifacts,
   kubeProxyArtifacts,
   staticPodArtifacts,
+  apiserverEndpointArtifacts,
   cloudConfigArtifacts,
   networkArtifacts,
   hygieneArtifacts,

@@ -105,6 +105,7 @@ function apiserverNames(target: ProfileTarget, { plan, spec }: ProfileContext): 
     plan.network.kubernetesServiceIP,
     node.ip,
     plan.controlPlane.masterIP,
+    ...(plan.controlPlane.endpoint === undefined ? [] : [plan.controlPlane.endpoint.host]),
     ...spec.security.apiserverExtraSANs,
   ]);
 }

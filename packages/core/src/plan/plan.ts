@@ -56,8 +56,17 @@ export interface ClusterPlan {
     /** MASTER_IP */
     readonly masterIP: string;
     readonly apiserverPort: number;
-    /** The URL kubelets, kube-proxies and admins use: https in HTTPS mode, the insecure port otherwise. */
+    /**
+     * The URL kubelets, kube-proxies and admins use: the endpoint when there is one, else masterIP
+     * (https in HTTPS mode, the insecure port otherwise).
+     */
     readonly apiserverURL: string;
+    /** The highly available endpoint in front of every apiserver (controlPlane.endpoint). */
+    readonly endpoint?: {
+      readonly host: string;
+      readonly port: number;
+      readonly loadBalancer: NonNullable<ClusterSpec["controlPlane"]["endpoint"]>["loadBalancer"];
+    };
     readonly nodes: readonly string[];
   };
   readonly network: {
@@ -202,10 +211,13 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
 
   const masterIP = spec.controlPlane.masterIP;
   const port = spec.controlPlane.apiserverPort;
+  const endpoint = spec.controlPlane.endpoint;
   const apiserverURL =
-    spec.security.mode === "https" || profile.apiserverInsecurePort === undefined
-      ? `https://${hostPort(masterIP, port)}`
-      : `http://${hostPort(masterIP, profile.apiserverInsecurePort)}`;
+    endpoint !== undefined
+      ? `https://${hostPort(endpoint.host, endpoint.port)}`
+      : spec.security.mode === "https" || profile.apiserverInsecurePort === undefined
+        ? `https://${hostPort(masterIP, port)}`
+        : `http://${hostPort(masterIP, profile.apiserverInsecurePort)}`;
   const etcdMembers = nodes
     .filter((node) => node.roles.includes("etcd"))
     .map((node) => ({
@@ -230,6 +242,9 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
       masterIP,
       apiserverPort: port,
       apiserverURL,
+      ...(endpoint === undefined
+        ? {}
+        : { endpoint: { host: endpoint.host, port: endpoint.port, loadBalancer: endpoint.loadBalancer } }),
       nodes: nodes.filter((node) => node.roles.includes("control-plane")).map((node) => node.name),
     },
     network: {

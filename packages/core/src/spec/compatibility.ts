@@ -4,6 +4,11 @@
 import type { OptionWindow } from "../versions/kubernetes.js";
 import type { ClusterSpec } from "./generated/types.js";
 
+/** haproxy's port when it shares each control-plane node with an apiserver (kubeadm's HA guide uses 8443 too). */
+export const HAPROXY_DEFAULT_PORT = 8443;
+
+type ControlPlaneEndpoint = NonNullable<ClusterSpec["controlPlane"]["endpoint"]>;
+
 /** The spec after schema defaults, before version-dependent defaults: those fields may still be absent. */
 export type SpecWithStaticDefaults = Omit<
   ClusterSpec,
@@ -11,7 +16,9 @@ export type SpecWithStaticDefaults = Omit<
 > & {
   security: Omit<ClusterSpec["security"], "credentialLayout" | "allowPrivileged"> &
     Partial<Pick<ClusterSpec["security"], "credentialLayout" | "allowPrivileged">>;
-  controlPlane: Partial<ClusterSpec["controlPlane"]>;
+  controlPlane: Partial<Omit<ClusterSpec["controlPlane"], "endpoint">> & {
+    endpoint?: Omit<ControlPlaneEndpoint, "port"> & Partial<Pick<ControlPlaneEndpoint, "port">>;
+  };
   runtime: Omit<ClusterSpec["runtime"], "type" | "rootDir"> &
     Partial<Pick<ClusterSpec["runtime"], "type" | "rootDir">>;
   images: Partial<ClusterSpec["images"]>;
@@ -100,6 +107,15 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     reason: "kubelet --configure-cbr0 was removed in Kubernetes 1.5 (kubernetes/kubernetes#34906)",
     alternative:
       'Use network.bridge.management "manual": kubescratch writes the bridge script (and a CNI bridge config for current releases).',
+  },
+  {
+    pointer: "/controlPlane/endpoint",
+    option: "controlPlane.endpoint",
+    selected: (spec) => spec.controlPlane.endpoint !== undefined,
+    since: 16,
+    reason:
+      "the seed's era names one master (MASTER_IP, S6) in every client, and the endpoint's load balancer checks each apiserver's /readyz, which apiservers serve since Kubernetes 1.16",
+    alternative: "Leave controlPlane.endpoint out with the seed's versions, or use a current release.",
   },
   ...IN_TREE_PROVIDERS.map((provider): OptionWindow<SpecWithStaticDefaults> => ({
     pointer: "/cloudProvider/name",

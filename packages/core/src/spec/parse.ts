@@ -3,7 +3,7 @@
 import { CORE_SCHEMA, load, YAMLException } from "js-yaml";
 import { addressAt, canonicalIp, formatIp, parseCidr } from "../net/ip.js";
 import { resolveKubernetesVersion, type KubernetesVersion } from "../versions/kubernetes.js";
-import type { SpecWithStaticDefaults } from "./compatibility.js";
+import { HAPROXY_DEFAULT_PORT, type SpecWithStaticDefaults } from "./compatibility.js";
 import { SpecError, type SpecIssue } from "./errors.js";
 import type { ClusterSpec } from "./generated/types.js";
 import { yamlLocator, type Locator } from "./locate.js";
@@ -134,6 +134,8 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
   const service = parseCidr(spec.network.serviceCIDR);
   if (!firstControlPlane || !service.ok) throw new Error("unreachable: semantic checks passed without these");
   const canonical = (ip: string): string => canonicalIp(ip) ?? ip;
+  const apiserverPort = spec.controlPlane.apiserverPort ?? (legacy ? 443 : 6443);
+  const endpoint = spec.controlPlane.endpoint;
   return {
     ...spec,
     kubernetesVersion: spec.kubernetesVersion.replace(/^v/, ""),
@@ -144,7 +146,18 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
     },
     controlPlane: {
       masterIP: canonical(spec.controlPlane.masterIP ?? firstControlPlane.ip),
-      apiserverPort: spec.controlPlane.apiserverPort ?? (legacy ? 443 : 6443),
+      apiserverPort,
+      ...(endpoint === undefined
+        ? {}
+        : {
+            endpoint: {
+              ...endpoint,
+              host: canonicalIp(endpoint.host) ?? endpoint.host.toLowerCase(),
+              port:
+                endpoint.port ??
+                (endpoint.loadBalancer === "keepalived-haproxy" ? HAPROXY_DEFAULT_PORT : apiserverPort),
+            },
+          }),
     },
     runtime: {
       ...spec.runtime,

@@ -17,7 +17,7 @@ import {
 } from "../net/ip.js";
 import { LEGACY_RELEASE_FACTS } from "../versions/generated/release-facts.js";
 import { insideWindow, supportedVersionsText, type KubernetesVersion } from "../versions/kubernetes.js";
-import { OPTION_WINDOWS, type SpecWithStaticDefaults } from "./compatibility.js";
+import { HAPROXY_DEFAULT_PORT, OPTION_WINDOWS, type SpecWithStaticDefaults } from "./compatibility.js";
 import { pointerOf, type SpecIssue } from "./errors.js";
 
 export interface SemanticResult {
@@ -132,6 +132,12 @@ export function semanticIssues(
     spec.controlPlane.masterIP === undefined
       ? undefined
       : ipField("/controlPlane/masterIP", spec.controlPlane.masterIP, "the master IP");
+  const endpoint = spec.controlPlane.endpoint;
+  // A host that reads as an address is one (and joins the family check); anything else is a DNS name.
+  const endpointIp =
+    endpoint !== undefined && parseIp(endpoint.host) !== undefined
+      ? ipField("/controlPlane/endpoint/host", endpoint.host, "the endpoint")
+      : undefined;
   const dnsIp =
     spec.network.dnsServiceIP === undefined
       ? undefined
@@ -365,6 +371,28 @@ export function semanticIssues(
     }
   }
 
+  if (endpoint !== undefined) {
+    endpointIssues({
+      endpoint,
+      endpointIp,
+      family: families.get("/controlPlane/endpoint/host"),
+      controlPlanes: controlPlanes.length,
+      nodeIps,
+      nodeNames: spec.nodes.map((node) => node.name),
+      podRange,
+      serviceRange,
+      apiserverPort: spec.controlPlane.apiserverPort ?? (version?.era === "legacy" ? 443 : 6443),
+      reservedPorts: version ? RESERVED_PORTS[version.era] : {},
+      error,
+    });
+  } else if (version?.era === "current" && controlPlanes.length > 1) {
+    warn(
+      "/controlPlane",
+      `${controlPlanes.length} control-plane nodes, but every kubelet, kube-proxy and admin kubeconfig names ${spec.controlPlane.masterIP ?? controlPlanes[0]?.ip ?? ""} (masterIP): losing that node loses the API for all of them.`,
+      'Set controlPlane.endpoint: a virtual IP with loadBalancer "keepalived-haproxy" (and the interface that carries the nodes\' IPs), or your own load balancer with loadBalancer "external".',
+    );
+  }
+
   if (dnsIp !== undefined && serviceRange) {
     const dnsFamily = families.get("/network/dnsServiceIP");
     const size = cidrSize(serviceRange);
@@ -552,6 +580,107 @@ function cloudProviderIssues(
       }
     }
   }
+}
+
+interface EndpointInput {
+  readonly endpoint: NonNullable<SpecWithStaticDefaults["controlPlane"]["endpoint"]>;
+  /** The host as an address, when it is one. */
+  readonly endpointIp: bigint | undefined;
+  readonly family: IpFamily | undefined;
+  readonly controlPlanes: number;
+  readonly nodeIps: readonly (bigint | undefined)[];
+  readonly nodeNames: readonly string[];
+  readonly podRange: Cidr | undefined;
+  readonly serviceRange: Cidr | undefined;
+  readonly apiserverPort: number;
+  readonly reservedPorts: Readonly<Record<number, string>>;
+  readonly error: (pointer: string, message: string, fix: string) => void;
+}
+
+/** controlPlane.endpoint: a host clients can dial, and a load balancer kubescratch can fully write out. */
+function endpointIssues(input: EndpointInput): void {
+  const { endpoint, endpointIp, family, error } = input;
+  const host = endpoint.host;
+  if (endpointIp === undefined && parseIp(host) === undefined && !validDnsName(host))
+    error(
+      "/controlPlane/endpoint/host",
+      `${JSON.stringify(host)} is neither an IP address nor a DNS name.`,
+      "Write the load balancer's address (e.g. 192.168.1.100) or its DNS name (e.g. api.example.com).",
+    );
+  if (endpointIp !== undefined) {
+    const unusable = nodeAddressProblem(host);
+    if (unusable !== undefined)
+      error(
+        "/controlPlane/endpoint/host",
+        `${host} is ${unusable}, which other machines cannot dial.`,
+        "Use an address on the network the nodes share, e.g. 192.168.1.100.",
+      );
+    for (const [what, range] of [
+      ["pod", input.podRange],
+      ["service", input.serviceRange],
+    ] as const)
+      if (range && family && cidrContains(range, family, endpointIp))
+        error(
+          "/controlPlane/endpoint/host",
+          `${host} lies inside the ${what} range ${formatCidr(range)}.`,
+          "Use an address on the nodes' own network.",
+        );
+  }
+
+  const port =
+    endpoint.port ??
+    (endpoint.loadBalancer === "keepalived-haproxy" ? HAPROXY_DEFAULT_PORT : input.apiserverPort);
+  const owner = input.reservedPorts[port];
+  if (owner !== undefined && !(endpoint.loadBalancer === "external" && port === input.apiserverPort))
+    error(
+      "/controlPlane/endpoint/port",
+      `port ${port} is already used by ${owner} on the control-plane nodes.`,
+      "Use another port, e.g. 8443.",
+    );
+
+  if (endpoint.loadBalancer === "external") {
+    for (const field of ["interface", "virtualRouterId"] as const)
+      if (field === "interface" ? endpoint.interface !== undefined : endpoint.virtualRouterId !== 51)
+        error(
+          `/controlPlane/endpoint/${field}`,
+          `${field} is for the keepalived-haproxy load balancer; an external one is configured by its operator.`,
+          'Remove it, or set loadBalancer "keepalived-haproxy".',
+        );
+    return;
+  }
+
+  // keepalived-haproxy
+  if (input.controlPlanes < 2)
+    error(
+      "/controlPlane/endpoint/loadBalancer",
+      `keepalived-haproxy moves a virtual IP between control-plane nodes, but the cluster has ${input.controlPlanes}.`,
+      'One control-plane node needs no load balancer: leave controlPlane.endpoint out, or name a DNS name with loadBalancer "external" to grow later.',
+    );
+  if (endpointIp === undefined || family !== "ipv4")
+    error(
+      "/controlPlane/endpoint/host",
+      `keepalived holds a virtual IPv4 address (VRRP version 2), and ${JSON.stringify(host)} is not one.`,
+      'Use a free IPv4 address on the control-plane nodes\' network, or loadBalancer "external" for a DNS name or IPv6.',
+    );
+  const node = endpointIp === undefined ? -1 : input.nodeIps.findIndex((ip) => ip === endpointIp);
+  if (node >= 0)
+    error(
+      "/controlPlane/endpoint/host",
+      `${host} is the IP of node "${input.nodeNames[node] ?? ""}"; keepalived needs an address no machine holds of its own.`,
+      "Use a free address on the control-plane nodes' network.",
+    );
+  if (port === input.apiserverPort)
+    error(
+      "/controlPlane/endpoint/port",
+      `haproxy and the apiserver share each control-plane node, and both would listen on port ${port}.`,
+      `Use another port for the endpoint (the default is 8443), or another controlPlane.apiserverPort.`,
+    );
+  if (endpoint.interface === undefined)
+    error(
+      "/controlPlane/endpoint/interface",
+      "keepalived needs the network interface where it adds the virtual IP.",
+      "Name the interface that carries the control-plane nodes' IPs, e.g. interface: eth0 (ip -o addr shows it).",
+    );
 }
 
 /** A DNS name as an X.509 dNSName may hold it (RFC 1035 labels; a leading "*" label for wildcards). */

@@ -328,6 +328,48 @@ export const clusterSchema: JsonSchema = {
           minimum: 1,
           maximum: 65535,
         },
+        endpoint: {
+          description:
+            "The highly available API endpoint (current releases; kubeadm's controlPlaneEndpoint): every kubelet, kube-proxy and admin kubeconfig names it instead of masterIP, and the apiserver certificates carry its host. Needed as soon as there is more than one control-plane node, or losing the masterIP node loses the API for every client.",
+          type: "object",
+          additionalProperties: false,
+          required: ["host", "loadBalancer"],
+          properties: {
+            host: {
+              description:
+                "The endpoint's IP address or DNS name. With keepalived-haproxy: a free IPv4 address on the control-plane nodes' network (the virtual IP), not any node's.",
+              type: "string",
+              minLength: 1,
+            },
+            port: {
+              description:
+                "The endpoint's port. Default: apiserverPort with an external load balancer; 8443 with keepalived-haproxy, whose haproxy shares each control-plane node with an apiserver listening on apiserverPort.",
+              type: "integer",
+              minimum: 1,
+              maximum: 65535,
+            },
+            loadBalancer: {
+              description:
+                "external: a load balancer (or DNS name) the operator runs in front of every control-plane node's apiserverPort; kubescratch writes nothing for it. keepalived-haproxy: every control-plane node runs haproxy on the endpoint's port, balancing over all apiservers that answer /readyz, and keepalived holding the virtual IP on the node whose haproxy answers (VRRP over unicast between the control-plane nodes, kubeadm's HA guide).",
+              type: "string",
+              enum: ["external", "keepalived-haproxy"],
+            },
+            interface: {
+              description:
+                "keepalived-haproxy: the network interface that carries each control-plane node's IP, where keepalived adds the virtual IP (e.g. eth0, ens3). install.sh checks it on every control-plane node.",
+              type: "string",
+              pattern: "^[A-Za-z0-9_.-]{1,15}$",
+            },
+            virtualRouterId: {
+              description:
+                "keepalived-haproxy: the VRRP router id (1-255), unique among the VRRP groups of the network.",
+              type: "integer",
+              minimum: 1,
+              maximum: 255,
+              default: 51,
+            },
+          },
+        },
       },
     },
     runtime: {

@@ -336,6 +336,48 @@ const schema31 = {
           minimum: 1,
           maximum: 65535,
         },
+        endpoint: {
+          description:
+            "The highly available API endpoint (current releases; kubeadm's controlPlaneEndpoint): every kubelet, kube-proxy and admin kubeconfig names it instead of masterIP, and the apiserver certificates carry its host. Needed as soon as there is more than one control-plane node, or losing the masterIP node loses the API for every client.",
+          type: "object",
+          additionalProperties: false,
+          required: ["host", "loadBalancer"],
+          properties: {
+            host: {
+              description:
+                "The endpoint's IP address or DNS name. With keepalived-haproxy: a free IPv4 address on the control-plane nodes' network (the virtual IP), not any node's.",
+              type: "string",
+              minLength: 1,
+            },
+            port: {
+              description:
+                "The endpoint's port. Default: apiserverPort with an external load balancer; 8443 with keepalived-haproxy, whose haproxy shares each control-plane node with an apiserver listening on apiserverPort.",
+              type: "integer",
+              minimum: 1,
+              maximum: 65535,
+            },
+            loadBalancer: {
+              description:
+                "external: a load balancer (or DNS name) the operator runs in front of every control-plane node's apiserverPort; kubescratch writes nothing for it. keepalived-haproxy: every control-plane node runs haproxy on the endpoint's port, balancing over all apiservers that answer /readyz, and keepalived holding the virtual IP on the node whose haproxy answers (VRRP over unicast between the control-plane nodes, kubeadm's HA guide).",
+              type: "string",
+              enum: ["external", "keepalived-haproxy"],
+            },
+            interface: {
+              description:
+                "keepalived-haproxy: the network interface that carries each control-plane node's IP, where keepalived adds the virtual IP (e.g. eth0, ens3). install.sh checks it on every control-plane node.",
+              type: "string",
+              pattern: "^[A-Za-z0-9_.-]{1,15}$",
+            },
+            virtualRouterId: {
+              description:
+                "keepalived-haproxy: the VRRP router id (1-255), unique among the VRRP groups of the network.",
+              type: "integer",
+              minimum: 1,
+              maximum: 255,
+              default: 51,
+            },
+          },
+        },
       },
     },
     runtime: {
@@ -586,19 +628,20 @@ const pattern10 = new RegExp("^[A-Za-z0-9][-A-Za-z0-9_.@:]*$", "u");
 const pattern13 = new RegExp("^[A-Za-z0-9.:*-]+$", "u");
 const pattern14 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern15 = new RegExp("^[a-zA-Z][a-zA-Z0-9_-]{0,14}$", "u");
-const pattern16 = new RegExp("^/", "u");
-const pattern17 = new RegExp("^/[A-Za-z0-9._+/-]*$", "u");
-const pattern18 = new RegExp("^[A-Za-z0-9.:/\\[\\]-]+$", "u");
-const pattern20 = new RegExp("^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$", "u");
-const pattern21 = new RegExp("^[^\\s]+$", "u");
-const pattern25 = new RegExp("^/[^\\u0000-\\u001f]*[^/]$", "u");
-const pattern26 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-const pattern27 = new RegExp(
+const pattern16 = new RegExp("^[A-Za-z0-9_.-]{1,15}$", "u");
+const pattern17 = new RegExp("^/", "u");
+const pattern18 = new RegExp("^/[A-Za-z0-9._+/-]*$", "u");
+const pattern19 = new RegExp("^[A-Za-z0-9.:/\\[\\]-]+$", "u");
+const pattern21 = new RegExp("^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$", "u");
+const pattern22 = new RegExp("^[^\\s]+$", "u");
+const pattern26 = new RegExp("^/[^\\u0000-\\u001f]*[^/]$", "u");
+const pattern27 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+const pattern28 = new RegExp(
   "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
   "u",
 );
-const pattern28 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
-const pattern29 = new RegExp("^[a-z0-9][a-z0-9+.-]+$", "u");
+const pattern29 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
+const pattern30 = new RegExp("^[a-z0-9][a-z0-9+.-]+$", "u");
 function validate20(
   data,
   { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -2522,7 +2565,7 @@ function validate20(
     let data47 = data.controlPlane;
     if (data47 && typeof data47 == "object" && !Array.isArray(data47)) {
       for (const key12 in data47) {
-        if (!(key12 === "masterIP" || key12 === "apiserverPort")) {
+        if (!(key12 === "masterIP" || key12 === "apiserverPort" || key12 === "endpoint")) {
           const err104 = {
             instancePath: instancePath + "/controlPlane",
             schemaPath: "#/properties/controlPlane/additionalProperties",
@@ -2622,215 +2665,210 @@ function validate20(
           }
         }
       }
-    } else {
-      const err110 = {
-        instancePath: instancePath + "/controlPlane",
-        schemaPath: "#/properties/controlPlane/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err110];
-      } else {
-        vErrors.push(err110);
-      }
-      errors++;
-    }
-    let data50 = data.runtime;
-    if (data50 && typeof data50 == "object" && !Array.isArray(data50)) {
-      if (data50.cniBinDir === undefined) {
-        data50.cniBinDir = "/opt/cni/bin";
-      }
-      if (data50.nofile === undefined) {
-        data50.nofile = 1000000;
-      }
-      if (data50.insecureRegistries === undefined) {
-        data50.insecureRegistries = [];
-      }
-      for (const key13 in data50) {
-        if (!(
-          key13 === "type" ||
-          key13 === "rootDir" ||
-          key13 === "cniBinDir" ||
-          key13 === "nofile" ||
-          key13 === "insecureRegistries"
-        )) {
-          const err111 = {
-            instancePath: instancePath + "/runtime",
-            schemaPath: "#/properties/runtime/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key13 },
-            message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err111];
-          } else {
-            vErrors.push(err111);
+      if (data47.endpoint !== undefined) {
+        let data50 = data47.endpoint;
+        if (data50 && typeof data50 == "object" && !Array.isArray(data50)) {
+          if (data50.virtualRouterId === undefined) {
+            data50.virtualRouterId = 51;
           }
-          errors++;
-        }
-      }
-      if (data50.type !== undefined) {
-        let data51 = data50.type;
-        if (typeof data51 !== "string") {
-          const err112 = {
-            instancePath: instancePath + "/runtime/type",
-            schemaPath: "#/properties/runtime/properties/type/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err112];
-          } else {
-            vErrors.push(err112);
-          }
-          errors++;
-        }
-        if (!(data51 === "docker" || data51 === "rkt" || data51 === "containerd")) {
-          const err113 = {
-            instancePath: instancePath + "/runtime/type",
-            schemaPath: "#/properties/runtime/properties/type/enum",
-            keyword: "enum",
-            params: { allowedValues: schema31.properties.runtime.properties.type.enum },
-            message: "must be equal to one of the allowed values",
-          };
-          if (vErrors === null) {
-            vErrors = [err113];
-          } else {
-            vErrors.push(err113);
-          }
-          errors++;
-        }
-      }
-      if (data50.rootDir !== undefined) {
-        let data52 = data50.rootDir;
-        if (typeof data52 === "string") {
-          if (!pattern16.test(data52)) {
-            const err114 = {
-              instancePath: instancePath + "/runtime/rootDir",
-              schemaPath: "#/properties/runtime/properties/rootDir/pattern",
-              keyword: "pattern",
-              params: { pattern: "^/" },
-              message: 'must match pattern "' + "^/" + '"',
+          if (data50.host === undefined) {
+            const err110 = {
+              instancePath: instancePath + "/controlPlane/endpoint",
+              schemaPath: "#/properties/controlPlane/properties/endpoint/required",
+              keyword: "required",
+              params: { missingProperty: "host" },
+              message: "must have required property '" + "host" + "'",
             };
             if (vErrors === null) {
-              vErrors = [err114];
+              vErrors = [err110];
             } else {
-              vErrors.push(err114);
+              vErrors.push(err110);
             }
             errors++;
           }
-        } else {
-          const err115 = {
-            instancePath: instancePath + "/runtime/rootDir",
-            schemaPath: "#/properties/runtime/properties/rootDir/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err115];
-          } else {
-            vErrors.push(err115);
+          if (data50.loadBalancer === undefined) {
+            const err111 = {
+              instancePath: instancePath + "/controlPlane/endpoint",
+              schemaPath: "#/properties/controlPlane/properties/endpoint/required",
+              keyword: "required",
+              params: { missingProperty: "loadBalancer" },
+              message: "must have required property '" + "loadBalancer" + "'",
+            };
+            if (vErrors === null) {
+              vErrors = [err111];
+            } else {
+              vErrors.push(err111);
+            }
+            errors++;
           }
-          errors++;
-        }
-      }
-      let data53 = data50.cniBinDir;
-      if (typeof data53 === "string") {
-        if (!pattern17.test(data53)) {
-          const err116 = {
-            instancePath: instancePath + "/runtime/cniBinDir",
-            schemaPath: "#/properties/runtime/properties/cniBinDir/pattern",
-            keyword: "pattern",
-            params: { pattern: "^/[A-Za-z0-9._+/-]*$" },
-            message: 'must match pattern "' + "^/[A-Za-z0-9._+/-]*$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err116];
-          } else {
-            vErrors.push(err116);
+          for (const key13 in data50) {
+            if (!(
+              key13 === "host" ||
+              key13 === "port" ||
+              key13 === "loadBalancer" ||
+              key13 === "interface" ||
+              key13 === "virtualRouterId"
+            )) {
+              const err112 = {
+                instancePath: instancePath + "/controlPlane/endpoint",
+                schemaPath: "#/properties/controlPlane/properties/endpoint/additionalProperties",
+                keyword: "additionalProperties",
+                params: { additionalProperty: key13 },
+                message: "must NOT have additional properties",
+              };
+              if (vErrors === null) {
+                vErrors = [err112];
+              } else {
+                vErrors.push(err112);
+              }
+              errors++;
+            }
           }
-          errors++;
-        }
-      } else {
-        const err117 = {
-          instancePath: instancePath + "/runtime/cniBinDir",
-          schemaPath: "#/properties/runtime/properties/cniBinDir/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err117];
-        } else {
-          vErrors.push(err117);
-        }
-        errors++;
-      }
-      let data54 = data50.nofile;
-      if (!(typeof data54 == "number" && !(data54 % 1) && !isNaN(data54) && isFinite(data54))) {
-        const err118 = {
-          instancePath: instancePath + "/runtime/nofile",
-          schemaPath: "#/properties/runtime/properties/nofile/type",
-          keyword: "type",
-          params: { type: "integer" },
-          message: "must be integer",
-        };
-        if (vErrors === null) {
-          vErrors = [err118];
-        } else {
-          vErrors.push(err118);
-        }
-        errors++;
-      }
-      if (typeof data54 == "number" && isFinite(data54)) {
-        if (data54 > 1073741816 || isNaN(data54)) {
-          const err119 = {
-            instancePath: instancePath + "/runtime/nofile",
-            schemaPath: "#/properties/runtime/properties/nofile/maximum",
-            keyword: "maximum",
-            params: { comparison: "<=", limit: 1073741816 },
-            message: "must be <= 1073741816",
-          };
-          if (vErrors === null) {
-            vErrors = [err119];
-          } else {
-            vErrors.push(err119);
+          if (data50.host !== undefined) {
+            let data51 = data50.host;
+            if (typeof data51 === "string") {
+              if (func2(data51) < 1) {
+                const err113 = {
+                  instancePath: instancePath + "/controlPlane/endpoint/host",
+                  schemaPath: "#/properties/controlPlane/properties/endpoint/properties/host/minLength",
+                  keyword: "minLength",
+                  params: { limit: 1 },
+                  message: "must NOT have fewer than 1 characters",
+                };
+                if (vErrors === null) {
+                  vErrors = [err113];
+                } else {
+                  vErrors.push(err113);
+                }
+                errors++;
+              }
+            } else {
+              const err114 = {
+                instancePath: instancePath + "/controlPlane/endpoint/host",
+                schemaPath: "#/properties/controlPlane/properties/endpoint/properties/host/type",
+                keyword: "type",
+                params: { type: "string" },
+                message: "must be string",
+              };
+              if (vErrors === null) {
+                vErrors = [err114];
+              } else {
+                vErrors.push(err114);
+              }
+              errors++;
+            }
           }
-          errors++;
-        }
-        if (data54 < 1024 || isNaN(data54)) {
-          const err120 = {
-            instancePath: instancePath + "/runtime/nofile",
-            schemaPath: "#/properties/runtime/properties/nofile/minimum",
-            keyword: "minimum",
-            params: { comparison: ">=", limit: 1024 },
-            message: "must be >= 1024",
-          };
-          if (vErrors === null) {
-            vErrors = [err120];
-          } else {
-            vErrors.push(err120);
+          if (data50.port !== undefined) {
+            let data52 = data50.port;
+            if (!(typeof data52 == "number" && !(data52 % 1) && !isNaN(data52) && isFinite(data52))) {
+              const err115 = {
+                instancePath: instancePath + "/controlPlane/endpoint/port",
+                schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/type",
+                keyword: "type",
+                params: { type: "integer" },
+                message: "must be integer",
+              };
+              if (vErrors === null) {
+                vErrors = [err115];
+              } else {
+                vErrors.push(err115);
+              }
+              errors++;
+            }
+            if (typeof data52 == "number" && isFinite(data52)) {
+              if (data52 > 65535 || isNaN(data52)) {
+                const err116 = {
+                  instancePath: instancePath + "/controlPlane/endpoint/port",
+                  schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/maximum",
+                  keyword: "maximum",
+                  params: { comparison: "<=", limit: 65535 },
+                  message: "must be <= 65535",
+                };
+                if (vErrors === null) {
+                  vErrors = [err116];
+                } else {
+                  vErrors.push(err116);
+                }
+                errors++;
+              }
+              if (data52 < 1 || isNaN(data52)) {
+                const err117 = {
+                  instancePath: instancePath + "/controlPlane/endpoint/port",
+                  schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/minimum",
+                  keyword: "minimum",
+                  params: { comparison: ">=", limit: 1 },
+                  message: "must be >= 1",
+                };
+                if (vErrors === null) {
+                  vErrors = [err117];
+                } else {
+                  vErrors.push(err117);
+                }
+                errors++;
+              }
+            }
           }
-          errors++;
-        }
-      }
-      let data55 = data50.insecureRegistries;
-      if (Array.isArray(data55)) {
-        const len4 = data55.length;
-        for (let i7 = 0; i7 < len4; i7++) {
-          let data56 = data55[i7];
-          if (typeof data56 === "string") {
-            if (func2(data56) < 1) {
+          if (data50.loadBalancer !== undefined) {
+            let data53 = data50.loadBalancer;
+            if (typeof data53 !== "string") {
+              const err118 = {
+                instancePath: instancePath + "/controlPlane/endpoint/loadBalancer",
+                schemaPath: "#/properties/controlPlane/properties/endpoint/properties/loadBalancer/type",
+                keyword: "type",
+                params: { type: "string" },
+                message: "must be string",
+              };
+              if (vErrors === null) {
+                vErrors = [err118];
+              } else {
+                vErrors.push(err118);
+              }
+              errors++;
+            }
+            if (!(data53 === "external" || data53 === "keepalived-haproxy")) {
+              const err119 = {
+                instancePath: instancePath + "/controlPlane/endpoint/loadBalancer",
+                schemaPath: "#/properties/controlPlane/properties/endpoint/properties/loadBalancer/enum",
+                keyword: "enum",
+                params: {
+                  allowedValues:
+                    schema31.properties.controlPlane.properties.endpoint.properties.loadBalancer.enum,
+                },
+                message: "must be equal to one of the allowed values",
+              };
+              if (vErrors === null) {
+                vErrors = [err119];
+              } else {
+                vErrors.push(err119);
+              }
+              errors++;
+            }
+          }
+          if (data50.interface !== undefined) {
+            let data54 = data50.interface;
+            if (typeof data54 === "string") {
+              if (!pattern16.test(data54)) {
+                const err120 = {
+                  instancePath: instancePath + "/controlPlane/endpoint/interface",
+                  schemaPath: "#/properties/controlPlane/properties/endpoint/properties/interface/pattern",
+                  keyword: "pattern",
+                  params: { pattern: "^[A-Za-z0-9_.-]{1,15}$" },
+                  message: 'must match pattern "' + "^[A-Za-z0-9_.-]{1,15}$" + '"',
+                };
+                if (vErrors === null) {
+                  vErrors = [err120];
+                } else {
+                  vErrors.push(err120);
+                }
+                errors++;
+              }
+            } else {
               const err121 = {
-                instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
-                schemaPath: "#/properties/runtime/properties/insecureRegistries/items/minLength",
-                keyword: "minLength",
-                params: { limit: 1 },
-                message: "must NOT have fewer than 1 characters",
+                instancePath: instancePath + "/controlPlane/endpoint/interface",
+                schemaPath: "#/properties/controlPlane/properties/endpoint/properties/interface/type",
+                keyword: "type",
+                params: { type: "string" },
+                message: "must be string",
               };
               if (vErrors === null) {
                 vErrors = [err121];
@@ -2839,54 +2877,48 @@ function validate20(
               }
               errors++;
             }
-            if (!pattern18.test(data56)) {
-              const err122 = {
-                instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
-                schemaPath: "#/properties/runtime/properties/insecureRegistries/items/pattern",
-                keyword: "pattern",
-                params: { pattern: "^[A-Za-z0-9.:/\\[\\]-]+$" },
-                message: 'must match pattern "' + "^[A-Za-z0-9.:/\\[\\]-]+$" + '"',
-              };
-              if (vErrors === null) {
-                vErrors = [err122];
-              } else {
-                vErrors.push(err122);
-              }
-              errors++;
-            }
-          } else {
-            const err123 = {
-              instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
-              schemaPath: "#/properties/runtime/properties/insecureRegistries/items/type",
+          }
+          let data55 = data50.virtualRouterId;
+          if (!(typeof data55 == "number" && !(data55 % 1) && !isNaN(data55) && isFinite(data55))) {
+            const err122 = {
+              instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
+              schemaPath: "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/type",
               keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
+              params: { type: "integer" },
+              message: "must be integer",
             };
             if (vErrors === null) {
-              vErrors = [err123];
+              vErrors = [err122];
             } else {
-              vErrors.push(err123);
+              vErrors.push(err122);
             }
             errors++;
           }
-        }
-        let i8 = data55.length;
-        let j3;
-        if (i8 > 1) {
-          const indices3 = {};
-          for (; i8--;) {
-            let item3 = data55[i8];
-            if (typeof item3 !== "string") {
-              continue;
+          if (typeof data55 == "number" && isFinite(data55)) {
+            if (data55 > 255 || isNaN(data55)) {
+              const err123 = {
+                instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
+                schemaPath:
+                  "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/maximum",
+                keyword: "maximum",
+                params: { comparison: "<=", limit: 255 },
+                message: "must be <= 255",
+              };
+              if (vErrors === null) {
+                vErrors = [err123];
+              } else {
+                vErrors.push(err123);
+              }
+              errors++;
             }
-            if (typeof indices3[item3] == "number") {
-              j3 = indices3[item3];
+            if (data55 < 1 || isNaN(data55)) {
               const err124 = {
-                instancePath: instancePath + "/runtime/insecureRegistries",
-                schemaPath: "#/properties/runtime/properties/insecureRegistries/uniqueItems",
-                keyword: "uniqueItems",
-                params: { i: i8, j: j3 },
-                message: "must NOT have duplicate items (items ## " + j3 + " and " + i8 + " are identical)",
+                instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
+                schemaPath:
+                  "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/minimum",
+                keyword: "minimum",
+                params: { comparison: ">=", limit: 1 },
+                message: "must be >= 1",
               };
               if (vErrors === null) {
                 vErrors = [err124];
@@ -2894,30 +2926,28 @@ function validate20(
                 vErrors.push(err124);
               }
               errors++;
-              break;
             }
-            indices3[item3] = i8;
           }
-        }
-      } else {
-        const err125 = {
-          instancePath: instancePath + "/runtime/insecureRegistries",
-          schemaPath: "#/properties/runtime/properties/insecureRegistries/type",
-          keyword: "type",
-          params: { type: "array" },
-          message: "must be array",
-        };
-        if (vErrors === null) {
-          vErrors = [err125];
         } else {
-          vErrors.push(err125);
+          const err125 = {
+            instancePath: instancePath + "/controlPlane/endpoint",
+            schemaPath: "#/properties/controlPlane/properties/endpoint/type",
+            keyword: "type",
+            params: { type: "object" },
+            message: "must be object",
+          };
+          if (vErrors === null) {
+            vErrors = [err125];
+          } else {
+            vErrors.push(err125);
+          }
+          errors++;
         }
-        errors++;
       }
     } else {
       const err126 = {
-        instancePath: instancePath + "/runtime",
-        schemaPath: "#/properties/runtime/type",
+        instancePath: instancePath + "/controlPlane",
+        schemaPath: "#/properties/controlPlane/type",
         keyword: "type",
         params: { type: "object" },
         message: "must be object",
@@ -2929,16 +2959,28 @@ function validate20(
       }
       errors++;
     }
-    let data57 = data.etcd;
-    if (data57 && typeof data57 == "object" && !Array.isArray(data57)) {
-      if (data57.dataDir === undefined) {
-        data57.dataDir = "/var/lib/etcd";
+    let data56 = data.runtime;
+    if (data56 && typeof data56 == "object" && !Array.isArray(data56)) {
+      if (data56.cniBinDir === undefined) {
+        data56.cniBinDir = "/opt/cni/bin";
       }
-      for (const key14 in data57) {
-        if (!(key14 === "dataDir")) {
+      if (data56.nofile === undefined) {
+        data56.nofile = 1000000;
+      }
+      if (data56.insecureRegistries === undefined) {
+        data56.insecureRegistries = [];
+      }
+      for (const key14 in data56) {
+        if (!(
+          key14 === "type" ||
+          key14 === "rootDir" ||
+          key14 === "cniBinDir" ||
+          key14 === "nofile" ||
+          key14 === "insecureRegistries"
+        )) {
           const err127 = {
-            instancePath: instancePath + "/etcd",
-            schemaPath: "#/properties/etcd/additionalProperties",
+            instancePath: instancePath + "/runtime",
+            schemaPath: "#/properties/runtime/additionalProperties",
             keyword: "additionalProperties",
             params: { additionalProperty: key14 },
             message: "must NOT have additional properties",
@@ -2951,15 +2993,15 @@ function validate20(
           errors++;
         }
       }
-      let data58 = data57.dataDir;
-      if (typeof data58 === "string") {
-        if (!pattern16.test(data58)) {
+      if (data56.type !== undefined) {
+        let data57 = data56.type;
+        if (typeof data57 !== "string") {
           const err128 = {
-            instancePath: instancePath + "/etcd/dataDir",
-            schemaPath: "#/properties/etcd/properties/dataDir/pattern",
-            keyword: "pattern",
-            params: { pattern: "^/" },
-            message: 'must match pattern "' + "^/" + '"',
+            instancePath: instancePath + "/runtime/type",
+            schemaPath: "#/properties/runtime/properties/type/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
           };
           if (vErrors === null) {
             vErrors = [err128];
@@ -2968,46 +3010,47 @@ function validate20(
           }
           errors++;
         }
-      } else {
-        const err129 = {
-          instancePath: instancePath + "/etcd/dataDir",
-          schemaPath: "#/properties/etcd/properties/dataDir/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err129];
-        } else {
-          vErrors.push(err129);
+        if (!(data57 === "docker" || data57 === "rkt" || data57 === "containerd")) {
+          const err129 = {
+            instancePath: instancePath + "/runtime/type",
+            schemaPath: "#/properties/runtime/properties/type/enum",
+            keyword: "enum",
+            params: { allowedValues: schema31.properties.runtime.properties.type.enum },
+            message: "must be equal to one of the allowed values",
+          };
+          if (vErrors === null) {
+            vErrors = [err129];
+          } else {
+            vErrors.push(err129);
+          }
+          errors++;
         }
-        errors++;
       }
-    } else {
-      const err130 = {
-        instancePath: instancePath + "/etcd",
-        schemaPath: "#/properties/etcd/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err130];
-      } else {
-        vErrors.push(err130);
-      }
-      errors++;
-    }
-    let data59 = data.images;
-    if (data59 && typeof data59 == "object" && !Array.isArray(data59)) {
-      for (const key15 in data59) {
-        if (!(key15 === "registry" || key15 === "hyperkube" || key15 === "etcd" || key15 === "pause")) {
+      if (data56.rootDir !== undefined) {
+        let data58 = data56.rootDir;
+        if (typeof data58 === "string") {
+          if (!pattern17.test(data58)) {
+            const err130 = {
+              instancePath: instancePath + "/runtime/rootDir",
+              schemaPath: "#/properties/runtime/properties/rootDir/pattern",
+              keyword: "pattern",
+              params: { pattern: "^/" },
+              message: 'must match pattern "' + "^/" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err130];
+            } else {
+              vErrors.push(err130);
+            }
+            errors++;
+          }
+        } else {
           const err131 = {
-            instancePath: instancePath + "/images",
-            schemaPath: "#/properties/images/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key15 },
-            message: "must NOT have additional properties",
+            instancePath: instancePath + "/runtime/rootDir",
+            schemaPath: "#/properties/runtime/properties/rootDir/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
           };
           if (vErrors === null) {
             vErrors = [err131];
@@ -3017,80 +3060,77 @@ function validate20(
           errors++;
         }
       }
-      if (data59.registry !== undefined) {
-        let data60 = data59.registry;
-        if (typeof data60 === "string") {
-          if (!pattern20.test(data60)) {
-            const err132 = {
-              instancePath: instancePath + "/images/registry",
-              schemaPath: "#/properties/images/properties/registry/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" },
-              message: 'must match pattern "' + "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err132];
-            } else {
-              vErrors.push(err132);
-            }
-            errors++;
-          }
-        } else {
-          const err133 = {
-            instancePath: instancePath + "/images/registry",
-            schemaPath: "#/properties/images/properties/registry/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
+      let data59 = data56.cniBinDir;
+      if (typeof data59 === "string") {
+        if (!pattern18.test(data59)) {
+          const err132 = {
+            instancePath: instancePath + "/runtime/cniBinDir",
+            schemaPath: "#/properties/runtime/properties/cniBinDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^/[A-Za-z0-9._+/-]*$" },
+            message: 'must match pattern "' + "^/[A-Za-z0-9._+/-]*$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err133];
+            vErrors = [err132];
           } else {
-            vErrors.push(err133);
+            vErrors.push(err132);
           }
           errors++;
         }
-      }
-      if (data59.hyperkube !== undefined) {
-        let data61 = data59.hyperkube;
-        if (typeof data61 === "string") {
-          if (func2(data61) < 1) {
-            const err134 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err134];
-            } else {
-              vErrors.push(err134);
-            }
-            errors++;
-          }
-          if (!pattern21.test(data61)) {
-            const err135 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err135];
-            } else {
-              vErrors.push(err135);
-            }
-            errors++;
-          }
+      } else {
+        const err133 = {
+          instancePath: instancePath + "/runtime/cniBinDir",
+          schemaPath: "#/properties/runtime/properties/cniBinDir/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err133];
         } else {
+          vErrors.push(err133);
+        }
+        errors++;
+      }
+      let data60 = data56.nofile;
+      if (!(typeof data60 == "number" && !(data60 % 1) && !isNaN(data60) && isFinite(data60))) {
+        const err134 = {
+          instancePath: instancePath + "/runtime/nofile",
+          schemaPath: "#/properties/runtime/properties/nofile/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err134];
+        } else {
+          vErrors.push(err134);
+        }
+        errors++;
+      }
+      if (typeof data60 == "number" && isFinite(data60)) {
+        if (data60 > 1073741816 || isNaN(data60)) {
+          const err135 = {
+            instancePath: instancePath + "/runtime/nofile",
+            schemaPath: "#/properties/runtime/properties/nofile/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 1073741816 },
+            message: "must be <= 1073741816",
+          };
+          if (vErrors === null) {
+            vErrors = [err135];
+          } else {
+            vErrors.push(err135);
+          }
+          errors++;
+        }
+        if (data60 < 1024 || isNaN(data60)) {
           const err136 = {
-            instancePath: instancePath + "/images/hyperkube",
-            schemaPath: "#/properties/images/properties/hyperkube/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
+            instancePath: instancePath + "/runtime/nofile",
+            schemaPath: "#/properties/runtime/properties/nofile/minimum",
+            keyword: "minimum",
+            params: { comparison: ">=", limit: 1024 },
+            message: "must be >= 1024",
           };
           if (vErrors === null) {
             vErrors = [err136];
@@ -3100,135 +3140,148 @@ function validate20(
           errors++;
         }
       }
-      if (data59.etcd !== undefined) {
-        let data62 = data59.etcd;
-        if (typeof data62 === "string") {
-          if (func2(data62) < 1) {
-            const err137 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err137];
-            } else {
-              vErrors.push(err137);
+      let data61 = data56.insecureRegistries;
+      if (Array.isArray(data61)) {
+        const len4 = data61.length;
+        for (let i7 = 0; i7 < len4; i7++) {
+          let data62 = data61[i7];
+          if (typeof data62 === "string") {
+            if (func2(data62) < 1) {
+              const err137 = {
+                instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
+                schemaPath: "#/properties/runtime/properties/insecureRegistries/items/minLength",
+                keyword: "minLength",
+                params: { limit: 1 },
+                message: "must NOT have fewer than 1 characters",
+              };
+              if (vErrors === null) {
+                vErrors = [err137];
+              } else {
+                vErrors.push(err137);
+              }
+              errors++;
             }
-            errors++;
-          }
-          if (!pattern21.test(data62)) {
-            const err138 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err138];
-            } else {
-              vErrors.push(err138);
+            if (!pattern19.test(data62)) {
+              const err138 = {
+                instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
+                schemaPath: "#/properties/runtime/properties/insecureRegistries/items/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[A-Za-z0-9.:/\\[\\]-]+$" },
+                message: 'must match pattern "' + "^[A-Za-z0-9.:/\\[\\]-]+$" + '"',
+              };
+              if (vErrors === null) {
+                vErrors = [err138];
+              } else {
+                vErrors.push(err138);
+              }
+              errors++;
             }
-            errors++;
-          }
-        } else {
-          const err139 = {
-            instancePath: instancePath + "/images/etcd",
-            schemaPath: "#/properties/images/properties/etcd/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err139];
           } else {
-            vErrors.push(err139);
+            const err139 = {
+              instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
+              schemaPath: "#/properties/runtime/properties/insecureRegistries/items/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err139];
+            } else {
+              vErrors.push(err139);
+            }
+            errors++;
           }
-          errors++;
         }
-      }
-      if (data59.pause !== undefined) {
-        let data63 = data59.pause;
-        if (typeof data63 === "string") {
-          if (func2(data63) < 1) {
-            const err140 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err140];
-            } else {
-              vErrors.push(err140);
+        let i8 = data61.length;
+        let j3;
+        if (i8 > 1) {
+          const indices3 = {};
+          for (; i8--;) {
+            let item3 = data61[i8];
+            if (typeof item3 !== "string") {
+              continue;
             }
-            errors++;
-          }
-          if (!pattern21.test(data63)) {
-            const err141 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err141];
-            } else {
-              vErrors.push(err141);
+            if (typeof indices3[item3] == "number") {
+              j3 = indices3[item3];
+              const err140 = {
+                instancePath: instancePath + "/runtime/insecureRegistries",
+                schemaPath: "#/properties/runtime/properties/insecureRegistries/uniqueItems",
+                keyword: "uniqueItems",
+                params: { i: i8, j: j3 },
+                message: "must NOT have duplicate items (items ## " + j3 + " and " + i8 + " are identical)",
+              };
+              if (vErrors === null) {
+                vErrors = [err140];
+              } else {
+                vErrors.push(err140);
+              }
+              errors++;
+              break;
             }
-            errors++;
+            indices3[item3] = i8;
           }
+        }
+      } else {
+        const err141 = {
+          instancePath: instancePath + "/runtime/insecureRegistries",
+          schemaPath: "#/properties/runtime/properties/insecureRegistries/type",
+          keyword: "type",
+          params: { type: "array" },
+          message: "must be array",
+        };
+        if (vErrors === null) {
+          vErrors = [err141];
         } else {
-          const err142 = {
-            instancePath: instancePath + "/images/pause",
-            schemaPath: "#/properties/images/properties/pause/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err142];
-          } else {
-            vErrors.push(err142);
-          }
-          errors++;
+          vErrors.push(err141);
         }
+        errors++;
       }
     } else {
-      const err143 = {
-        instancePath: instancePath + "/images",
-        schemaPath: "#/properties/images/type",
+      const err142 = {
+        instancePath: instancePath + "/runtime",
+        schemaPath: "#/properties/runtime/type",
         keyword: "type",
         params: { type: "object" },
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err143];
+        vErrors = [err142];
       } else {
-        vErrors.push(err143);
+        vErrors.push(err142);
       }
       errors++;
     }
-    let data64 = data.kubelet;
-    if (data64 && typeof data64 == "object" && !Array.isArray(data64)) {
-      if (data64.rootDir === undefined) {
-        data64.rootDir = "/var/lib/kubelet";
+    let data63 = data.etcd;
+    if (data63 && typeof data63 == "object" && !Array.isArray(data63)) {
+      if (data63.dataDir === undefined) {
+        data63.dataDir = "/var/lib/etcd";
       }
-      if (data64.registerNode === undefined) {
-        data64.registerNode = true;
-      }
-      for (const key16 in data64) {
-        if (!(key16 === "rootDir" || key16 === "registerNode" || key16 === "resolvConf")) {
-          const err144 = {
-            instancePath: instancePath + "/kubelet",
-            schemaPath: "#/properties/kubelet/additionalProperties",
+      for (const key15 in data63) {
+        if (!(key15 === "dataDir")) {
+          const err143 = {
+            instancePath: instancePath + "/etcd",
+            schemaPath: "#/properties/etcd/additionalProperties",
             keyword: "additionalProperties",
-            params: { additionalProperty: key16 },
+            params: { additionalProperty: key15 },
             message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err143];
+          } else {
+            vErrors.push(err143);
+          }
+          errors++;
+        }
+      }
+      let data64 = data63.dataDir;
+      if (typeof data64 === "string") {
+        if (!pattern17.test(data64)) {
+          const err144 = {
+            instancePath: instancePath + "/etcd/dataDir",
+            schemaPath: "#/properties/etcd/properties/dataDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^/" },
+            message: 'must match pattern "' + "^/" + '"',
           };
           if (vErrors === null) {
             vErrors = [err144];
@@ -3237,64 +3290,65 @@ function validate20(
           }
           errors++;
         }
-      }
-      let data65 = data64.rootDir;
-      if (typeof data65 === "string") {
-        if (!pattern16.test(data65)) {
-          const err145 = {
-            instancePath: instancePath + "/kubelet/rootDir",
-            schemaPath: "#/properties/kubelet/properties/rootDir/pattern",
-            keyword: "pattern",
-            params: { pattern: "^/" },
-            message: 'must match pattern "' + "^/" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err145];
-          } else {
-            vErrors.push(err145);
-          }
-          errors++;
-        }
       } else {
-        const err146 = {
-          instancePath: instancePath + "/kubelet/rootDir",
-          schemaPath: "#/properties/kubelet/properties/rootDir/type",
+        const err145 = {
+          instancePath: instancePath + "/etcd/dataDir",
+          schemaPath: "#/properties/etcd/properties/dataDir/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err146];
+          vErrors = [err145];
         } else {
-          vErrors.push(err146);
+          vErrors.push(err145);
         }
         errors++;
       }
-      if (typeof data64.registerNode !== "boolean") {
-        const err147 = {
-          instancePath: instancePath + "/kubelet/registerNode",
-          schemaPath: "#/properties/kubelet/properties/registerNode/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err147];
-        } else {
-          vErrors.push(err147);
-        }
-        errors++;
+    } else {
+      const err146 = {
+        instancePath: instancePath + "/etcd",
+        schemaPath: "#/properties/etcd/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err146];
+      } else {
+        vErrors.push(err146);
       }
-      if (data64.resolvConf !== undefined) {
-        let data67 = data64.resolvConf;
-        if (typeof data67 === "string") {
-          if (!pattern25.test(data67)) {
+      errors++;
+    }
+    let data65 = data.images;
+    if (data65 && typeof data65 == "object" && !Array.isArray(data65)) {
+      for (const key16 in data65) {
+        if (!(key16 === "registry" || key16 === "hyperkube" || key16 === "etcd" || key16 === "pause")) {
+          const err147 = {
+            instancePath: instancePath + "/images",
+            schemaPath: "#/properties/images/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key16 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err147];
+          } else {
+            vErrors.push(err147);
+          }
+          errors++;
+        }
+      }
+      if (data65.registry !== undefined) {
+        let data66 = data65.registry;
+        if (typeof data66 === "string") {
+          if (!pattern21.test(data66)) {
             const err148 = {
-              instancePath: instancePath + "/kubelet/resolvConf",
-              schemaPath: "#/properties/kubelet/properties/resolvConf/pattern",
+              instancePath: instancePath + "/images/registry",
+              schemaPath: "#/properties/images/properties/registry/pattern",
               keyword: "pattern",
-              params: { pattern: "^/[^\\u0000-\\u001f]*[^/]$" },
-              message: 'must match pattern "' + "^/[^\\u0000-\\u001f]*[^/]$" + '"',
+              params: { pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" },
+              message: 'must match pattern "' + "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" + '"',
             };
             if (vErrors === null) {
               vErrors = [err148];
@@ -3305,8 +3359,8 @@ function validate20(
           }
         } else {
           const err149 = {
-            instancePath: instancePath + "/kubelet/resolvConf",
-            schemaPath: "#/properties/kubelet/properties/resolvConf/type",
+            instancePath: instancePath + "/images/registry",
+            schemaPath: "#/properties/images/properties/registry/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
@@ -3319,8 +3373,276 @@ function validate20(
           errors++;
         }
       }
+      if (data65.hyperkube !== undefined) {
+        let data67 = data65.hyperkube;
+        if (typeof data67 === "string") {
+          if (func2(data67) < 1) {
+            const err150 = {
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err150];
+            } else {
+              vErrors.push(err150);
+            }
+            errors++;
+          }
+          if (!pattern22.test(data67)) {
+            const err151 = {
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err151];
+            } else {
+              vErrors.push(err151);
+            }
+            errors++;
+          }
+        } else {
+          const err152 = {
+            instancePath: instancePath + "/images/hyperkube",
+            schemaPath: "#/properties/images/properties/hyperkube/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err152];
+          } else {
+            vErrors.push(err152);
+          }
+          errors++;
+        }
+      }
+      if (data65.etcd !== undefined) {
+        let data68 = data65.etcd;
+        if (typeof data68 === "string") {
+          if (func2(data68) < 1) {
+            const err153 = {
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err153];
+            } else {
+              vErrors.push(err153);
+            }
+            errors++;
+          }
+          if (!pattern22.test(data68)) {
+            const err154 = {
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err154];
+            } else {
+              vErrors.push(err154);
+            }
+            errors++;
+          }
+        } else {
+          const err155 = {
+            instancePath: instancePath + "/images/etcd",
+            schemaPath: "#/properties/images/properties/etcd/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err155];
+          } else {
+            vErrors.push(err155);
+          }
+          errors++;
+        }
+      }
+      if (data65.pause !== undefined) {
+        let data69 = data65.pause;
+        if (typeof data69 === "string") {
+          if (func2(data69) < 1) {
+            const err156 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err156];
+            } else {
+              vErrors.push(err156);
+            }
+            errors++;
+          }
+          if (!pattern22.test(data69)) {
+            const err157 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err157];
+            } else {
+              vErrors.push(err157);
+            }
+            errors++;
+          }
+        } else {
+          const err158 = {
+            instancePath: instancePath + "/images/pause",
+            schemaPath: "#/properties/images/properties/pause/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err158];
+          } else {
+            vErrors.push(err158);
+          }
+          errors++;
+        }
+      }
     } else {
-      const err150 = {
+      const err159 = {
+        instancePath: instancePath + "/images",
+        schemaPath: "#/properties/images/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err159];
+      } else {
+        vErrors.push(err159);
+      }
+      errors++;
+    }
+    let data70 = data.kubelet;
+    if (data70 && typeof data70 == "object" && !Array.isArray(data70)) {
+      if (data70.rootDir === undefined) {
+        data70.rootDir = "/var/lib/kubelet";
+      }
+      if (data70.registerNode === undefined) {
+        data70.registerNode = true;
+      }
+      for (const key17 in data70) {
+        if (!(key17 === "rootDir" || key17 === "registerNode" || key17 === "resolvConf")) {
+          const err160 = {
+            instancePath: instancePath + "/kubelet",
+            schemaPath: "#/properties/kubelet/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key17 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err160];
+          } else {
+            vErrors.push(err160);
+          }
+          errors++;
+        }
+      }
+      let data71 = data70.rootDir;
+      if (typeof data71 === "string") {
+        if (!pattern17.test(data71)) {
+          const err161 = {
+            instancePath: instancePath + "/kubelet/rootDir",
+            schemaPath: "#/properties/kubelet/properties/rootDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^/" },
+            message: 'must match pattern "' + "^/" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err161];
+          } else {
+            vErrors.push(err161);
+          }
+          errors++;
+        }
+      } else {
+        const err162 = {
+          instancePath: instancePath + "/kubelet/rootDir",
+          schemaPath: "#/properties/kubelet/properties/rootDir/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err162];
+        } else {
+          vErrors.push(err162);
+        }
+        errors++;
+      }
+      if (typeof data70.registerNode !== "boolean") {
+        const err163 = {
+          instancePath: instancePath + "/kubelet/registerNode",
+          schemaPath: "#/properties/kubelet/properties/registerNode/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err163];
+        } else {
+          vErrors.push(err163);
+        }
+        errors++;
+      }
+      if (data70.resolvConf !== undefined) {
+        let data73 = data70.resolvConf;
+        if (typeof data73 === "string") {
+          if (!pattern26.test(data73)) {
+            const err164 = {
+              instancePath: instancePath + "/kubelet/resolvConf",
+              schemaPath: "#/properties/kubelet/properties/resolvConf/pattern",
+              keyword: "pattern",
+              params: { pattern: "^/[^\\u0000-\\u001f]*[^/]$" },
+              message: 'must match pattern "' + "^/[^\\u0000-\\u001f]*[^/]$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err164];
+            } else {
+              vErrors.push(err164);
+            }
+            errors++;
+          }
+        } else {
+          const err165 = {
+            instancePath: instancePath + "/kubelet/resolvConf",
+            schemaPath: "#/properties/kubelet/properties/resolvConf/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err165];
+          } else {
+            vErrors.push(err165);
+          }
+          errors++;
+        }
+      }
+    } else {
+      const err166 = {
         instancePath: instancePath + "/kubelet",
         schemaPath: "#/properties/kubelet/type",
         keyword: "type",
@@ -3328,17 +3650,17 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err150];
+        vErrors = [err166];
       } else {
-        vErrors.push(err150);
+        vErrors.push(err166);
       }
       errors++;
     }
     if (data.nodes !== undefined) {
-      let data68 = data.nodes;
-      if (Array.isArray(data68)) {
-        if (data68.length < 1) {
-          const err151 = {
+      let data74 = data.nodes;
+      if (Array.isArray(data74)) {
+        if (data74.length < 1) {
+          const err167 = {
             instancePath: instancePath + "/nodes",
             schemaPath: "#/properties/nodes/minItems",
             keyword: "minItems",
@@ -3346,21 +3668,21 @@ function validate20(
             message: "must NOT have fewer than 1 items",
           };
           if (vErrors === null) {
-            vErrors = [err151];
+            vErrors = [err167];
           } else {
-            vErrors.push(err151);
+            vErrors.push(err167);
           }
           errors++;
         }
-        const len5 = data68.length;
+        const len5 = data74.length;
         for (let i9 = 0; i9 < len5; i9++) {
-          let data69 = data68[i9];
-          if (data69 && typeof data69 == "object" && !Array.isArray(data69)) {
-            if (data69.labels === undefined) {
-              data69.labels = {};
+          let data75 = data74[i9];
+          if (data75 && typeof data75 == "object" && !Array.isArray(data75)) {
+            if (data75.labels === undefined) {
+              data75.labels = {};
             }
-            if (data69.name === undefined) {
-              const err152 = {
+            if (data75.name === undefined) {
+              const err168 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3368,14 +3690,14 @@ function validate20(
                 message: "must have required property '" + "name" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err152];
+                vErrors = [err168];
               } else {
-                vErrors.push(err152);
+                vErrors.push(err168);
               }
               errors++;
             }
-            if (data69.ip === undefined) {
-              const err153 = {
+            if (data75.ip === undefined) {
+              const err169 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3383,14 +3705,14 @@ function validate20(
                 message: "must have required property '" + "ip" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err153];
+                vErrors = [err169];
               } else {
-                vErrors.push(err153);
+                vErrors.push(err169);
               }
               errors++;
             }
-            if (data69.roles === undefined) {
-              const err154 = {
+            if (data75.roles === undefined) {
+              const err170 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3398,40 +3720,40 @@ function validate20(
                 message: "must have required property '" + "roles" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err154];
+                vErrors = [err170];
               } else {
-                vErrors.push(err154);
+                vErrors.push(err170);
               }
               errors++;
             }
-            for (const key17 in data69) {
+            for (const key18 in data75) {
               if (!(
-                key17 === "name" ||
-                key17 === "ip" ||
-                key17 === "roles" ||
-                key17 === "podCIDR" ||
-                key17 === "labels"
+                key18 === "name" ||
+                key18 === "ip" ||
+                key18 === "roles" ||
+                key18 === "podCIDR" ||
+                key18 === "labels"
               )) {
-                const err155 = {
+                const err171 = {
                   instancePath: instancePath + "/nodes/" + i9,
                   schemaPath: "#/properties/nodes/items/additionalProperties",
                   keyword: "additionalProperties",
-                  params: { additionalProperty: key17 },
+                  params: { additionalProperty: key18 },
                   message: "must NOT have additional properties",
                 };
                 if (vErrors === null) {
-                  vErrors = [err155];
+                  vErrors = [err171];
                 } else {
-                  vErrors.push(err155);
+                  vErrors.push(err171);
                 }
                 errors++;
               }
             }
-            if (data69.name !== undefined) {
-              let data70 = data69.name;
-              if (typeof data70 === "string") {
-                if (func2(data70) > 63) {
-                  const err156 = {
+            if (data75.name !== undefined) {
+              let data76 = data75.name;
+              if (typeof data76 === "string") {
+                if (func2(data76) > 63) {
+                  const err172 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/maxLength",
                     keyword: "maxLength",
@@ -3439,14 +3761,14 @@ function validate20(
                     message: "must NOT have more than 63 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err156];
+                    vErrors = [err172];
                   } else {
-                    vErrors.push(err156);
+                    vErrors.push(err172);
                   }
                   errors++;
                 }
-                if (func2(data70) < 1) {
-                  const err157 = {
+                if (func2(data76) < 1) {
+                  const err173 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/minLength",
                     keyword: "minLength",
@@ -3454,14 +3776,14 @@ function validate20(
                     message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err157];
+                    vErrors = [err173];
                   } else {
-                    vErrors.push(err157);
+                    vErrors.push(err173);
                   }
                   errors++;
                 }
-                if (!pattern26.test(data70)) {
-                  const err158 = {
+                if (!pattern27.test(data76)) {
+                  const err174 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/pattern",
                     keyword: "pattern",
@@ -3469,14 +3791,14 @@ function validate20(
                     message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
                   };
                   if (vErrors === null) {
-                    vErrors = [err158];
+                    vErrors = [err174];
                   } else {
-                    vErrors.push(err158);
+                    vErrors.push(err174);
                   }
                   errors++;
                 }
               } else {
-                const err159 = {
+                const err175 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/name",
                   schemaPath: "#/properties/nodes/items/properties/name/type",
                   keyword: "type",
@@ -3484,18 +3806,18 @@ function validate20(
                   message: "must be string",
                 };
                 if (vErrors === null) {
-                  vErrors = [err159];
+                  vErrors = [err175];
                 } else {
-                  vErrors.push(err159);
+                  vErrors.push(err175);
                 }
                 errors++;
               }
             }
-            if (data69.ip !== undefined) {
-              let data71 = data69.ip;
-              if (typeof data71 === "string") {
-                if (func2(data71) < 1) {
-                  const err160 = {
+            if (data75.ip !== undefined) {
+              let data77 = data75.ip;
+              if (typeof data77 === "string") {
+                if (func2(data77) < 1) {
+                  const err176 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/ip",
                     schemaPath: "#/properties/nodes/items/properties/ip/minLength",
                     keyword: "minLength",
@@ -3503,14 +3825,14 @@ function validate20(
                     message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err160];
+                    vErrors = [err176];
                   } else {
-                    vErrors.push(err160);
+                    vErrors.push(err176);
                   }
                   errors++;
                 }
               } else {
-                const err161 = {
+                const err177 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/ip",
                   schemaPath: "#/properties/nodes/items/properties/ip/type",
                   keyword: "type",
@@ -3518,18 +3840,18 @@ function validate20(
                   message: "must be string",
                 };
                 if (vErrors === null) {
-                  vErrors = [err161];
+                  vErrors = [err177];
                 } else {
-                  vErrors.push(err161);
+                  vErrors.push(err177);
                 }
                 errors++;
               }
             }
-            if (data69.roles !== undefined) {
-              let data72 = data69.roles;
-              if (Array.isArray(data72)) {
-                if (data72.length < 1) {
-                  const err162 = {
+            if (data75.roles !== undefined) {
+              let data78 = data75.roles;
+              if (Array.isArray(data78)) {
+                if (data78.length < 1) {
+                  const err178 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/roles",
                     schemaPath: "#/properties/nodes/items/properties/roles/minItems",
                     keyword: "minItems",
@@ -3537,17 +3859,17 @@ function validate20(
                     message: "must NOT have fewer than 1 items",
                   };
                   if (vErrors === null) {
-                    vErrors = [err162];
+                    vErrors = [err178];
                   } else {
-                    vErrors.push(err162);
+                    vErrors.push(err178);
                   }
                   errors++;
                 }
-                const len6 = data72.length;
+                const len6 = data78.length;
                 for (let i10 = 0; i10 < len6; i10++) {
-                  let data73 = data72[i10];
-                  if (typeof data73 !== "string") {
-                    const err163 = {
+                  let data79 = data78[i10];
+                  if (typeof data79 !== "string") {
+                    const err179 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/type",
                       keyword: "type",
@@ -3555,14 +3877,14 @@ function validate20(
                       message: "must be string",
                     };
                     if (vErrors === null) {
-                      vErrors = [err163];
+                      vErrors = [err179];
                     } else {
-                      vErrors.push(err163);
+                      vErrors.push(err179);
                     }
                     errors++;
                   }
-                  if (!(data73 === "control-plane" || data73 === "etcd" || data73 === "worker")) {
-                    const err164 = {
+                  if (!(data79 === "control-plane" || data79 === "etcd" || data79 === "worker")) {
+                    const err180 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/enum",
                       keyword: "enum",
@@ -3570,25 +3892,25 @@ function validate20(
                       message: "must be equal to one of the allowed values",
                     };
                     if (vErrors === null) {
-                      vErrors = [err164];
+                      vErrors = [err180];
                     } else {
-                      vErrors.push(err164);
+                      vErrors.push(err180);
                     }
                     errors++;
                   }
                 }
-                let i11 = data72.length;
+                let i11 = data78.length;
                 let j4;
                 if (i11 > 1) {
                   const indices4 = {};
                   for (; i11--;) {
-                    let item4 = data72[i11];
+                    let item4 = data78[i11];
                     if (typeof item4 !== "string") {
                       continue;
                     }
                     if (typeof indices4[item4] == "number") {
                       j4 = indices4[item4];
-                      const err165 = {
+                      const err181 = {
                         instancePath: instancePath + "/nodes/" + i9 + "/roles",
                         schemaPath: "#/properties/nodes/items/properties/roles/uniqueItems",
                         keyword: "uniqueItems",
@@ -3597,9 +3919,9 @@ function validate20(
                           "must NOT have duplicate items (items ## " + j4 + " and " + i11 + " are identical)",
                       };
                       if (vErrors === null) {
-                        vErrors = [err165];
+                        vErrors = [err181];
                       } else {
-                        vErrors.push(err165);
+                        vErrors.push(err181);
                       }
                       errors++;
                       break;
@@ -3608,7 +3930,7 @@ function validate20(
                   }
                 }
               } else {
-                const err166 = {
+                const err182 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/roles",
                   schemaPath: "#/properties/nodes/items/properties/roles/type",
                   keyword: "type",
@@ -3616,18 +3938,18 @@ function validate20(
                   message: "must be array",
                 };
                 if (vErrors === null) {
-                  vErrors = [err166];
+                  vErrors = [err182];
                 } else {
-                  vErrors.push(err166);
+                  vErrors.push(err182);
                 }
                 errors++;
               }
             }
-            if (data69.podCIDR !== undefined) {
-              let data74 = data69.podCIDR;
-              if (typeof data74 === "string") {
-                if (func2(data74) < 1) {
-                  const err167 = {
+            if (data75.podCIDR !== undefined) {
+              let data80 = data75.podCIDR;
+              if (typeof data80 === "string") {
+                if (func2(data80) < 1) {
+                  const err183 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
                     schemaPath: "#/properties/nodes/items/properties/podCIDR/minLength",
                     keyword: "minLength",
@@ -3635,14 +3957,14 @@ function validate20(
                     message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err167];
+                    vErrors = [err183];
                   } else {
-                    vErrors.push(err167);
+                    vErrors.push(err183);
                   }
                   errors++;
                 }
               } else {
-                const err168 = {
+                const err184 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
                   schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
                   keyword: "type",
@@ -3650,36 +3972,36 @@ function validate20(
                   message: "must be string",
                 };
                 if (vErrors === null) {
-                  vErrors = [err168];
+                  vErrors = [err184];
                 } else {
-                  vErrors.push(err168);
+                  vErrors.push(err184);
                 }
                 errors++;
               }
             }
-            let data75 = data69.labels;
-            if (data75 && typeof data75 == "object" && !Array.isArray(data75)) {
-              for (const key18 in data75) {
-                const _errs169 = errors;
-                if (typeof key18 === "string") {
-                  if (func2(key18) > 316) {
-                    const err169 = {
+            let data81 = data75.labels;
+            if (data81 && typeof data81 == "object" && !Array.isArray(data81)) {
+              for (const key19 in data81) {
+                const _errs182 = errors;
+                if (typeof key19 === "string") {
+                  if (func2(key19) > 316) {
+                    const err185 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/maxLength",
                       keyword: "maxLength",
                       params: { limit: 316 },
                       message: "must NOT have more than 316 characters",
-                      propertyName: key18,
+                      propertyName: key19,
                     };
                     if (vErrors === null) {
-                      vErrors = [err169];
+                      vErrors = [err185];
                     } else {
-                      vErrors.push(err169);
+                      vErrors.push(err185);
                     }
                     errors++;
                   }
-                  if (!pattern27.test(key18)) {
-                    const err170 = {
+                  if (!pattern28.test(key19)) {
+                    const err186 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/pattern",
                       keyword: "pattern",
@@ -3691,99 +4013,99 @@ function validate20(
                         'must match pattern "' +
                         "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" +
                         '"',
-                      propertyName: key18,
+                      propertyName: key19,
                     };
                     if (vErrors === null) {
-                      vErrors = [err170];
+                      vErrors = [err186];
                     } else {
-                      vErrors.push(err170);
+                      vErrors.push(err186);
                     }
                     errors++;
                   }
                 }
-                var valid37 = _errs169 === errors;
-                if (!valid37) {
-                  const err171 = {
+                var valid38 = _errs182 === errors;
+                if (!valid38) {
+                  const err187 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/labels",
                     schemaPath: "#/properties/nodes/items/properties/labels/propertyNames",
                     keyword: "propertyNames",
-                    params: { propertyName: key18 },
+                    params: { propertyName: key19 },
                     message: "property name must be valid",
                   };
                   if (vErrors === null) {
-                    vErrors = [err171];
+                    vErrors = [err187];
                   } else {
-                    vErrors.push(err171);
+                    vErrors.push(err187);
                   }
                   errors++;
                 }
               }
-              for (const key19 in data75) {
-                let data76 = data75[key19];
-                if (typeof data76 === "string") {
-                  if (func2(data76) > 63) {
-                    const err172 = {
+              for (const key20 in data81) {
+                let data82 = data81[key20];
+                if (typeof data82 === "string") {
+                  if (func2(data82) > 63) {
+                    const err188 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
                         i9 +
                         "/labels/" +
-                        key19.replace(/~/g, "~0").replace(/\//g, "~1"),
+                        key20.replace(/~/g, "~0").replace(/\//g, "~1"),
                       schemaPath: "#/properties/nodes/items/properties/labels/additionalProperties/maxLength",
                       keyword: "maxLength",
                       params: { limit: 63 },
                       message: "must NOT have more than 63 characters",
                     };
                     if (vErrors === null) {
-                      vErrors = [err172];
+                      vErrors = [err188];
                     } else {
-                      vErrors.push(err172);
+                      vErrors.push(err188);
                     }
                     errors++;
                   }
-                  if (!pattern28.test(data76)) {
-                    const err173 = {
+                  if (!pattern29.test(data82)) {
+                    const err189 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
                         i9 +
                         "/labels/" +
-                        key19.replace(/~/g, "~0").replace(/\//g, "~1"),
+                        key20.replace(/~/g, "~0").replace(/\//g, "~1"),
                       schemaPath: "#/properties/nodes/items/properties/labels/additionalProperties/pattern",
                       keyword: "pattern",
                       params: { pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$" },
                       message: 'must match pattern "' + "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$" + '"',
                     };
                     if (vErrors === null) {
-                      vErrors = [err173];
+                      vErrors = [err189];
                     } else {
-                      vErrors.push(err173);
+                      vErrors.push(err189);
                     }
                     errors++;
                   }
                 } else {
-                  const err174 = {
+                  const err190 = {
                     instancePath:
                       instancePath +
                       "/nodes/" +
                       i9 +
                       "/labels/" +
-                      key19.replace(/~/g, "~0").replace(/\//g, "~1"),
+                      key20.replace(/~/g, "~0").replace(/\//g, "~1"),
                     schemaPath: "#/properties/nodes/items/properties/labels/additionalProperties/type",
                     keyword: "type",
                     params: { type: "string" },
                     message: "must be string",
                   };
                   if (vErrors === null) {
-                    vErrors = [err174];
+                    vErrors = [err190];
                   } else {
-                    vErrors.push(err174);
+                    vErrors.push(err190);
                   }
                   errors++;
                 }
               }
             } else {
-              const err175 = {
+              const err191 = {
                 instancePath: instancePath + "/nodes/" + i9 + "/labels",
                 schemaPath: "#/properties/nodes/items/properties/labels/type",
                 keyword: "type",
@@ -3791,14 +4113,14 @@ function validate20(
                 message: "must be object",
               };
               if (vErrors === null) {
-                vErrors = [err175];
+                vErrors = [err191];
               } else {
-                vErrors.push(err175);
+                vErrors.push(err191);
               }
               errors++;
             }
           } else {
-            const err176 = {
+            const err192 = {
               instancePath: instancePath + "/nodes/" + i9,
               schemaPath: "#/properties/nodes/items/type",
               keyword: "type",
@@ -3806,15 +4128,15 @@ function validate20(
               message: "must be object",
             };
             if (vErrors === null) {
-              vErrors = [err176];
+              vErrors = [err192];
             } else {
-              vErrors.push(err176);
+              vErrors.push(err192);
             }
             errors++;
           }
         }
       } else {
-        const err177 = {
+        const err193 = {
           instancePath: instancePath + "/nodes",
           schemaPath: "#/properties/nodes/type",
           keyword: "type",
@@ -3822,55 +4144,55 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err177];
+          vErrors = [err193];
         } else {
-          vErrors.push(err177);
+          vErrors.push(err193);
         }
         errors++;
       }
     }
-    let data77 = data.hygiene;
-    if (data77 && typeof data77 == "object" && !Array.isArray(data77)) {
-      if (data77.autoUpgrades === undefined) {
-        data77.autoUpgrades = true;
+    let data83 = data.hygiene;
+    if (data83 && typeof data83 == "object" && !Array.isArray(data83)) {
+      if (data83.autoUpgrades === undefined) {
+        data83.autoUpgrades = true;
       }
-      if (data77.logrotate === undefined) {
-        data77.logrotate = true;
+      if (data83.logrotate === undefined) {
+        data83.logrotate = true;
       }
-      if (data77.monit === undefined) {
-        data77.monit = false;
+      if (data83.monit === undefined) {
+        data83.monit = false;
       }
-      if (data77.storageClients === undefined) {
-        data77.storageClients = [];
+      if (data83.storageClients === undefined) {
+        data83.storageClients = [];
       }
-      if (data77.installPackages === undefined) {
-        data77.installPackages = true;
+      if (data83.installPackages === undefined) {
+        data83.installPackages = true;
       }
-      for (const key20 in data77) {
+      for (const key21 in data83) {
         if (!(
-          key20 === "autoUpgrades" ||
-          key20 === "logrotate" ||
-          key20 === "monit" ||
-          key20 === "storageClients" ||
-          key20 === "installPackages"
+          key21 === "autoUpgrades" ||
+          key21 === "logrotate" ||
+          key21 === "monit" ||
+          key21 === "storageClients" ||
+          key21 === "installPackages"
         )) {
-          const err178 = {
+          const err194 = {
             instancePath: instancePath + "/hygiene",
             schemaPath: "#/properties/hygiene/additionalProperties",
             keyword: "additionalProperties",
-            params: { additionalProperty: key20 },
+            params: { additionalProperty: key21 },
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err178];
+            vErrors = [err194];
           } else {
-            vErrors.push(err178);
+            vErrors.push(err194);
           }
           errors++;
         }
       }
-      if (typeof data77.autoUpgrades !== "boolean") {
-        const err179 = {
+      if (typeof data83.autoUpgrades !== "boolean") {
+        const err195 = {
           instancePath: instancePath + "/hygiene/autoUpgrades",
           schemaPath: "#/properties/hygiene/properties/autoUpgrades/type",
           keyword: "type",
@@ -3878,14 +4200,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err179];
+          vErrors = [err195];
         } else {
-          vErrors.push(err179);
+          vErrors.push(err195);
         }
         errors++;
       }
-      if (typeof data77.logrotate !== "boolean") {
-        const err180 = {
+      if (typeof data83.logrotate !== "boolean") {
+        const err196 = {
           instancePath: instancePath + "/hygiene/logrotate",
           schemaPath: "#/properties/hygiene/properties/logrotate/type",
           keyword: "type",
@@ -3893,14 +4215,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err180];
+          vErrors = [err196];
         } else {
-          vErrors.push(err180);
+          vErrors.push(err196);
         }
         errors++;
       }
-      if (typeof data77.monit !== "boolean") {
-        const err181 = {
+      if (typeof data83.monit !== "boolean") {
+        const err197 = {
           instancePath: instancePath + "/hygiene/monit",
           schemaPath: "#/properties/hygiene/properties/monit/type",
           keyword: "type",
@@ -3908,20 +4230,20 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err181];
+          vErrors = [err197];
         } else {
-          vErrors.push(err181);
+          vErrors.push(err197);
         }
         errors++;
       }
-      let data81 = data77.storageClients;
-      if (Array.isArray(data81)) {
-        const len7 = data81.length;
+      let data87 = data83.storageClients;
+      if (Array.isArray(data87)) {
+        const len7 = data87.length;
         for (let i12 = 0; i12 < len7; i12++) {
-          let data82 = data81[i12];
-          if (typeof data82 === "string") {
-            if (!pattern29.test(data82)) {
-              const err182 = {
+          let data88 = data87[i12];
+          if (typeof data88 === "string") {
+            if (!pattern30.test(data88)) {
+              const err198 = {
                 instancePath: instancePath + "/hygiene/storageClients/" + i12,
                 schemaPath: "#/properties/hygiene/properties/storageClients/items/pattern",
                 keyword: "pattern",
@@ -3929,14 +4251,14 @@ function validate20(
                 message: 'must match pattern "' + "^[a-z0-9][a-z0-9+.-]+$" + '"',
               };
               if (vErrors === null) {
-                vErrors = [err182];
+                vErrors = [err198];
               } else {
-                vErrors.push(err182);
+                vErrors.push(err198);
               }
               errors++;
             }
           } else {
-            const err183 = {
+            const err199 = {
               instancePath: instancePath + "/hygiene/storageClients/" + i12,
               schemaPath: "#/properties/hygiene/properties/storageClients/items/type",
               keyword: "type",
@@ -3944,25 +4266,25 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err183];
+              vErrors = [err199];
             } else {
-              vErrors.push(err183);
+              vErrors.push(err199);
             }
             errors++;
           }
         }
-        let i13 = data81.length;
+        let i13 = data87.length;
         let j5;
         if (i13 > 1) {
           const indices5 = {};
           for (; i13--;) {
-            let item5 = data81[i13];
+            let item5 = data87[i13];
             if (typeof item5 !== "string") {
               continue;
             }
             if (typeof indices5[item5] == "number") {
               j5 = indices5[item5];
-              const err184 = {
+              const err200 = {
                 instancePath: instancePath + "/hygiene/storageClients",
                 schemaPath: "#/properties/hygiene/properties/storageClients/uniqueItems",
                 keyword: "uniqueItems",
@@ -3970,9 +4292,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j5 + " and " + i13 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err184];
+                vErrors = [err200];
               } else {
-                vErrors.push(err184);
+                vErrors.push(err200);
               }
               errors++;
               break;
@@ -3981,7 +4303,7 @@ function validate20(
           }
         }
       } else {
-        const err185 = {
+        const err201 = {
           instancePath: instancePath + "/hygiene/storageClients",
           schemaPath: "#/properties/hygiene/properties/storageClients/type",
           keyword: "type",
@@ -3989,14 +4311,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err185];
+          vErrors = [err201];
         } else {
-          vErrors.push(err185);
+          vErrors.push(err201);
         }
         errors++;
       }
-      if (typeof data77.installPackages !== "boolean") {
-        const err186 = {
+      if (typeof data83.installPackages !== "boolean") {
+        const err202 = {
           instancePath: instancePath + "/hygiene/installPackages",
           schemaPath: "#/properties/hygiene/properties/installPackages/type",
           keyword: "type",
@@ -4004,14 +4326,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err186];
+          vErrors = [err202];
         } else {
-          vErrors.push(err186);
+          vErrors.push(err202);
         }
         errors++;
       }
     } else {
-      const err187 = {
+      const err203 = {
         instancePath: instancePath + "/hygiene",
         schemaPath: "#/properties/hygiene/type",
         keyword: "type",
@@ -4019,58 +4341,58 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err187];
+        vErrors = [err203];
       } else {
-        vErrors.push(err187);
+        vErrors.push(err203);
       }
       errors++;
     }
-    let data84 = data.addons;
-    if (data84 && typeof data84 == "object" && !Array.isArray(data84)) {
-      if (data84.dns === undefined) {
-        data84.dns = {};
+    let data90 = data.addons;
+    if (data90 && typeof data90 == "object" && !Array.isArray(data90)) {
+      if (data90.dns === undefined) {
+        data90.dns = {};
       }
-      for (const key21 in data84) {
-        if (!(key21 === "dns")) {
-          const err188 = {
+      for (const key22 in data90) {
+        if (!(key22 === "dns")) {
+          const err204 = {
             instancePath: instancePath + "/addons",
             schemaPath: "#/properties/addons/additionalProperties",
             keyword: "additionalProperties",
-            params: { additionalProperty: key21 },
+            params: { additionalProperty: key22 },
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err188];
+            vErrors = [err204];
           } else {
-            vErrors.push(err188);
+            vErrors.push(err204);
           }
           errors++;
         }
       }
-      let data85 = data84.dns;
-      if (data85 && typeof data85 == "object" && !Array.isArray(data85)) {
-        if (data85.enabled === undefined) {
-          data85.enabled = true;
+      let data91 = data90.dns;
+      if (data91 && typeof data91 == "object" && !Array.isArray(data91)) {
+        if (data91.enabled === undefined) {
+          data91.enabled = true;
         }
-        for (const key22 in data85) {
-          if (!(key22 === "enabled")) {
-            const err189 = {
+        for (const key23 in data91) {
+          if (!(key23 === "enabled")) {
+            const err205 = {
               instancePath: instancePath + "/addons/dns",
               schemaPath: "#/properties/addons/properties/dns/additionalProperties",
               keyword: "additionalProperties",
-              params: { additionalProperty: key22 },
+              params: { additionalProperty: key23 },
               message: "must NOT have additional properties",
             };
             if (vErrors === null) {
-              vErrors = [err189];
+              vErrors = [err205];
             } else {
-              vErrors.push(err189);
+              vErrors.push(err205);
             }
             errors++;
           }
         }
-        if (typeof data85.enabled !== "boolean") {
-          const err190 = {
+        if (typeof data91.enabled !== "boolean") {
+          const err206 = {
             instancePath: instancePath + "/addons/dns/enabled",
             schemaPath: "#/properties/addons/properties/dns/properties/enabled/type",
             keyword: "type",
@@ -4078,14 +4400,14 @@ function validate20(
             message: "must be boolean",
           };
           if (vErrors === null) {
-            vErrors = [err190];
+            vErrors = [err206];
           } else {
-            vErrors.push(err190);
+            vErrors.push(err206);
           }
           errors++;
         }
       } else {
-        const err191 = {
+        const err207 = {
           instancePath: instancePath + "/addons/dns",
           schemaPath: "#/properties/addons/properties/dns/type",
           keyword: "type",
@@ -4093,14 +4415,14 @@ function validate20(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err191];
+          vErrors = [err207];
         } else {
-          vErrors.push(err191);
+          vErrors.push(err207);
         }
         errors++;
       }
     } else {
-      const err192 = {
+      const err208 = {
         instancePath: instancePath + "/addons",
         schemaPath: "#/properties/addons/type",
         keyword: "type",
@@ -4108,14 +4430,14 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err192];
+        vErrors = [err208];
       } else {
-        vErrors.push(err192);
+        vErrors.push(err208);
       }
       errors++;
     }
   } else {
-    const err193 = {
+    const err209 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -4123,9 +4445,9 @@ function validate20(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err193];
+      vErrors = [err209];
     } else {
-      vErrors.push(err193);
+      vErrors.push(err209);
     }
     errors++;
   }
