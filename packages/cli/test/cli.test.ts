@@ -83,6 +83,14 @@ describe("kubescratch validate", () => {
 });
 
 describe("kubescratch plan", () => {
+  it("names the highly available endpoint and what serves it", () => {
+    const result = kubescratch(["plan", "fixtures/specs/current-ha.yaml"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "API server:      https://192.168.50.10:8443 (endpoint: virtual IP and haproxy on cp-1, cp-2, cp-3)",
+    );
+  });
+
   it("prints the seed's plan as a table", () => {
     const result = kubescratch(["plan", "fixtures/specs/seed-https.yaml"]);
     expect(result.code).toBe(0);

@@ -110,7 +110,12 @@ export function formatPlan(plan: ClusterPlan): string {
       `${plan.security.mode}, credentials ${plan.security.credentialLayout}, keys ${plan.security.keyAlgorithm}`,
     ],
     ["Master IP", plan.controlPlane.masterIP],
-    ["API server", plan.controlPlane.apiserverURL],
+    [
+      "API server",
+      plan.controlPlane.endpoint === undefined
+        ? plan.controlPlane.apiserverURL
+        : `${plan.controlPlane.apiserverURL} (endpoint: ${plan.controlPlane.endpoint.loadBalancer === "external" ? "your load balancer" : `virtual IP and haproxy on ${plan.controlPlane.nodes.join(", ")}`})`,
+    ],
     ["Network", network.mode === "overlay" ? `overlay (${network.overlay ?? ""})` : "routed pod IPs"],
     [
       "Pod range",
