@@ -303,7 +303,16 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         async () => {
           await kubectl(["delete", "namespace", NAMESPACE, "--wait=true"], { timeoutMs: 120_000 });
           await kubectlOk(kubectl, ["create", "namespace", NAMESPACE]);
-          await kubectlOk(kubectl, ["apply", "-f", "-"], { input: workload(schedulable) });
+          // apply is idempotent: a write that etcd times out under load (seen on 2 busy cores) is retried.
+          await waitFor(
+            "kubectl apply of the web Deployment and client pods",
+            async () => {
+              await kubectlOk(kubectl, ["apply", "-f", "-"], { input: workload(schedulable) });
+              return true;
+            },
+            60_000,
+            3000,
+          );
           await waitFor(
             "the web and client pods to run",
             async () => {
