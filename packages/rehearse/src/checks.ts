@@ -359,16 +359,7 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
                 `wget -q -T 5 -O /dev/null http://${pod.ip}/ && echo ok ${pod.ip} || echo FAIL ${pod.ip}`,
             )
             .join("; ");
-          const result = await kubectl([
-            "-n",
-            NAMESPACE,
-            "exec",
-            `client-${client}`,
-            "--",
-            "sh",
-            "-c",
-            script,
-          ]);
+          const result = await inClient(kubectl, client, ["sh", "-c", script]);
           const failed = result.stdout.split("\n").filter((line) => line.startsWith("FAIL"));
           if (result.code !== 0 && failed.length === 0) return output(result);
           return failed.length === 0
@@ -392,12 +383,7 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         await check(
           `pods on ${client} resolve kubernetes.default.svc.${domain} and reach the web Service by name`,
           async () => {
-            const result = await kubectl([
-              "-n",
-              NAMESPACE,
-              "exec",
-              `client-${client}`,
-              "--",
+            const result = await inClient(kubectl, client, [
               "sh",
               "-c",
               `nslookup kubernetes.default.svc.${domain} && wget -q -T 5 -O /dev/null http://web.${NAMESPACE}.svc.${domain}/`,
@@ -443,6 +429,11 @@ export interface AfterLossInput {
   readonly log?: (line: string) => void;
 }
 
+/** Runs a command in the client pod on `client` (made by clusterChecks). */
+function inClient(kubectl: Kubectl, client: string, command: readonly string[]): Promise<RunResult> {
+  return kubectl(["-n", NAMESPACE, "exec", `client-${client}`, "--", ...command]);
+}
+
 /**
  * The endpoint answers a pod's /healthz, anonymously (busybox's wget checks no certificate; the
  * nodes' validate.sh checks the endpoint's certificate against the cluster CA).
@@ -452,12 +443,7 @@ async function podReachesEndpoint(
   client: string,
   url: string,
 ): Promise<string | undefined> {
-  const result = await kubectl([
-    "-n",
-    NAMESPACE,
-    "exec",
-    `client-${client}`,
-    "--",
+  const result = await inClient(kubectl, client, [
     "wget",
     "-q",
     "-T",

@@ -410,6 +410,7 @@ export function packNode(
         ]
       : []),
   ];
+  const units = unitsInStartOrder(node.artifacts);
   const install = installScript({
     nodeName: node.name,
     nodeIp: nodePlan.ip,
@@ -420,7 +421,7 @@ export function packNode(
       secret: artifact.secret,
     })),
     networkScripts: networkScripts(node.artifacts),
-    units: unitsInStartOrder(node.artifacts),
+    units,
     binaries: binariesOf(node.artifacts, plan.profile),
     ...(cluster.spec.runtime.type === "rkt" && plan.profile.rkt
       ? { systemdMinimum: plan.profile.rkt.minimumSystemd }
@@ -460,7 +461,7 @@ export function packNode(
       ? { kubeconfig: "/var/lib/kubelet/kubeconfig", caFile: "/etc/kubernetes/pki/ca.crt" }
       : {}),
     ...(plan.controlPlane.endpoint === undefined ? {} : { endpointUrl: plan.controlPlane.apiserverURL }),
-    otherUnits: unitsInStartOrder(node.artifacts).filter((unit) => ENDPOINT_UNITS.includes(unit)),
+    otherUnits: units.filter((unit) => ENDPOINT_UNITS.includes(unit)),
   });
   const files: BundleFile[] = [
     ...node.artifacts.map((artifact) => ({

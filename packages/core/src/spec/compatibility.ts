@@ -5,7 +5,15 @@ import type { OptionWindow } from "../versions/kubernetes.js";
 import type { ClusterSpec } from "./generated/types.js";
 
 /** haproxy's port when it shares each control-plane node with an apiserver (kubeadm's HA guide uses 8443 too). */
-export const HAPROXY_DEFAULT_PORT = 8443;
+const HAPROXY_DEFAULT_PORT = 8443;
+
+/** The endpoint's port when the spec leaves it out: haproxy's own beside the apiserver, else the apiserver's. */
+export function defaultEndpointPort(
+  loadBalancer: ControlPlaneEndpoint["loadBalancer"],
+  apiserverPort: number,
+): number {
+  return loadBalancer === "keepalived-haproxy" ? HAPROXY_DEFAULT_PORT : apiserverPort;
+}
 
 type ControlPlaneEndpoint = NonNullable<ClusterSpec["controlPlane"]["endpoint"]>;
 

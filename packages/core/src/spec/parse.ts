@@ -3,7 +3,7 @@
 import { CORE_SCHEMA, load, YAMLException } from "js-yaml";
 import { addressAt, canonicalIp, formatIp, parseCidr } from "../net/ip.js";
 import { resolveKubernetesVersion, type KubernetesVersion } from "../versions/kubernetes.js";
-import { HAPROXY_DEFAULT_PORT, type SpecWithStaticDefaults } from "./compatibility.js";
+import { defaultEndpointPort, type SpecWithStaticDefaults } from "./compatibility.js";
 import { SpecError, type SpecIssue } from "./errors.js";
 import type { ClusterSpec } from "./generated/types.js";
 import { yamlLocator, type Locator } from "./locate.js";
@@ -153,9 +153,7 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
             endpoint: {
               ...endpoint,
               host: canonicalIp(endpoint.host) ?? endpoint.host.toLowerCase(),
-              port:
-                endpoint.port ??
-                (endpoint.loadBalancer === "keepalived-haproxy" ? HAPROXY_DEFAULT_PORT : apiserverPort),
+              port: endpoint.port ?? defaultEndpointPort(endpoint.loadBalancer, apiserverPort),
             },
           }),
     },

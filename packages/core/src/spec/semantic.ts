@@ -17,7 +17,7 @@ import {
 } from "../net/ip.js";
 import { LEGACY_RELEASE_FACTS } from "../versions/generated/release-facts.js";
 import { insideWindow, supportedVersionsText, type KubernetesVersion } from "../versions/kubernetes.js";
-import { HAPROXY_DEFAULT_PORT, OPTION_WINDOWS, type SpecWithStaticDefaults } from "./compatibility.js";
+import { defaultEndpointPort, OPTION_WINDOWS, type SpecWithStaticDefaults } from "./compatibility.js";
 import { pointerOf, type SpecIssue } from "./errors.js";
 
 export interface SemanticResult {
@@ -627,9 +627,7 @@ function endpointIssues(input: EndpointInput): void {
         );
   }
 
-  const port =
-    endpoint.port ??
-    (endpoint.loadBalancer === "keepalived-haproxy" ? HAPROXY_DEFAULT_PORT : input.apiserverPort);
+  const port = endpoint.port ?? defaultEndpointPort(endpoint.loadBalancer, input.apiserverPort);
   const owner = input.reservedPorts[port];
   if (owner !== undefined && !(endpoint.loadBalancer === "external" && port === input.apiserverPort))
     error(
