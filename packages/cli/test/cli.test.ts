@@ -237,7 +237,7 @@ describe("kubescratch init", () => {
 });
 
 describe("usage and failures", () => {
-  it.each(["init", "validate", "plan"])("%s --help prints its usage and exits 0", (command) => {
+  it.each(["init", "validate", "plan", "rehearse"])("%s --help prints its usage and exits 0", (command) => {
     const result = kubescratch([command, "--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Usage: kubescratch ${command}`));
@@ -256,6 +256,31 @@ describe("usage and failures", () => {
     [["plan", "--bogus", "x.yaml"], /Unknown option '--bogus'/],
     [["plan"], /plan needs exactly one SPEC file/],
     [["validate"], /validate needs at least one SPEC file/],
+    [
+      [
+        "rehearse",
+        "fixtures/specs/single-node.yaml",
+        "--binaries",
+        ".",
+        "--images",
+        ".",
+        "--certificates-age",
+        "soon",
+      ],
+      /--certificates-age needs a whole number of days, not "soon"/,
+    ],
+    [
+      [
+        "rehearse",
+        "fixtures/specs/single-node.yaml",
+        "--binaries",
+        ".",
+        "--images",
+        ".",
+        "--certificates-age=-3",
+      ],
+      /--certificates-age needs a whole number of days, not "-3"/,
+    ],
   ])("%j is a usage error (exit 2)", (args, message) => {
     const result = kubescratch(args);
     expect(result.code).toBe(2);

@@ -13,6 +13,12 @@ import {
 import { waitFor, type RunOptions, type RunResult } from "./exec.js";
 import type { SandboxNode } from "./sandbox.js";
 import type { CheckResult } from "./rehearse.js";
+import {
+  kubeletAvoidsResolvedStub,
+  kubeletRenewedClientCertificate,
+  renewalDue,
+  type KubeletSettings,
+} from "./kubelet-checks.js";
 
 export type Kubectl = (args: readonly string[], options?: RunOptions) => Promise<RunResult>;
 
@@ -24,6 +30,10 @@ export interface ClusterCheckInput {
   readonly readyTimeout: number;
   /** The apiserver's --allow-privileged, as its generated manifest says (undefined: not set). */
   readonly allowPrivileged?: boolean;
+  /** Each node's kubelet settings, as its bundle writes them. */
+  readonly kubelets?: ReadonlyMap<string, KubeletSettings>;
+  /** The nodes are systemd-resolved hosts (SandboxNode's `resolved`). */
+  readonly systemdResolved?: boolean;
 }
 
 /** Created with --dry-run=server: the apiserver validates it in full and stores nothing. */
@@ -80,6 +90,66 @@ async function nodeResolvesKubernetes(node: SandboxNode, plan: ClusterPlan): Pro
   );
   const answer = result.stdout.trim();
   return answer === plan.network.kubernetesServiceIP ? undefined : `answered "${answer}" ${output(result)}`;
+}
+
+interface DnsPod {
+  metadata: { name: string };
+  status?: {
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; restartCount: number }[];
+  };
+}
+
+/**
+ * Every CoreDNS pod is Ready, and no restart was CoreDNS's loop plugin ending it: a resolv.conf that
+ * names a local stub (127.0.0.53) makes CoreDNS forward to itself, detect it and exit.
+ */
+async function coreDnsRuns(kubectl: Kubectl, timeoutMs: number): Promise<string | undefined> {
+  const dnsPods = await waitFor(
+    "every kube-dns pod to be Ready",
+    async () => {
+      const text = await kubectlOk(kubectl, [
+        "-n",
+        "kube-system",
+        "get",
+        "pods",
+        "-l",
+        "k8s-app=kube-dns",
+        "-o",
+        "json",
+      ]);
+      const items = (JSON.parse(text) as { items: DnsPod[] }).items;
+      if (items.length === 0) throw new Error("no pod labelled k8s-app=kube-dns");
+      const notReady = items.filter(
+        (pod) =>
+          !(pod.status?.conditions ?? []).some(
+            (condition) => condition.type === "Ready" && condition.status === "True",
+          ),
+      );
+      if (notReady.length > 0)
+        throw new Error(`not Ready: ${notReady.map((pod) => pod.metadata.name).join(", ")}`);
+      return items;
+    },
+    timeoutMs,
+    3000,
+  );
+  const loops: string[] = [];
+  for (const pod of dnsPods)
+    for (const container of pod.status?.containerStatuses ?? []) {
+      if (container.restartCount === 0) continue;
+      const previous = await kubectl([
+        "-n",
+        "kube-system",
+        "logs",
+        "--previous",
+        pod.metadata.name,
+        "-c",
+        container.name,
+      ]);
+      const line = previous.stdout.split("\n").find((text) => text.includes("plugin/loop"));
+      if (line) loops.push(`${pod.metadata.name}: ${line.trim()}`);
+    }
+  return loops.length === 0 ? undefined : loops.join("\n");
 }
 
 /** The node reaches a Service's ClusterIP over HTTP (kube-proxy's rules on the node). */
@@ -293,6 +363,33 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         return undefined;
       }),
     );
+
+  for (const node of alive) {
+    const settings = input.kubelets?.get(node.name);
+    const sandbox = nodes.get(node.name);
+    if (!settings || !sandbox) continue;
+    if (renewalDue(settings, Date.now()))
+      results.push(
+        await check(
+          `node ${node.name}'s kubelet renews its client certificate through the API (an approved CSR, signed by the controller-manager, in ${settings.currentCertificateFile})`,
+          () => kubeletRenewedClientCertificate(kubectl, sandbox, settings, input.readyTimeout),
+        ),
+      );
+    if (input.systemdResolved)
+      results.push(
+        await check(
+          `node ${node.name} runs systemd-resolved (/etc/resolv.conf names only 127.0.0.53), and its kubelet hands pods the upstream servers (${settings.resolvConf})`,
+          () => kubeletAvoidsResolvedStub(sandbox, settings),
+        ),
+      );
+  }
+
+  results.push(
+    await check(
+      "CoreDNS runs: every kube-dns pod is Ready, and none was stopped by a forwarding loop (plugin/loop)",
+      () => coreDnsRuns(kubectl, input.readyTimeout),
+    ),
+  );
 
   const schedulable = alive.map((node) => node.name);
   let workloadReady = false;

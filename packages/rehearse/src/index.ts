@@ -19,5 +19,6 @@ export {
   type RehearsalReport,
   type RehearseOptions,
 } from "./rehearse.js";
+export { kubeletSettings, lifetimeUsed, renewalDue, type KubeletSettings } from "./kubelet-checks.js";
 export { formatReport } from "./report.js";
 export { ensureBaseRoot, ensureLegacyRoot, Lan, SandboxNode, type NodeOptions } from "./sandbox.js";

@@ -19,6 +19,7 @@ import {
   type Overlay,
 } from "./overlays.js";
 import { LEGACY_NODE_BINARIES } from "./legacy-assets.js";
+import { kubeletSettings, lifetimeUsed, type KubeletSettings } from "./kubelet-checks.js";
 
 type Log = (line: string) => void;
 
@@ -36,6 +37,11 @@ export interface RehearseOptions {
   readonly loseNode?: string;
   /** How long nodes and pods may take to become ready (default 300 s). */
   readonly readyTimeoutSeconds?: number;
+  /**
+   * Every node is a systemd-resolved host, as Ubuntu installs one: resolved runs and /etc/resolv.conf
+   * names only its stub, 127.0.0.53.
+   */
+  readonly systemdResolved?: boolean;
 }
 
 export interface CheckResult {
@@ -215,6 +221,18 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const folder = join(cacheRoot(), "runs", `${plan.clusterName}-${Date.now().toString(36)}`);
   await mkdir(folder, { recursive: true });
   const bundles = await extractBundles(options.output, folder, plan);
+  const kubelets = new Map<string, KubeletSettings>();
+  for (const [name, bundle] of bundles.nodes) {
+    const settings = await kubeletSettings(name, bundle);
+    if (settings) kubelets.set(name, settings);
+  }
+  const expired = [...kubelets.values()].filter(
+    (settings) => settings.clientCertificate && lifetimeUsed(settings.clientCertificate, Date.now()) >= 1,
+  );
+  if (expired.length > 0)
+    throw new Error(
+      `the kubelet client certificate of ${expired.map((settings) => `${settings.node} expired on ${settings.clientCertificate?.validTo ?? "?"}`).join(", ")}: generate the bundles again`,
+    );
   const { perNode, everywhere } = await requiredImages(bundles, legacy);
   const archives = new Map<string, string>();
   const descriptions = new Map<string, string>();
@@ -292,6 +310,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           // The LAN's "resolver" is the admin machine's address: it refuses DNS at once, as an
           // upstream without the cluster's names would answer nothing useful.
           resolver: adminAddress,
+          ...(options.systemdResolved ? { resolved: true } : {}),
           // The seed's era: the apiserver reaches kubelets by node name (logs, exec), and docker
           // keeps its store outside the root's overlay.
           ...(legacy
@@ -522,6 +541,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           kubectl,
           log,
           readyTimeout,
+          kubelets,
+          ...(options.systemdResolved ? { systemdResolved: true } : {}),
           ...(allowPrivileged === undefined ? {} : { allowPrivileged }),
         })),
       );

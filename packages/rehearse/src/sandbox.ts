@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, openSync, closeSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheRoot } from "./cache.js";
 import { debianMirror } from "./mirror.js";
@@ -38,6 +38,8 @@ export const NODE_PACKAGES = [
   // "keepalived-haproxy") runs the distribution's haproxy and keepalived.
   "haproxy",
   "keepalived",
+  // Installed but off: a node rehearsing a systemd-resolved host (Ubuntu's default) turns it on.
+  "systemd-resolved",
 ] as const;
 
 const SUITE = "bookworm";
@@ -77,6 +79,11 @@ export async function ensureBaseRoot(log: Log): Promise<string> {
       allowFailure: true,
     },
   );
+  // systemd-resolved's package enables it and points /etc/resolv.conf at its stub: only nodes asked
+  // to rehearse a resolved host (NodeOptions.resolved) run it.
+  await run("chroot", [root, "systemctl", "disable", "systemd-resolved.service"]);
+  // rm first: the link is absolute, and writing through it from the host would write the host's file.
+  await rm(join(root, "etc/resolv.conf"), { force: true });
   await writeFile(join(root, "etc/resolv.conf"), "");
   await writeFile(join(root, ".kubescratch-complete"), `${new Date().toISOString()}\n`);
   return root;
@@ -198,6 +205,11 @@ export interface NodeOptions {
   readonly machine: string;
   /** The node's upstream DNS server (its /etc/resolv.conf): CoreDNS forwards there. */
   readonly resolver: string;
+  /**
+   * A systemd-resolved host, as Ubuntu installs one: resolved runs with the resolver as its upstream,
+   * and /etc/resolv.conf names only its stub, 127.0.0.53.
+   */
+  readonly resolved?: boolean;
   /** More /etc/hosts lines (the seed's era: every node's name, which its apiserver dials). */
   readonly hosts?: readonly string[];
   /** Keep docker's store (/var/lib/docker) outside the root's overlay, as containerd's is. */
@@ -251,6 +263,15 @@ export class SandboxNode {
       }
   }
 
+  private async useSystemdResolved(): Promise<void> {
+    const dropIns = join(this.root, "etc/systemd/resolved.conf.d");
+    await mkdir(dropIns, { recursive: true });
+    await writeFile(join(dropIns, "upstream.conf"), `[Resolve]\nDNS=${this.options.resolver}\n`);
+    await rm(join(this.root, "etc/resolv.conf"), { force: true });
+    await symlink("../run/systemd/resolve/stub-resolv.conf", join(this.root, "etc/resolv.conf"));
+    await run("systemctl", ["--root", this.root, "enable", "systemd-resolved.service"]);
+  }
+
   /** Mounts the node's root, gives it its own cgroups and boots it to multi-user.target. */
   async boot(log: Log): Promise<void> {
     const { folder, baseRoot, name, namespace, machine } = this.options;
@@ -269,7 +290,8 @@ export class SandboxNode {
       join(this.root, "etc/hosts"),
       `127.0.0.1 localhost\n127.0.1.1 ${name}\n${(this.options.hosts ?? []).map((line) => `${line}\n`).join("")}`,
     );
-    await writeFile(join(this.root, "etc/resolv.conf"), `nameserver ${this.options.resolver}\n`);
+    if (this.options.resolved) await this.useSystemdResolved();
+    else await writeFile(join(this.root, "etc/resolv.conf"), `nameserver ${this.options.resolver}\n`);
     for (const hierarchy of HIERARCHIES) await mkdir(this.cgroup(hierarchy), { recursive: true });
     for (const file of ["cpuset.cpus", "cpuset.mems"])
       await writeFile(join(this.cgroup("cpuset"), file), await readFile(`/sys/fs/cgroup/cpuset/${file}`));

@@ -8,7 +8,10 @@ import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.j
 import type { Io } from "../io.js";
 import { generateCommand } from "./generate.js";
 
-export const rehearseHelp = `Usage: kubescratch rehearse SPEC --binaries DIR --images DIR [--state FILE] [--keep] [--json]
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const rehearseHelp = `Usage: kubescratch rehearse SPEC --binaries DIR --images DIR [--state FILE] [--lose-node NODE]
+       [--systemd-resolved] [--certificates-age DAYS] [--timeout SECONDS] [--keep] [--json]
 
 Boots the cluster of SPEC on this Linux host before you apply it anywhere: generates the bundles
 (with the keys of --state when given; the file is only read), makes one systemd-nspawn container per
@@ -26,6 +29,13 @@ Options:
                         (admin/images.txt, plus validate-cluster.sh's nginx and busybox)
   --state FILE          use this state's keys and certificates (read only)
   --lose-node NODE      after the checks, power NODE off and check again: what still works
+  --systemd-resolved    make every node a systemd-resolved host, as Ubuntu installs one
+                        (/etc/resolv.conf names only the stub 127.0.0.53): CoreDNS must not loop
+  --certificates-age DAYS
+                        issue the certificates DAYS days ago, to rehearse the cluster late in their
+                        lifetime: a kubelet whose client certificate is past 90 % of it must renew
+                        it through the API at once (with --state, its certificates are kept only
+                        where generate would keep them on that day)
   --timeout SECONDS     how long nodes and pods may take to become ready (default 300)
   --keep                leave the nodes running for inspection (the report says where)
   --json                print the report as JSON on stdout
@@ -40,6 +50,8 @@ export async function rehearseCommand(io: Io, args: readonly string[]): Promise<
     images: { type: "string" },
     state: { type: "string" },
     "lose-node": { type: "string" },
+    "systemd-resolved": { type: "boolean" },
+    "certificates-age": { type: "string" },
     timeout: { type: "string" },
     keep: { type: "boolean" },
     json: { type: "boolean" },
@@ -55,6 +67,11 @@ export async function rehearseCommand(io: Io, args: readonly string[]): Promise<
   const timeout = values.timeout === undefined ? 300 : Number(values.timeout);
   if (!Number.isInteger(timeout) || timeout <= 0)
     throw new UsageError(`--timeout needs a number of seconds, not "${values.timeout}"`);
+  const age = values["certificates-age"] === undefined ? 0 : Number(values["certificates-age"]);
+  if (!Number.isInteger(age) || age < 0)
+    throw new UsageError(
+      `--certificates-age needs a whole number of days, not "${values["certificates-age"]}"`,
+    );
   for (const [flag, path] of [
     ["--binaries", values.binaries],
     ["--images", values.images],
@@ -72,7 +89,11 @@ export async function rehearseCommand(io: Io, args: readonly string[]): Promise<
       generateArgs.push("--state", join(work, "state.json"));
     }
     // generate's summary is not this command's output: its problems still reach stderr.
-    const generated = await generateCommand({ ...io, out: () => undefined }, generateArgs);
+    const issuedAt = new Date(io.now().getTime() - age * DAY_MS);
+    const generated = await generateCommand(
+      { ...io, out: () => undefined, now: () => issuedAt },
+      generateArgs,
+    );
     if (generated !== EXIT.ok) return generated;
     const report = await rehearse({
       output,
@@ -80,6 +101,7 @@ export async function rehearseCommand(io: Io, args: readonly string[]): Promise<
       images: resolve(io.cwd(), values.images),
       keep: values.keep === true,
       readyTimeoutSeconds: timeout,
+      systemdResolved: values["systemd-resolved"] === true,
       ...(values["lose-node"] === undefined ? {} : { loseNode: values["lose-node"] }),
       log: (line) => io.err(`rehearse: ${line}\n`),
     });
