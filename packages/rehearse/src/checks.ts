@@ -104,8 +104,28 @@ interface DnsPod {
  * Every CoreDNS pod is Ready, and no restart was CoreDNS's loop plugin ending it: a resolv.conf that
  * names a local stub (127.0.0.53) makes CoreDNS forward to itself, detect it and exit.
  */
-async function coreDnsRuns(kubectl: Kubectl, timeoutMs: number): Promise<string | undefined> {
-  const dnsPods = await waitFor(
+export async function coreDnsRuns(kubectl: Kubectl, timeoutMs: number): Promise<string | undefined> {
+  // A loop ends CoreDNS at once and again after every restart: found, it is the answer, not a wait.
+  const loops = async (items: readonly DnsPod[]): Promise<string[]> => {
+    const found: string[] = [];
+    for (const pod of items)
+      for (const container of pod.status?.containerStatuses ?? []) {
+        if (container.restartCount === 0) continue;
+        const previous = await kubectl([
+          "-n",
+          "kube-system",
+          "logs",
+          "--previous",
+          pod.metadata.name,
+          "-c",
+          container.name,
+        ]);
+        const line = previous.stdout.split("\n").find((text) => text.includes("plugin/loop"));
+        if (line) found.push(`${pod.metadata.name}: ${line.trim()}`);
+      }
+    return found;
+  };
+  const outcome = await waitFor(
     "every kube-dns pod to be Ready",
     async () => {
       const text = await kubectlOk(kubectl, [
@@ -120,6 +140,8 @@ async function coreDnsRuns(kubectl: Kubectl, timeoutMs: number): Promise<string 
       ]);
       const items = (JSON.parse(text) as { items: DnsPod[] }).items;
       if (items.length === 0) throw new Error("no pod labelled k8s-app=kube-dns");
+      const looped = await loops(items);
+      if (looped.length > 0) return looped.join("\n");
       const notReady = items.filter(
         (pod) =>
           !(pod.status?.conditions ?? []).some(
@@ -128,28 +150,12 @@ async function coreDnsRuns(kubectl: Kubectl, timeoutMs: number): Promise<string 
       );
       if (notReady.length > 0)
         throw new Error(`not Ready: ${notReady.map((pod) => pod.metadata.name).join(", ")}`);
-      return items;
+      return "ready";
     },
     timeoutMs,
     3000,
   );
-  const loops: string[] = [];
-  for (const pod of dnsPods)
-    for (const container of pod.status?.containerStatuses ?? []) {
-      if (container.restartCount === 0) continue;
-      const previous = await kubectl([
-        "-n",
-        "kube-system",
-        "logs",
-        "--previous",
-        pod.metadata.name,
-        "-c",
-        container.name,
-      ]);
-      const line = previous.stdout.split("\n").find((text) => text.includes("plugin/loop"));
-      if (line) loops.push(`${pod.metadata.name}: ${line.trim()}`);
-    }
-  return loops.length === 0 ? undefined : loops.join("\n");
+  return outcome === "ready" ? undefined : outcome;
 }
 
 /** The node reaches a Service's ClusterIP over HTTP (kube-proxy's rules on the node). */
