@@ -8,6 +8,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { isUtf8 } from "node:buffer";
 import { rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -16,6 +17,29 @@ export interface OutputFile {
   readonly path: string;
   readonly content: Uint8Array | string;
   readonly mode: number;
+}
+
+/** A text file that is not UTF-8: where its first bad byte is, in the text decoded with U+FFFD. */
+export class NotUtf8Error extends Error {
+  constructor(
+    readonly text: string,
+    readonly characterOffset: number,
+    readonly byte: number,
+  ) {
+    super(`byte 0x${byte.toString(16).padStart(2, "0")} is not UTF-8`);
+    this.name = "NotUtf8Error";
+  }
+}
+
+/** Decodes UTF-8, refusing bytes that are not (a lossy decode would put U+FFFD into generated files). */
+export function decodeUtf8(bytes: Buffer): string {
+  const text = bytes.toString("utf8");
+  if (isUtf8(bytes)) return text;
+  // A valid prefix decodes and encodes back to the same bytes: the first byte that differs is bad.
+  const again = Buffer.from(text, "utf8");
+  let index = 0;
+  while (index < bytes.length && bytes[index] === again[index]) index += 1;
+  throw new NotUtf8Error(text, bytes.subarray(0, index).toString("utf8").length, bytes[index] ?? 0);
 }
 
 /** Everything the commands touch outside the process, in one place so tests can see it. */
@@ -112,8 +136,8 @@ export function nodeIo(): Io {
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
-    readText: (path) => readFileSync(path, "utf8"),
-    readStdin: () => readFileSync(0, "utf8"),
+    readText: (path) => decodeUtf8(readFileSync(path)),
+    readStdin: () => decodeUtf8(readFileSync(0)),
     exists: (path) => existsSync(path),
     isDirectory: (path) => existsSync(path) && statSync(path).isDirectory(),
     writeTextAtomic: (path, text, mode = 0o644) => {

@@ -2,16 +2,19 @@ import { dirname, resolve } from "node:path";
 import {
   parseSpecText,
   positionIssues,
+  positionOf,
   readProvidedCa,
   SpecError,
   type ValidatedSpec,
 } from "@kubescratch/core";
 import { CommandFailure } from "./exit-codes.js";
-import type { Io } from "./io.js";
+import { NotUtf8Error, type Io } from "./io.js";
 
 export interface SpecInput {
   readonly spec: ValidatedSpec;
   readonly fileName: string;
+  /** The spec's text, to place problems found later (against the state) at their line. */
+  readonly text: string;
   /** Contents of the files the spec names (security.ca.certificateFile / keyFile), by their spec path. */
   readonly files: Readonly<Record<string, string>>;
 }
@@ -25,6 +28,28 @@ function reason(caught: unknown): string {
       : String(code ?? caught);
 }
 
+function notUtf8(caught: NotUtf8Error, fileName: string): SpecError {
+  return new SpecError(
+    [
+      {
+        severity: "error",
+        pointer: "",
+        message: `the file is not UTF-8 text: ${caught.message}.`,
+        fix: "Save the spec as UTF-8 (editors offer it when saving).",
+        ...positionOf(caught.text, caught.characterOffset),
+      },
+    ],
+    [],
+    fileName,
+  );
+}
+
+/** A problem found after reading (e.g. against the state), placed in the spec's file. */
+export function inSpecFile(caught: unknown, input: SpecInput): unknown {
+  if (!(caught instanceof SpecError) || caught.fileName !== undefined) return caught;
+  return new SpecError(positionIssues(input.text, caught.issues), caught.warnings, input.fileName);
+}
+
 /**
  * Reads a spec file ("-" is standard input), validates it, reads the CA files it names (relative to
  * the spec's directory) and checks a provided CA against the clock. SpecError propagates.
@@ -35,6 +60,7 @@ export function readSpec(io: Io, path: string): SpecInput {
   try {
     text = path === "-" ? io.readStdin() : io.readText(path);
   } catch (caught) {
+    if (caught instanceof NotUtf8Error) throw notUtf8(caught, fileName);
     throw new CommandFailure(`cannot read ${fileName}: ${reason(caught)}`);
   }
   const format = path.endsWith(".json") ? "json" : "yaml";
@@ -66,5 +92,5 @@ export function readSpec(io: Io, path: string): SpecInput {
     if (caught instanceof SpecError) throw new SpecError(positionIssues(text, caught.issues), [], fileName);
     throw caught;
   }
-  return { spec, fileName, files };
+  return { spec, fileName, text, files };
 }

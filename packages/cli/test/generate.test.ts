@@ -38,6 +38,30 @@ beforeEach(() => {
 afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("kubescratch generate", () => {
+  it("refuses a spec that is not UTF-8 at its first bad byte, and writes nothing", () => {
+    const out = join(scratch, "out");
+    const latin1 = join(scratch, "latin1.yaml");
+    // "café" saved in ISO-8859-1 by an old editor: 0xE9 cannot start a UTF-8 character.
+    writeFileSync(
+      latin1,
+      Buffer.from(readFileSync(minimal, "utf8").replace("name: demo\n", "name: demo\n# café\n"), "latin1"),
+    );
+    const refused = kubescratch(["generate", latin1, "-o", out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `${latin1}:6:6: /: the file is not UTF-8 text: byte 0xe9 is not UTF-8. Fix: Save the spec as UTF-8 (editors offer it when saving).\n1 error: the spec is invalid.\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("site -o creates the folder and its missing parents, as its help says", () => {
+    const site = join(scratch, "review", "2026", "site");
+    const result = kubescratch(["site", minimal, "-o", site]);
+    expect(result.stderr).not.toMatch(/does not exist/);
+    expect(result.code).toBe(0);
+    expect(existsSync(join(site, "index.html"))).toBe(true);
+  });
+
   it("writes every node's bundle, the admin bundle, the plan and a 0600 state, and reuses the state", () => {
     const out = join(scratch, "out");
     const first = kubescratch(["generate", ecdsa, "-o", out, "--json"]);
@@ -86,8 +110,9 @@ describe("kubescratch generate", () => {
     );
     const refused = kubescratch(["generate", moved, "-o", out]);
     expect(refused.code).toBe(1);
+    // In the spec's file, at the line of the field, as every other problem is.
     expect(refused.stderr).toContain(
-      "/network/serviceCIDR: network.serviceCIDR changed from 10.0.0.0/16 (the previous generation) to 10.99.0.0/16",
+      `${moved}:7:16: /network/serviceCIDR: network.serviceCIDR changed from 10.0.0.0/16 (the previous generation) to 10.99.0.0/16`,
     );
     expect(refused.stderr).toContain("--allow-range-change");
     expect(snapshot(out)).toEqual(before);

@@ -7,6 +7,7 @@ export {
   type ValidatedSpec,
 } from "./spec/parse.js";
 export { SpecError, formatIssue, type SpecIssue } from "./spec/errors.js";
+export { SPEC_LIMITS, positionOf } from "./spec/read-text.js";
 export type { ClusterSpec, ClusterSpecInput } from "./spec/generated/types.js";
 export { clusterSchema } from "./spec/generated/cluster-schema.js";
 export type { JsonSchema } from "./spec/json-schema.js";

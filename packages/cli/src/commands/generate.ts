@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { parseCommandArgs } from "../args.js";
 import { cannotWrite, CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io, OutputFile, Staging } from "../io.js";
-import { readSpec } from "../spec-input.js";
+import { inSpecFile, readSpec } from "../spec-input.js";
 
 export const generateHelp = `Usage: kubescratch generate SPEC -o DIR [--state FILE] [--format tar|cloud-init] [--json]
 
@@ -84,7 +84,8 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
   const statePath = values.state === undefined ? join(output, "state.json") : resolve(io.cwd(), values.state);
 
   const [specPath] = positionals as [string];
-  const { spec, fileName, files } = readSpec(io, specPath);
+  const input = readSpec(io, specPath);
+  const { spec, fileName, files } = input;
   for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
   const previousState = readState(io, statePath);
 
@@ -108,6 +109,8 @@ export async function generateCommand(io: Io, args: readonly string[]): Promise<
           },
         }
       : {}),
+  }).catch((caught: unknown) => {
+    throw inSpecFile(caught, input);
   });
   for (const warning of cluster.pki.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
 

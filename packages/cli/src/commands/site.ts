@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { formatIssue, generateCluster, readClusterState, type ClusterState } from "@kubescratch/core";
 import { bundleClusterNative, nativeSha256, nodeKeyCapability, nodeRandom } from "@kubescratch/core/node";
@@ -87,7 +87,6 @@ export async function siteCommand(io: Io, args: readonly string[]): Promise<Exit
   const output = resolve(io.cwd(), values.output);
   if (io.exists(output) && !io.isDirectory(output))
     throw new CommandFailure(`${values.output} exists and is not a directory`);
-  if (!io.exists(dirname(output))) throw new CommandFailure(`the parent of ${values.output} does not exist`);
 
   const [specPath] = positionals as [string];
   const { spec, fileName, files } = readSpec(io, specPath);

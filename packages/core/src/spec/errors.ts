@@ -31,12 +31,26 @@ export class SpecError extends Error {
   }
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** Control characters (line breaks among them) as escapes: a problem always prints as one line. */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTERS,
+    (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** `FILE:LINE:COL: /pointer: message Fix: fix` — the form editors and CI logs understand. */
 export function formatIssue(issue: SpecIssue, fileName?: string): string {
   const location = [fileName, issue.line, issue.column].filter((part) => part !== undefined).join(":");
   const prefix = location === "" ? "" : `${location}: `;
   const severity = issue.severity === "warning" ? "warning: " : "";
-  return `${prefix}${severity}${issue.pointer === "" ? "/" : issue.pointer}: ${issue.message} Fix: ${issue.fix}`;
+  return escapeControlCharacters(
+    `${prefix}${severity}${issue.pointer === "" ? "/" : issue.pointer}: ${issue.message} Fix: ${issue.fix}`,
+  );
 }
 
 /** Builds a JSON pointer from path segments, escaping "~" and "/". */

@@ -1,12 +1,12 @@
 // Text or data in, a validated ClusterSpec with every default applied out — or one SpecError that
 // lists every problem with its JSON pointer, source position, and fix.
-import { CORE_SCHEMA, load, YAMLException } from "js-yaml";
 import { addressAt, canonicalIp, formatIp, parseCidr } from "../net/ip.js";
 import { resolveKubernetesVersion, type KubernetesVersion } from "../versions/kubernetes.js";
 import { defaultEndpointPort, type SpecWithStaticDefaults } from "./compatibility.js";
 import { SpecError, type SpecIssue } from "./errors.js";
 import type { ClusterSpec } from "./generated/types.js";
 import { yamlLocator, type Locator } from "./locate.js";
+import { documentBoundsIssue, readSpecText, withoutByteOrderMark } from "./read-text.js";
 import { validateAgainstSchema } from "./schema-validate.js";
 import { semanticIssues } from "./semantic.js";
 
@@ -24,21 +24,20 @@ export interface ParseOptions {
 }
 
 /** Parses and validates a spec given as YAML or JSON text. Throws SpecError. */
-export function parseSpecText(text: string, options: ParseOptions = {}): ValidatedSpec {
+export function parseSpecText(rawText: string, options: ParseOptions = {}): ValidatedSpec {
+  const text = withoutByteOrderMark(rawText);
+  const read = readSpecText(text, options.format ?? "yaml");
   const locate = yamlLocator(text);
-  let document: unknown;
-  try {
-    document = options.format === "json" ? JSON.parse(text) : load(text, { schema: CORE_SCHEMA });
-  } catch (caught) {
-    throw new SpecError([syntaxIssue(caught)], [], options.fileName);
-  }
-  return validate(document, locate, options.fileName);
+  if (!read.ok) throw new SpecError(withPositions(read.issues, locate), [], options.fileName);
+  return validate(read.document, locate, options.fileName);
 }
 
 /**
  * Validates a spec given as data (e.g. built by a tool). The input is not modified. Throws SpecError.
  */
 export function parseSpec(document: unknown): ValidatedSpec {
+  const bounds = documentBoundsIssue(document);
+  if (bounds) throw new SpecError([bounds]);
   return validate(copyJson(document), undefined, undefined);
 }
 
@@ -57,35 +56,16 @@ function copyJson(document: unknown): unknown {
   }
 }
 
-function syntaxIssue(caught: unknown): SpecIssue {
-  if (caught instanceof YAMLException) {
-    const mark = caught.mark as { line?: number; column?: number } | undefined;
-    return {
-      severity: "error",
-      pointer: "",
-      message: `the text is not valid YAML: ${caught.reason}.`,
-      fix: "Fix the YAML syntax at the position shown (indentation, quotes, duplicate keys).",
-      ...(mark?.line !== undefined ? { line: mark.line + 1, column: (mark.column ?? 0) + 1 } : {}),
-    };
-  }
-  const message = caught instanceof Error ? caught.message : String(caught);
-  return {
-    severity: "error",
-    pointer: "",
-    message: `the text is not valid JSON: ${message}.`,
-    fix: "Fix the JSON syntax, or pass the spec as YAML.",
-  };
-}
-
 /** Adds source positions and orders the issues as they appear in the text. */
 /** Adds the YAML (or JSON) line and column of each issue's pointer in `text`, where it exists. */
 export function positionIssues(text: string, issues: readonly SpecIssue[]): SpecIssue[] {
-  return withPositions(issues, yamlLocator(text));
+  return withPositions(issues, yamlLocator(withoutByteOrderMark(text)));
 }
 
 function withPositions(issues: readonly SpecIssue[], locate: Locator | undefined): SpecIssue[] {
   if (!locate) return [...issues];
   const positioned = issues.map((issue) => {
+    if (issue.line !== undefined) return issue;
     const at = /^unknown property|^the key /.test(issue.message) ? "key" : "value";
     const position = locate(issue.pointer, at);
     return position ? { ...issue, line: position.line, column: position.column } : issue;
