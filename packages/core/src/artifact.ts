@@ -38,3 +38,16 @@ export interface Artifact {
    */
   readonly sameOnEveryNode?: boolean;
 }
+
+/**
+ * A name as one file name: characters other than letters, digits, '.', '_' and '-' become '_' (a
+ * ':' would split KUBECONFIG's list of files, '/' would make a folder).
+ */
+export function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+/** The admin bundle's kubeconfig of an administrator. */
+export function adminKubeconfigPath(admin: string): string {
+  return `kubeconfigs/${safeFileName(admin)}.kubeconfig`;
+}

@@ -120,6 +120,28 @@ describe("your own CA with its key", () => {
     );
   });
 
+  it("refuses a second certificate or text around the block (each would be trusted, or copied, everywhere)", async () => {
+    const ca = opensslCa("chain-root", 3650);
+    const other = opensslCa("chain-other", 3650);
+    const chained = specWithCa({ certificate: `${ca.certificate}${other.certificate}`, key: ca.key });
+    const chain = await issueError(issueFor(chained.spec, chained.plan, { now: new Date() }));
+    expect(chain.issues[0]?.pointer).toBe("/security/ca/certificate");
+    expect(chain.issues[0]?.message).toBe(
+      "holds 2 PEM blocks: it is copied into every ca.crt and kubeconfig, where every certificate in it is trusted to sign clients.",
+    );
+    const noted = specWithCa({ certificate: ca.certificate, key: `${ca.key}Bag Attributes\n` });
+    const note = await issueError(issueFor(noted.spec, noted.plan, { now: new Date() }));
+    expect(note.issues[0]?.pointer).toBe("/security/ca/key");
+    expect(note.issues[0]?.message).toBe('holds text outside its PEM block ("Bag Attributes").');
+  });
+
+  it("writes the CA certificate as one canonical PEM block, whatever line breaks it came with", async () => {
+    const ca = opensslCa("crlf-root", 3650);
+    const { spec, plan } = specWithCa({ certificate: ca.certificate.replace(/\n/g, "\r\n"), key: ca.key });
+    const pki = await issueFor(spec, plan, { now: new Date() });
+    expect(pki.certificates.find((entry) => entry.id === "ca")?.certificatePem).toBe(ca.certificate);
+  });
+
   it("refuses a key that is not the certificate's", async () => {
     const ca = opensslCa("root-a", 3650);
     const other = opensslCa("root-b", 3650);

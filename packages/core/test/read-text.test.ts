@@ -133,8 +133,8 @@ describe("YAML", () => {
     const lines = problems('apiVersion: kubescratch.dev/v1alpha1\n"\\n[x]\\u0007": 1\nname: "a\\tb"\n');
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringContaining('/\\n[x]\\u0007: unknown property "\\n[x]\\u0007"'),
-        expect.stringContaining('/name: "a\\tb" is not in the expected form'),
+        'f:2:1: /\\n[x]\\u0007: the key "\\n[x]\\u0007" holds the control character U+000A. Fix: Write the key without control characters; the reference lists every key allowed here.',
+        expect.stringContaining('f:3:7: /name: "a\\tb" holds the control character U+0009: '),
       ]),
     );
     for (const line of lines)

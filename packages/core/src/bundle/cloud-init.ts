@@ -1,6 +1,6 @@
 // The node's files as #cloud-config user-data (S23): write_files with modes and base64 content, and
 // runcmd for the install steps, for clouds and configuration-management tools that take user-data.
-import { dump } from "js-yaml";
+import { toYaml } from "../render/yaml.js";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
 import { base64, utf8Bytes } from "../pki/der.js";
 import {
@@ -41,5 +41,5 @@ export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
     ],
   };
   const header = `#cloud-config\n# kubescratch: node ${node.name} of cluster ${cluster.plan.clusterName} (Kubernetes ${cluster.plan.profile.version}).\n`;
-  return header + dump(document, { lineWidth: -1, noRefs: true });
+  return header + toYaml(document);
 }

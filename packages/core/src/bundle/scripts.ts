@@ -3,7 +3,7 @@
 // decision (which checks, which values, where backups go) is made here in TypeScript; the bash that
 // comes out only carries the values and does what it is told. Values reach bash single-quoted, so a
 // path or a name can never be read as code.
-import { dump } from "js-yaml";
+import { toYaml } from "../render/yaml.js";
 import { CHECK_IMAGES, MANIFEST_DIR } from "../components/context.js";
 import { MISSING_PACKAGES, PACKAGE_SOURCE_PROBE } from "../components/hygiene.js";
 
@@ -1210,18 +1210,15 @@ function probePod(clusterDomain: string): string {
     `if nslookup ${kubernetes}; then echo ${DNS_OK}; fi`,
     `if wget -q -T 5 -O /dev/null http://${nginx}; then echo ${NGINX_OK}; fi`,
   ].join("; ");
-  return dump(
-    {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "probe", namespace: CHECK_NAMESPACE, labels: { app: "probe" } },
-      spec: {
-        restartPolicy: "Never",
-        containers: [{ name: "probe", image: CHECK_IMAGES.probe, command: ["sh", "-c", command] }],
-      },
+  return toYaml({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "probe", namespace: CHECK_NAMESPACE, labels: { app: "probe" } },
+    spec: {
+      restartPolicy: "Never",
+      containers: [{ name: "probe", image: CHECK_IMAGES.probe, command: ["sh", "-c", command] }],
     },
-    { lineWidth: -1, noRefs: true },
-  );
+  });
 }
 
 const VALIDATE_CLUSTER_BODY = `KEEP=0
@@ -1597,7 +1594,7 @@ export function nginxExample(input: { readonly kubernetesVersion?: string } = {}
   return [
     "# The nginx example of validate-cluster.sh (S31): two nginx replicas behind a service, in a namespace",
     `# of their own. Delete it with: kubectl delete namespace ${CHECK_NAMESPACE}`,
-    objects.map((object) => dump(object, { lineWidth: -1, noRefs: true })).join("---\n"),
+    objects.map((object) => toYaml(object)).join("---\n"),
   ].join("\n");
 }
 

@@ -1,7 +1,7 @@
 // Files that are not a node's own daemons: the cloud-config (S1), the DNS addon (S30), Node objects
 // when nodes do not register themselves (S29), the RBAC binding the PKI's identities rely on, and
 // the list of images and binaries to mirror for an air-gapped install (S9, S10).
-import { dump } from "js-yaml";
+import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import type { NodePlan } from "../plan/plan.js";
 import { hostPort } from "../net/ip.js";
@@ -31,7 +31,7 @@ function containerImages(value: unknown, into: Set<string>): void {
 }
 
 function yamlDocuments(objects: readonly KubernetesObject[]): string {
-  return objects.map((object) => dump(object, { lineWidth: -1, noRefs: true })).join("---\n");
+  return objects.map((object) => toYaml(object)).join("---\n");
 }
 
 function gcfgValue(value: string | number | boolean): string {

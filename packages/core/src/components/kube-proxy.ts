@@ -1,7 +1,7 @@
 // kube-proxy on every node, masters too (S19, S24): the seed's flags for its own releases, and for
 // current releases --config with a KubeProxyConfiguration (the documented home of those settings).
 // Facts: shared/reference/k8s-versions.md ("kube-proxy").
-import { dump } from "js-yaml";
+import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import { renderTemplate } from "../render/template.js";
 import { FlagSet } from "../versions/flags.js";
@@ -88,7 +88,7 @@ export function kubeProxyArtifacts(context: NodeContext): Artifact[] {
   const config = artifact(
     KUBE_PROXY_CONFIG_PATH,
     `# ${KUBE_PROXY_CONFIG_PATH}: written by kubescratch for node ${node.name}; read through kube-proxy --config.\n` +
-      dump(kubeProxyConfiguration(context), { lineWidth: -1, noRefs: true }),
+      toYaml(kubeProxyConfiguration(context)),
     {
       kind: "config",
       why: `kube-proxy's settings on ${node.name}: its kubeconfig, iptables mode, the cluster's pod range and the node's name.`,

@@ -3,7 +3,7 @@
 // current releases a short command line plus a KubeletConfiguration file, which is where those
 // settings moved (staticPodPath, clusterDNS, clusterDomain, registerNode). Every flag goes through a
 // FlagSet, so none can fall outside its version window. Facts: shared/reference/k8s-versions.md.
-import { dump } from "js-yaml";
+import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import type { CertificateFiles } from "../pki/profiles.js";
 import type { NodePlan } from "../plan/plan.js";
@@ -217,7 +217,7 @@ export function kubeletArtifacts(context: NodeContext): Artifact[] {
   const config = artifact(
     KUBELET_CONFIG_PATH,
     `# ${KUBELET_CONFIG_PATH}: written by kubescratch for node ${node.name}; read through kubelet --config.\n` +
-      dump(kubeletConfiguration(context), { lineWidth: -1, noRefs: true }),
+      toYaml(kubeletConfiguration(context)),
     {
       kind: "config",
       why: `The kubelet's settings on ${node.name}: the static pod folder, cluster DNS, webhook authentication and authorization, the containerd socket and the systemd cgroup driver.`,

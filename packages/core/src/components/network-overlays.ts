@@ -12,7 +12,7 @@
 // Facts: flannel-io/flannel Documentation (kube-flannel.yml, configuration.md, reservations.md),
 // weave 2.8.1's weave-daemonset-k8s.yaml; image tags are not verified here (override them by
 // mirroring, see images.txt).
-import { dump } from "js-yaml";
+import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import type { NodePlan } from "../plan/plan.js";
 import { renderTemplate } from "../render/template.js";
@@ -37,7 +37,7 @@ export const OVS_LINK = { bridgeSide: "cbr-obr", ovsSide: "obr-cbr" } as const;
 type KubernetesObject = Record<string, unknown>;
 
 function yamlDocuments(header: string, objects: readonly KubernetesObject[]): string {
-  return header + objects.map((object) => dump(object, { lineWidth: -1, noRefs: true })).join("---\n");
+  return header + objects.map((object) => toYaml(object)).join("---\n");
 }
 
 /** flannel's network configuration (net-conf.json, or the etcd key of the seed's flanneld). */

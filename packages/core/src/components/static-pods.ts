@@ -3,7 +3,7 @@
 // gets the seed's JSON pod templates (hyperkube, ports 443/8080, /srv/kubernetes and /etc/ssl
 // mounts, HTTP probes); current releases get kubeadm's shape (per-component images, secure ports
 // only, HTTPS probes, TLS to etcd). Flags go through FlagSet, which refuses any outside its window.
-import { dump } from "js-yaml";
+import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import { separateServiceAccountKey } from "../pki/profiles.js";
 import { FlagSet } from "../versions/flags.js";
@@ -200,7 +200,7 @@ function manifest(
 ): Artifact {
   const legacy = context.profile.manifestFormat === "json";
   const pod = legacy ? legacyPod(shape) : currentPod(shape);
-  const content = legacy ? `${JSON.stringify(pod, null, 2)}\n` : dump(pod, { lineWidth: -1, noRefs: true });
+  const content = legacy ? `${JSON.stringify(pod, null, 2)}\n` : toYaml(pod);
   return artifact(`${MANIFEST_DIR}/${shape.name}.${legacy ? "json" : "yaml"}`, content, {
     kind: "static-pod",
     why,

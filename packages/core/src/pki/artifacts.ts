@@ -1,7 +1,7 @@
 // Each node's share of the PKI, and the admin bundle's: least privilege by construction, since a
 // file goes only to the holders its table row names (DESIGN.md: a worker never receives the CA key,
 // the service-account key, another node's key, an admin credential or the tokens CSV).
-import type { Artifact } from "../artifact.js";
+import { safeFileName, type Artifact } from "../artifact.js";
 import type { ClusterPlan } from "../plan/plan.js";
 import { basicAuthCsv, knownTokensCsv } from "./credentials.js";
 import type { Pki } from "./issue.js";
@@ -21,9 +21,6 @@ function pkiDirectory(plan: ClusterPlan): string {
 }
 
 /** A file name for an id such as "apiserver/cp-1" or "admin/alice@example.com". */
-export function safeFileName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, "_");
-}
 
 export function pkiArtifacts(pki: Pki, plan: ClusterPlan): PkiArtifacts {
   const nodes = new Map<string, Artifact[]>(plan.nodes.map((node) => [node.name, []]));

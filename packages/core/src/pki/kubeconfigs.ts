@@ -1,7 +1,8 @@
 // The kubeconfig table (S14, S15): which identities get one, where it is installed, which server it
 // names and which credential it carries. Rendered the way `kubectl config set-cluster /
 // set-credentials / set-context / use-context` writes a file.
-import { dump } from "js-yaml";
+import { toYaml } from "../render/yaml.js";
+import { adminKubeconfigPath } from "../artifact.js";
 import { hostPort } from "../net/ip.js";
 import type { ClusterPlan, NodePlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
@@ -30,7 +31,7 @@ export const KUBECONFIG_PROFILES: readonly KubeconfigProfile[] = [
     name: "admin",
     eras: ["legacy", "current"],
     scope: "admin",
-    path: (admin) => `kubeconfigs/${admin}.kubeconfig`,
+    path: (admin) => adminKubeconfigPath(admin),
     user: (admin) => admin,
     certificate: () => "admin",
     token: (admin, plan) => (plan.profile.era === "legacy" ? `admin/${admin}` : undefined),
@@ -172,7 +173,7 @@ function dumpKubeconfig(content: KubeconfigContent, encoded: EncodedData): strin
   if (encoded.certificate !== undefined) user["client-certificate-data"] = encoded.certificate;
   if (encoded.key !== undefined) user["client-key-data"] = encoded.key;
   if (content.token !== undefined) user.token = content.token;
-  return dump(
+  return toYaml(
     {
       apiVersion: "v1",
       clusters: [{ cluster, name: content.clusterName }],
@@ -182,7 +183,7 @@ function dumpKubeconfig(content: KubeconfigContent, encoded: EncodedData): strin
       preferences: {},
       users: [{ name: content.user, user }],
     },
-    { lineWidth: -1, noRefs: true, noArrayIndent: true },
+    { noArrayIndent: true },
   );
 }
 

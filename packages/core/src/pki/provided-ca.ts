@@ -4,7 +4,7 @@
 import { DAY_MS, day } from "./time.js";
 import { SpecError } from "../spec/errors.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
-import { DerError, pemDecode } from "./der.js";
+import { DerError, pemDecode, pemEncode } from "./der.js";
 import { publicKeyAlgorithm, readPrivateKey, type KeyAlgorithm, type PrivateKeyInfo } from "./keys.js";
 import { parseCertificate, type ParsedCertificate } from "./x509.js";
 
@@ -44,11 +44,20 @@ export function providedCa(
   if (keySource !== undefined && "missing" in keySource)
     throw fail(keySource.pointer, keySource.missing, keySource.fix);
 
+  const extraCertificate = beyondOneBlock(certificateSource.text);
+  if (extraCertificate)
+    throw fail(
+      certificateSource.pointer,
+      `holds ${extraCertificate}: it is copied into every ca.crt and kubeconfig, where every certificate in it is trusted to sign clients.`,
+      "Give only the CA's own certificate: one -----BEGIN CERTIFICATE----- block, nothing around it.",
+    );
   let parsed: ParsedCertificate;
+  let certificatePem: string;
   try {
     const block = pemDecode(certificateSource.text).find((entry) => entry.label === "CERTIFICATE");
     if (block === undefined) throw new DerError("no CERTIFICATE block was found");
     parsed = parseCertificate(block.der);
+    certificatePem = pemEncode("CERTIFICATE", block.der);
   } catch (caught) {
     throw fail(
       certificateSource.pointer,
@@ -104,9 +113,14 @@ export function providedCa(
         : "Renew the CA certificate.",
     );
   }
-  if (keySource === undefined) {
-    return { certificatePem: certificateSource.text, parsed, keyAlgorithm };
-  }
+  if (keySource === undefined) return { certificatePem, parsed, keyAlgorithm };
+  const extraKey = beyondOneBlock(keySource.text);
+  if (extraKey)
+    throw fail(
+      keySource.pointer,
+      `holds ${extraKey}.`,
+      "Give only the CA's private key: one -----BEGIN ... PRIVATE KEY----- block, nothing around it.",
+    );
   let key: PrivateKeyInfo;
   try {
     key = readPrivateKey(keySource.text);
@@ -124,7 +138,19 @@ export function providedCa(
       "Give the private key that matches the certificate (compare `openssl x509 -noout -pubkey` with `openssl pkey -pubout`).",
     );
   }
-  return { certificatePem: certificateSource.text, parsed, keyAlgorithm, privateKeyPem: keySource.text };
+  return { certificatePem, parsed, keyAlgorithm, privateKeyPem: `${keySource.text.trim()}\n` };
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
+/** What a PEM text holds besides its one block, said for a message; undefined when nothing. */
+function beyondOneBlock(text: string): string | undefined {
+  const blocks = [...text.matchAll(PEM_BLOCK)].length;
+  if (blocks > 1) return `${blocks} PEM blocks`;
+  const outside = text.replace(PEM_BLOCK, "").trim();
+  return outside === ""
+    ? undefined
+    : `text outside its PEM block ("${outside.slice(0, 30)}${outside.length > 30 ? "..." : ""}")`;
 }
 
 type Source =

@@ -21,9 +21,11 @@ function validator(): ValidateFunction {
  */
 export function validateAgainstSchema(document: unknown): SpecIssue[] {
   const validate = validator();
-  if (validate(document)) return [];
-  const issues: SpecIssue[] = [];
-  const seen = new Set<string>();
+  // A control character is the one problem a value's pattern may not name (and keys have none).
+  const controls = controlCharacterIssues(document);
+  if (validate(document) && controls.length === 0) return [];
+  const issues: SpecIssue[] = [...controls];
+  const seen = new Set<string>(controls.map((issue) => issue.pointer));
   const errors = (validate.errors ?? []).filter((error) => !hasTypeErrorAbove(error, validate.errors ?? []));
   for (const error of errors) {
     const issue = describe(error, document);
@@ -31,6 +33,52 @@ export function validateAgainstSchema(document: unknown): SpecIssue[] {
     seen.add(issue.pointer);
     issues.push(issue);
   }
+  return issues;
+}
+
+/** Certificates and keys in PEM: the only values written over several lines. */
+const MULTI_LINE_VALUES = new Set(["/security/ca/certificate", "/security/ca/key"]);
+const PEM_LINE_BREAKS = /\r?\n/g;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Keys and string values holding a control character (a line break, a tab, NUL, DEL...): every
+ * format kubescratch writes is split by lines or fields, so such a value could add a directive to a
+ * unit, a section to an INI file or a command to a script. Refused at the field, whatever its schema.
+ */
+function controlCharacterIssues(document: unknown): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const visit = (value: unknown, segments: readonly string[]): void => {
+    if (typeof value === "string") {
+      const pointer = pointerOf(...segments);
+      const checked = MULTI_LINE_VALUES.has(pointer) ? value.replace(PEM_LINE_BREAKS, "") : value;
+      const found = CONTROL_CHARACTER.exec(checked);
+      if (found)
+        issues.push({
+          severity: "error",
+          pointer,
+          message: `${show(value)} holds the control character U+${found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}: the files that carry the value are read line by line and field by field, so it could add a line of its own.`,
+          fix: "Write the value on one line without tabs or other control characters.",
+        });
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      const found = Array.isArray(value) ? null : CONTROL_CHARACTER.exec(key);
+      if (found) {
+        issues.push({
+          severity: "error",
+          pointer: pointerOf(...segments, key),
+          message: `the key ${show(key)} holds the control character U+${found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}.`,
+          fix: "Write the key without control characters; the reference lists every key allowed here.",
+        });
+        continue;
+      }
+      visit(child, [...segments, key]);
+    }
+  };
+  visit(document, []);
   return issues;
 }
 

@@ -19,6 +19,7 @@ import { LEGACY_RELEASE_FACTS } from "../versions/generated/release-facts.js";
 import { insideWindow, supportedVersionsText, type KubernetesVersion } from "../versions/kubernetes.js";
 import { defaultEndpointPort, OPTION_WINDOWS, type SpecWithStaticDefaults } from "./compatibility.js";
 import { pointerOf, type SpecIssue } from "./errors.js";
+import { adminKubeconfigPath } from "../artifact.js";
 
 export interface SemanticResult {
   readonly errors: SpecIssue[];
@@ -416,17 +417,23 @@ export function semanticIssues(
   }
 
   // --- credentials --------------------------------------------------------------------------------
-  // Each admin gets kubeconfigs/<name>.kubeconfig and a certificate or token under the name.
+  // Each admin gets a kubeconfig and a certificate (or its request) or token under a file name made
+  // from the name: "ops@x" and "ops_x" would share theirs.
   const firstAdmin = new Map<string, number>();
   spec.security.admins.forEach((admin, index) => {
-    const earlier = firstAdmin.get(admin.name);
-    if (earlier === undefined) firstAdmin.set(admin.name, index);
-    else
+    const file = adminKubeconfigPath(admin.name);
+    const earlier = firstAdmin.get(file);
+    if (earlier === undefined) firstAdmin.set(file, index);
+    else {
+      const other = spec.security.admins[earlier]?.name ?? "";
       error(
         pointerOf("security", "admins", index, "name"),
-        `admin name "${admin.name}" is already used by /security/admins/${earlier}: both would write kubeconfigs/${admin.name}.kubeconfig.`,
+        other === admin.name
+          ? `admin name "${admin.name}" is already used by /security/admins/${earlier}: both would write ${file}.`
+          : `admin names "${admin.name}" and "${other}" (/security/admins/${earlier}) make one file name: both would write ${file}.`,
         "Give every admin a unique name, or merge their groups into one entry.",
       );
+    }
   });
 
   // Go's x509 parser refuses a certificate whose dNSName is malformed ("x509: SAN dNSName is

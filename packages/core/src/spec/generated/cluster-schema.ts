@@ -178,9 +178,11 @@ export const clusterSchema: JsonSchema = {
             description: "One administrator.",
             properties: {
               name: {
-                description: "User name (certificate CN, token user).",
+                description:
+                  "User name (certificate CN, token user), at most 64 characters (X.509's limit for a common name): letters, digits and '-', '_', '.', '@', ':' after a letter or digit.",
                 type: "string",
                 pattern: "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$",
+                maxLength: 64,
               },
               groups: {
                 description: "Groups (certificate O, token groups). system:masters grants full access.",
@@ -189,8 +191,10 @@ export const clusterSchema: JsonSchema = {
                 default: ["system:masters"],
                 items: {
                   type: "string",
-                  description: "Group name.",
+                  description:
+                    "Group name (certificate O), at most 64 characters: letters, digits and '-', '_', '.', '@', ':' after a letter or digit.",
                   pattern: "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$",
+                  maxLength: 64,
                 },
               },
             },
@@ -386,15 +390,15 @@ export const clusterSchema: JsonSchema = {
         },
         rootDir: {
           description:
-            "Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd.",
+            "Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
-          pattern: "^/",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
         },
         cniBinDir: {
           description:
-            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there.",
+            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
-          pattern: "^/[A-Za-z0-9._+/-]*$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
           default: "/opt/cni/bin",
         },
         nofile: {
@@ -413,9 +417,12 @@ export const clusterSchema: JsonSchema = {
           default: [],
           items: {
             type: "string",
-            description: "host[:port] or CIDR.",
+            description:
+              "host[:port] (a DNS name, an IPv4 address or a bracketed IPv6 address) or a CIDR, at most 128 characters.",
             minLength: 1,
-            pattern: "^[A-Za-z0-9.:/\\[\\]-]+$",
+            pattern:
+              "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?|[0-9A-Fa-f.:]+/[0-9]{1,3})$",
+            maxLength: 128,
           },
         },
       },
@@ -427,10 +434,11 @@ export const clusterSchema: JsonSchema = {
       default: {},
       properties: {
         dataDir: {
-          description: "etcd data directory on the etcd nodes; use durable storage for a single member.",
+          description:
+            "etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
           default: "/var/lib/etcd",
-          pattern: "^/",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
         },
       },
     },
@@ -476,10 +484,11 @@ export const clusterSchema: JsonSchema = {
       default: {},
       properties: {
         rootDir: {
-          description: "kubelet --root-dir.",
+          description:
+            "kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
           default: "/var/lib/kubelet",
-          pattern: "^/",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
         },
         registerNode: {
           description:
@@ -489,9 +498,9 @@ export const clusterSchema: JsonSchema = {
         },
         resolvConf: {
           description:
-            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers.",
+            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
-          pattern: "^/[^\\u0000-\\u001f]*[^/]$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
         },
       },
     },

@@ -186,9 +186,11 @@ const schema31 = {
             description: "One administrator.",
             properties: {
               name: {
-                description: "User name (certificate CN, token user).",
+                description:
+                  "User name (certificate CN, token user), at most 64 characters (X.509's limit for a common name): letters, digits and '-', '_', '.', '@', ':' after a letter or digit.",
                 type: "string",
                 pattern: "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$",
+                maxLength: 64,
               },
               groups: {
                 description: "Groups (certificate O, token groups). system:masters grants full access.",
@@ -197,8 +199,10 @@ const schema31 = {
                 default: ["system:masters"],
                 items: {
                   type: "string",
-                  description: "Group name.",
+                  description:
+                    "Group name (certificate O), at most 64 characters: letters, digits and '-', '_', '.', '@', ':' after a letter or digit.",
                   pattern: "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$",
+                  maxLength: 64,
                 },
               },
             },
@@ -394,15 +398,15 @@ const schema31 = {
         },
         rootDir: {
           description:
-            "Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd.",
+            "Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
-          pattern: "^/",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
         },
         cniBinDir: {
           description:
-            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there.",
+            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
-          pattern: "^/[A-Za-z0-9._+/-]*$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
           default: "/opt/cni/bin",
         },
         nofile: {
@@ -421,9 +425,12 @@ const schema31 = {
           default: [],
           items: {
             type: "string",
-            description: "host[:port] or CIDR.",
+            description:
+              "host[:port] (a DNS name, an IPv4 address or a bracketed IPv6 address) or a CIDR, at most 128 characters.",
             minLength: 1,
-            pattern: "^[A-Za-z0-9.:/\\[\\]-]+$",
+            pattern:
+              "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?|[0-9A-Fa-f.:]+/[0-9]{1,3})$",
+            maxLength: 128,
           },
         },
       },
@@ -435,10 +442,11 @@ const schema31 = {
       default: {},
       properties: {
         dataDir: {
-          description: "etcd data directory on the etcd nodes; use durable storage for a single member.",
+          description:
+            "etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
           default: "/var/lib/etcd",
-          pattern: "^/",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
         },
       },
     },
@@ -484,10 +492,11 @@ const schema31 = {
       default: {},
       properties: {
         rootDir: {
-          description: "kubelet --root-dir.",
+          description:
+            "kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
           default: "/var/lib/kubelet",
-          pattern: "^/",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
         },
         registerNode: {
           description:
@@ -497,9 +506,9 @@ const schema31 = {
         },
         resolvConf: {
           description:
-            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers.",
+            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
           type: "string",
-          pattern: "^/[^\\u0000-\\u001f]*[^/]$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
         },
       },
     },
@@ -629,12 +638,13 @@ const pattern13 = new RegExp("^[A-Za-z0-9.:*-]+$", "u");
 const pattern14 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern15 = new RegExp("^[a-zA-Z][a-zA-Z0-9_-]{0,14}$", "u");
 const pattern16 = new RegExp("^[A-Za-z0-9_.-]{1,15}$", "u");
-const pattern17 = new RegExp("^/", "u");
-const pattern18 = new RegExp("^/[A-Za-z0-9._+/-]*$", "u");
-const pattern19 = new RegExp("^[A-Za-z0-9.:/\\[\\]-]+$", "u");
+const pattern17 = new RegExp("^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$", "u");
+const pattern19 = new RegExp(
+  "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?|[0-9A-Fa-f.:]+/[0-9]{1,3})$",
+  "u",
+);
 const pattern21 = new RegExp("^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$", "u");
 const pattern22 = new RegExp("^[^\\s]+$", "u");
-const pattern26 = new RegExp("^/[^\\u0000-\\u001f]*[^/]$", "u");
 const pattern27 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern28 = new RegExp(
   "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
@@ -1767,13 +1777,13 @@ function validate20(
             if (data27.name !== undefined) {
               let data28 = data27.name;
               if (typeof data28 === "string") {
-                if (!pattern10.test(data28)) {
+                if (func2(data28) > 64) {
                   const err59 = {
                     instancePath: instancePath + "/security/admins/" + i2 + "/name",
-                    schemaPath: "#/properties/security/properties/admins/items/properties/name/pattern",
-                    keyword: "pattern",
-                    params: { pattern: "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$" },
-                    message: 'must match pattern "' + "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$" + '"',
+                    schemaPath: "#/properties/security/properties/admins/items/properties/name/maxLength",
+                    keyword: "maxLength",
+                    params: { limit: 64 },
+                    message: "must NOT have more than 64 characters",
                   };
                   if (vErrors === null) {
                     vErrors = [err59];
@@ -1782,8 +1792,23 @@ function validate20(
                   }
                   errors++;
                 }
+                if (!pattern10.test(data28)) {
+                  const err60 = {
+                    instancePath: instancePath + "/security/admins/" + i2 + "/name",
+                    schemaPath: "#/properties/security/properties/admins/items/properties/name/pattern",
+                    keyword: "pattern",
+                    params: { pattern: "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$" },
+                    message: 'must match pattern "' + "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$" + '"',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err60];
+                  } else {
+                    vErrors.push(err60);
+                  }
+                  errors++;
+                }
               } else {
-                const err60 = {
+                const err61 = {
                   instancePath: instancePath + "/security/admins/" + i2 + "/name",
                   schemaPath: "#/properties/security/properties/admins/items/properties/name/type",
                   keyword: "type",
@@ -1791,9 +1816,9 @@ function validate20(
                   message: "must be string",
                 };
                 if (vErrors === null) {
-                  vErrors = [err60];
+                  vErrors = [err61];
                 } else {
-                  vErrors.push(err60);
+                  vErrors.push(err61);
                 }
                 errors++;
               }
@@ -1804,8 +1829,24 @@ function validate20(
               for (let i3 = 0; i3 < len2; i3++) {
                 let data30 = data29[i3];
                 if (typeof data30 === "string") {
+                  if (func2(data30) > 64) {
+                    const err62 = {
+                      instancePath: instancePath + "/security/admins/" + i2 + "/groups/" + i3,
+                      schemaPath:
+                        "#/properties/security/properties/admins/items/properties/groups/items/maxLength",
+                      keyword: "maxLength",
+                      params: { limit: 64 },
+                      message: "must NOT have more than 64 characters",
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err62];
+                    } else {
+                      vErrors.push(err62);
+                    }
+                    errors++;
+                  }
                   if (!pattern10.test(data30)) {
-                    const err61 = {
+                    const err63 = {
                       instancePath: instancePath + "/security/admins/" + i2 + "/groups/" + i3,
                       schemaPath:
                         "#/properties/security/properties/admins/items/properties/groups/items/pattern",
@@ -1814,14 +1855,14 @@ function validate20(
                       message: 'must match pattern "' + "^[A-Za-z0-9][-A-Za-z0-9_.@:]*$" + '"',
                     };
                     if (vErrors === null) {
-                      vErrors = [err61];
+                      vErrors = [err63];
                     } else {
-                      vErrors.push(err61);
+                      vErrors.push(err63);
                     }
                     errors++;
                   }
                 } else {
-                  const err62 = {
+                  const err64 = {
                     instancePath: instancePath + "/security/admins/" + i2 + "/groups/" + i3,
                     schemaPath: "#/properties/security/properties/admins/items/properties/groups/items/type",
                     keyword: "type",
@@ -1829,9 +1870,9 @@ function validate20(
                     message: "must be string",
                   };
                   if (vErrors === null) {
-                    vErrors = [err62];
+                    vErrors = [err64];
                   } else {
-                    vErrors.push(err62);
+                    vErrors.push(err64);
                   }
                   errors++;
                 }
@@ -1847,7 +1888,7 @@ function validate20(
                   }
                   if (typeof indices1[item1] == "number") {
                     j1 = indices1[item1];
-                    const err63 = {
+                    const err65 = {
                       instancePath: instancePath + "/security/admins/" + i2 + "/groups",
                       schemaPath:
                         "#/properties/security/properties/admins/items/properties/groups/uniqueItems",
@@ -1857,9 +1898,9 @@ function validate20(
                         "must NOT have duplicate items (items ## " + j1 + " and " + i4 + " are identical)",
                     };
                     if (vErrors === null) {
-                      vErrors = [err63];
+                      vErrors = [err65];
                     } else {
-                      vErrors.push(err63);
+                      vErrors.push(err65);
                     }
                     errors++;
                     break;
@@ -1868,7 +1909,7 @@ function validate20(
                 }
               }
             } else {
-              const err64 = {
+              const err66 = {
                 instancePath: instancePath + "/security/admins/" + i2 + "/groups",
                 schemaPath: "#/properties/security/properties/admins/items/properties/groups/type",
                 keyword: "type",
@@ -1876,14 +1917,14 @@ function validate20(
                 message: "must be array",
               };
               if (vErrors === null) {
-                vErrors = [err64];
+                vErrors = [err66];
               } else {
-                vErrors.push(err64);
+                vErrors.push(err66);
               }
               errors++;
             }
           } else {
-            const err65 = {
+            const err67 = {
               instancePath: instancePath + "/security/admins/" + i2,
               schemaPath: "#/properties/security/properties/admins/items/type",
               keyword: "type",
@@ -1891,15 +1932,15 @@ function validate20(
               message: "must be object",
             };
             if (vErrors === null) {
-              vErrors = [err65];
+              vErrors = [err67];
             } else {
-              vErrors.push(err65);
+              vErrors.push(err67);
             }
             errors++;
           }
         }
       } else {
-        const err66 = {
+        const err68 = {
           instancePath: instancePath + "/security/admins",
           schemaPath: "#/properties/security/properties/admins/type",
           keyword: "type",
@@ -1907,9 +1948,9 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err66];
+          vErrors = [err68];
         } else {
-          vErrors.push(err66);
+          vErrors.push(err68);
         }
         errors++;
       }
@@ -1920,7 +1961,7 @@ function validate20(
           let data32 = data31[i5];
           if (typeof data32 === "string") {
             if (func2(data32) < 1) {
-              const err67 = {
+              const err69 = {
                 instancePath: instancePath + "/security/apiserverExtraSANs/" + i5,
                 schemaPath: "#/properties/security/properties/apiserverExtraSANs/items/minLength",
                 keyword: "minLength",
@@ -1928,14 +1969,14 @@ function validate20(
                 message: "must NOT have fewer than 1 characters",
               };
               if (vErrors === null) {
-                vErrors = [err67];
+                vErrors = [err69];
               } else {
-                vErrors.push(err67);
+                vErrors.push(err69);
               }
               errors++;
             }
             if (!pattern13.test(data32)) {
-              const err68 = {
+              const err70 = {
                 instancePath: instancePath + "/security/apiserverExtraSANs/" + i5,
                 schemaPath: "#/properties/security/properties/apiserverExtraSANs/items/pattern",
                 keyword: "pattern",
@@ -1943,14 +1984,14 @@ function validate20(
                 message: 'must match pattern "' + "^[A-Za-z0-9.:*-]+$" + '"',
               };
               if (vErrors === null) {
-                vErrors = [err68];
+                vErrors = [err70];
               } else {
-                vErrors.push(err68);
+                vErrors.push(err70);
               }
               errors++;
             }
           } else {
-            const err69 = {
+            const err71 = {
               instancePath: instancePath + "/security/apiserverExtraSANs/" + i5,
               schemaPath: "#/properties/security/properties/apiserverExtraSANs/items/type",
               keyword: "type",
@@ -1958,9 +1999,9 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err69];
+              vErrors = [err71];
             } else {
-              vErrors.push(err69);
+              vErrors.push(err71);
             }
             errors++;
           }
@@ -1976,7 +2017,7 @@ function validate20(
             }
             if (typeof indices2[item2] == "number") {
               j2 = indices2[item2];
-              const err70 = {
+              const err72 = {
                 instancePath: instancePath + "/security/apiserverExtraSANs",
                 schemaPath: "#/properties/security/properties/apiserverExtraSANs/uniqueItems",
                 keyword: "uniqueItems",
@@ -1984,9 +2025,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j2 + " and " + i6 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err70];
+                vErrors = [err72];
               } else {
-                vErrors.push(err70);
+                vErrors.push(err72);
               }
               errors++;
               break;
@@ -1995,7 +2036,7 @@ function validate20(
           }
         }
       } else {
-        const err71 = {
+        const err73 = {
           instancePath: instancePath + "/security/apiserverExtraSANs",
           schemaPath: "#/properties/security/properties/apiserverExtraSANs/type",
           keyword: "type",
@@ -2003,14 +2044,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err71];
+          vErrors = [err73];
         } else {
-          vErrors.push(err71);
+          vErrors.push(err73);
         }
         errors++;
       }
     } else {
-      const err72 = {
+      const err74 = {
         instancePath: instancePath + "/security",
         schemaPath: "#/properties/security/type",
         keyword: "type",
@@ -2018,9 +2059,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err72];
+        vErrors = [err74];
       } else {
-        vErrors.push(err72);
+        vErrors.push(err74);
       }
       errors++;
     }
@@ -2058,7 +2099,7 @@ function validate20(
       }
       for (const key10 in data33) {
         if (!func1.call(schema31.properties.network.properties, key10)) {
-          const err73 = {
+          const err75 = {
             instancePath: instancePath + "/network",
             schemaPath: "#/properties/network/additionalProperties",
             keyword: "additionalProperties",
@@ -2066,49 +2107,18 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err73];
+            vErrors = [err75];
           } else {
-            vErrors.push(err73);
+            vErrors.push(err75);
           }
           errors++;
         }
       }
       let data34 = data33.mode;
       if (typeof data34 !== "string") {
-        const err74 = {
+        const err76 = {
           instancePath: instancePath + "/network/mode",
           schemaPath: "#/properties/network/properties/mode/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err74];
-        } else {
-          vErrors.push(err74);
-        }
-        errors++;
-      }
-      if (!(data34 === "routed" || data34 === "overlay")) {
-        const err75 = {
-          instancePath: instancePath + "/network/mode",
-          schemaPath: "#/properties/network/properties/mode/enum",
-          keyword: "enum",
-          params: { allowedValues: schema31.properties.network.properties.mode.enum },
-          message: "must be equal to one of the allowed values",
-        };
-        if (vErrors === null) {
-          vErrors = [err75];
-        } else {
-          vErrors.push(err75);
-        }
-        errors++;
-      }
-      let data35 = data33.overlay;
-      if (typeof data35 !== "string") {
-        const err76 = {
-          instancePath: instancePath + "/network/overlay",
-          schemaPath: "#/properties/network/properties/overlay/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
@@ -2120,12 +2130,12 @@ function validate20(
         }
         errors++;
       }
-      if (!(data35 === "flannel" || data35 === "weave" || data35 === "openvswitch")) {
+      if (!(data34 === "routed" || data34 === "overlay")) {
         const err77 = {
-          instancePath: instancePath + "/network/overlay",
-          schemaPath: "#/properties/network/properties/overlay/enum",
+          instancePath: instancePath + "/network/mode",
+          schemaPath: "#/properties/network/properties/mode/enum",
           keyword: "enum",
-          params: { allowedValues: schema31.properties.network.properties.overlay.enum },
+          params: { allowedValues: schema31.properties.network.properties.mode.enum },
           message: "must be equal to one of the allowed values",
         };
         if (vErrors === null) {
@@ -2135,30 +2145,29 @@ function validate20(
         }
         errors++;
       }
-      let data36 = data33.podCIDR;
-      if (typeof data36 === "string") {
-        if (func2(data36) < 1) {
-          const err78 = {
-            instancePath: instancePath + "/network/podCIDR",
-            schemaPath: "#/properties/network/properties/podCIDR/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err78];
-          } else {
-            vErrors.push(err78);
-          }
-          errors++;
-        }
-      } else {
-        const err79 = {
-          instancePath: instancePath + "/network/podCIDR",
-          schemaPath: "#/properties/network/properties/podCIDR/type",
+      let data35 = data33.overlay;
+      if (typeof data35 !== "string") {
+        const err78 = {
+          instancePath: instancePath + "/network/overlay",
+          schemaPath: "#/properties/network/properties/overlay/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err78];
+        } else {
+          vErrors.push(err78);
+        }
+        errors++;
+      }
+      if (!(data35 === "flannel" || data35 === "weave" || data35 === "openvswitch")) {
+        const err79 = {
+          instancePath: instancePath + "/network/overlay",
+          schemaPath: "#/properties/network/properties/overlay/enum",
+          keyword: "enum",
+          params: { allowedValues: schema31.properties.network.properties.overlay.enum },
+          message: "must be equal to one of the allowed values",
         };
         if (vErrors === null) {
           vErrors = [err79];
@@ -2167,9 +2176,41 @@ function validate20(
         }
         errors++;
       }
+      let data36 = data33.podCIDR;
+      if (typeof data36 === "string") {
+        if (func2(data36) < 1) {
+          const err80 = {
+            instancePath: instancePath + "/network/podCIDR",
+            schemaPath: "#/properties/network/properties/podCIDR/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err80];
+          } else {
+            vErrors.push(err80);
+          }
+          errors++;
+        }
+      } else {
+        const err81 = {
+          instancePath: instancePath + "/network/podCIDR",
+          schemaPath: "#/properties/network/properties/podCIDR/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err81];
+        } else {
+          vErrors.push(err81);
+        }
+        errors++;
+      }
       let data37 = data33.nodePodCIDRPrefix;
       if (!(typeof data37 == "number" && !(data37 % 1) && !isNaN(data37) && isFinite(data37))) {
-        const err80 = {
+        const err82 = {
           instancePath: instancePath + "/network/nodePodCIDRPrefix",
           schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/type",
           keyword: "type",
@@ -2177,15 +2218,15 @@ function validate20(
           message: "must be integer",
         };
         if (vErrors === null) {
-          vErrors = [err80];
+          vErrors = [err82];
         } else {
-          vErrors.push(err80);
+          vErrors.push(err82);
         }
         errors++;
       }
       if (typeof data37 == "number" && isFinite(data37)) {
         if (data37 > 128 || isNaN(data37)) {
-          const err81 = {
+          const err83 = {
             instancePath: instancePath + "/network/nodePodCIDRPrefix",
             schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/maximum",
             keyword: "maximum",
@@ -2193,52 +2234,19 @@ function validate20(
             message: "must be <= 128",
           };
           if (vErrors === null) {
-            vErrors = [err81];
+            vErrors = [err83];
           } else {
-            vErrors.push(err81);
+            vErrors.push(err83);
           }
           errors++;
         }
         if (data37 < 1 || isNaN(data37)) {
-          const err82 = {
+          const err84 = {
             instancePath: instancePath + "/network/nodePodCIDRPrefix",
             schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/minimum",
             keyword: "minimum",
             params: { comparison: ">=", limit: 1 },
             message: "must be >= 1",
-          };
-          if (vErrors === null) {
-            vErrors = [err82];
-          } else {
-            vErrors.push(err82);
-          }
-          errors++;
-        }
-      }
-      let data38 = data33.maxPodsPerNode;
-      if (!(typeof data38 == "number" && !(data38 % 1) && !isNaN(data38) && isFinite(data38))) {
-        const err83 = {
-          instancePath: instancePath + "/network/maxPodsPerNode",
-          schemaPath: "#/properties/network/properties/maxPodsPerNode/type",
-          keyword: "type",
-          params: { type: "integer" },
-          message: "must be integer",
-        };
-        if (vErrors === null) {
-          vErrors = [err83];
-        } else {
-          vErrors.push(err83);
-        }
-        errors++;
-      }
-      if (typeof data38 == "number" && isFinite(data38)) {
-        if (data38 > 1024 || isNaN(data38)) {
-          const err84 = {
-            instancePath: instancePath + "/network/maxPodsPerNode",
-            schemaPath: "#/properties/network/properties/maxPodsPerNode/maximum",
-            keyword: "maximum",
-            params: { comparison: "<=", limit: 1024 },
-            message: "must be <= 1024",
           };
           if (vErrors === null) {
             vErrors = [err84];
@@ -2247,31 +2255,31 @@ function validate20(
           }
           errors++;
         }
-        if (data38 < 1 || isNaN(data38)) {
-          const err85 = {
-            instancePath: instancePath + "/network/maxPodsPerNode",
-            schemaPath: "#/properties/network/properties/maxPodsPerNode/minimum",
-            keyword: "minimum",
-            params: { comparison: ">=", limit: 1 },
-            message: "must be >= 1",
-          };
-          if (vErrors === null) {
-            vErrors = [err85];
-          } else {
-            vErrors.push(err85);
-          }
-          errors++;
-        }
       }
-      let data39 = data33.serviceCIDR;
-      if (typeof data39 === "string") {
-        if (func2(data39) < 1) {
+      let data38 = data33.maxPodsPerNode;
+      if (!(typeof data38 == "number" && !(data38 % 1) && !isNaN(data38) && isFinite(data38))) {
+        const err85 = {
+          instancePath: instancePath + "/network/maxPodsPerNode",
+          schemaPath: "#/properties/network/properties/maxPodsPerNode/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err85];
+        } else {
+          vErrors.push(err85);
+        }
+        errors++;
+      }
+      if (typeof data38 == "number" && isFinite(data38)) {
+        if (data38 > 1024 || isNaN(data38)) {
           const err86 = {
-            instancePath: instancePath + "/network/serviceCIDR",
-            schemaPath: "#/properties/network/properties/serviceCIDR/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
+            instancePath: instancePath + "/network/maxPodsPerNode",
+            schemaPath: "#/properties/network/properties/maxPodsPerNode/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 1024 },
+            message: "must be <= 1024",
           };
           if (vErrors === null) {
             vErrors = [err86];
@@ -2280,30 +2288,31 @@ function validate20(
           }
           errors++;
         }
-      } else {
-        const err87 = {
-          instancePath: instancePath + "/network/serviceCIDR",
-          schemaPath: "#/properties/network/properties/serviceCIDR/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err87];
-        } else {
-          vErrors.push(err87);
+        if (data38 < 1 || isNaN(data38)) {
+          const err87 = {
+            instancePath: instancePath + "/network/maxPodsPerNode",
+            schemaPath: "#/properties/network/properties/maxPodsPerNode/minimum",
+            keyword: "minimum",
+            params: { comparison: ">=", limit: 1 },
+            message: "must be >= 1",
+          };
+          if (vErrors === null) {
+            vErrors = [err87];
+          } else {
+            vErrors.push(err87);
+          }
+          errors++;
         }
-        errors++;
       }
-      let data40 = data33.clusterDomain;
-      if (typeof data40 === "string") {
-        if (func2(data40) > 253) {
+      let data39 = data33.serviceCIDR;
+      if (typeof data39 === "string") {
+        if (func2(data39) < 1) {
           const err88 = {
-            instancePath: instancePath + "/network/clusterDomain",
-            schemaPath: "#/properties/network/properties/clusterDomain/maxLength",
-            keyword: "maxLength",
-            params: { limit: 253 },
-            message: "must NOT have more than 253 characters",
+            instancePath: instancePath + "/network/serviceCIDR",
+            schemaPath: "#/properties/network/properties/serviceCIDR/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
             vErrors = [err88];
@@ -2312,8 +2321,40 @@ function validate20(
           }
           errors++;
         }
+      } else {
+        const err89 = {
+          instancePath: instancePath + "/network/serviceCIDR",
+          schemaPath: "#/properties/network/properties/serviceCIDR/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err89];
+        } else {
+          vErrors.push(err89);
+        }
+        errors++;
+      }
+      let data40 = data33.clusterDomain;
+      if (typeof data40 === "string") {
+        if (func2(data40) > 253) {
+          const err90 = {
+            instancePath: instancePath + "/network/clusterDomain",
+            schemaPath: "#/properties/network/properties/clusterDomain/maxLength",
+            keyword: "maxLength",
+            params: { limit: 253 },
+            message: "must NOT have more than 253 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err90];
+          } else {
+            vErrors.push(err90);
+          }
+          errors++;
+        }
         if (!pattern14.test(data40)) {
-          const err89 = {
+          const err91 = {
             instancePath: instancePath + "/network/clusterDomain",
             schemaPath: "#/properties/network/properties/clusterDomain/pattern",
             keyword: "pattern",
@@ -2324,14 +2365,14 @@ function validate20(
               '"',
           };
           if (vErrors === null) {
-            vErrors = [err89];
+            vErrors = [err91];
           } else {
-            vErrors.push(err89);
+            vErrors.push(err91);
           }
           errors++;
         }
       } else {
-        const err90 = {
+        const err92 = {
           instancePath: instancePath + "/network/clusterDomain",
           schemaPath: "#/properties/network/properties/clusterDomain/type",
           keyword: "type",
@@ -2339,9 +2380,9 @@ function validate20(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err90];
+          vErrors = [err92];
         } else {
-          vErrors.push(err90);
+          vErrors.push(err92);
         }
         errors++;
       }
@@ -2349,7 +2390,7 @@ function validate20(
         let data41 = data33.dnsServiceIP;
         if (typeof data41 === "string") {
           if (func2(data41) < 1) {
-            const err91 = {
+            const err93 = {
               instancePath: instancePath + "/network/dnsServiceIP",
               schemaPath: "#/properties/network/properties/dnsServiceIP/minLength",
               keyword: "minLength",
@@ -2357,52 +2398,19 @@ function validate20(
               message: "must NOT have fewer than 1 characters",
             };
             if (vErrors === null) {
-              vErrors = [err91];
+              vErrors = [err93];
             } else {
-              vErrors.push(err91);
+              vErrors.push(err93);
             }
             errors++;
           }
         } else {
-          const err92 = {
+          const err94 = {
             instancePath: instancePath + "/network/dnsServiceIP",
             schemaPath: "#/properties/network/properties/dnsServiceIP/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err92];
-          } else {
-            vErrors.push(err92);
-          }
-          errors++;
-        }
-      }
-      let data42 = data33.mtu;
-      if (!(typeof data42 == "number" && !(data42 % 1) && !isNaN(data42) && isFinite(data42))) {
-        const err93 = {
-          instancePath: instancePath + "/network/mtu",
-          schemaPath: "#/properties/network/properties/mtu/type",
-          keyword: "type",
-          params: { type: "integer" },
-          message: "must be integer",
-        };
-        if (vErrors === null) {
-          vErrors = [err93];
-        } else {
-          vErrors.push(err93);
-        }
-        errors++;
-      }
-      if (typeof data42 == "number" && isFinite(data42)) {
-        if (data42 > 9216 || isNaN(data42)) {
-          const err94 = {
-            instancePath: instancePath + "/network/mtu",
-            schemaPath: "#/properties/network/properties/mtu/maximum",
-            keyword: "maximum",
-            params: { comparison: "<=", limit: 9216 },
-            message: "must be <= 9216",
           };
           if (vErrors === null) {
             vErrors = [err94];
@@ -2411,8 +2419,41 @@ function validate20(
           }
           errors++;
         }
+      }
+      let data42 = data33.mtu;
+      if (!(typeof data42 == "number" && !(data42 % 1) && !isNaN(data42) && isFinite(data42))) {
+        const err95 = {
+          instancePath: instancePath + "/network/mtu",
+          schemaPath: "#/properties/network/properties/mtu/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err95];
+        } else {
+          vErrors.push(err95);
+        }
+        errors++;
+      }
+      if (typeof data42 == "number" && isFinite(data42)) {
+        if (data42 > 9216 || isNaN(data42)) {
+          const err96 = {
+            instancePath: instancePath + "/network/mtu",
+            schemaPath: "#/properties/network/properties/mtu/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 9216 },
+            message: "must be <= 9216",
+          };
+          if (vErrors === null) {
+            vErrors = [err96];
+          } else {
+            vErrors.push(err96);
+          }
+          errors++;
+        }
         if (data42 < 576 || isNaN(data42)) {
-          const err95 = {
+          const err97 = {
             instancePath: instancePath + "/network/mtu",
             schemaPath: "#/properties/network/properties/mtu/minimum",
             keyword: "minimum",
@@ -2420,15 +2461,15 @@ function validate20(
             message: "must be >= 576",
           };
           if (vErrors === null) {
-            vErrors = [err95];
+            vErrors = [err97];
           } else {
-            vErrors.push(err95);
+            vErrors.push(err97);
           }
           errors++;
         }
       }
       if (typeof data33.masquerade !== "boolean") {
-        const err96 = {
+        const err98 = {
           instancePath: instancePath + "/network/masquerade",
           schemaPath: "#/properties/network/properties/masquerade/type",
           keyword: "type",
@@ -2436,9 +2477,9 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err96];
+          vErrors = [err98];
         } else {
-          vErrors.push(err96);
+          vErrors.push(err98);
         }
         errors++;
       }
@@ -2452,7 +2493,7 @@ function validate20(
         }
         for (const key11 in data44) {
           if (!(key11 === "name" || key11 === "management")) {
-            const err97 = {
+            const err99 = {
               instancePath: instancePath + "/network/bridge",
               schemaPath: "#/properties/network/properties/bridge/additionalProperties",
               keyword: "additionalProperties",
@@ -2460,9 +2501,9 @@ function validate20(
               message: "must NOT have additional properties",
             };
             if (vErrors === null) {
-              vErrors = [err97];
+              vErrors = [err99];
             } else {
-              vErrors.push(err97);
+              vErrors.push(err99);
             }
             errors++;
           }
@@ -2470,7 +2511,7 @@ function validate20(
         let data45 = data44.name;
         if (typeof data45 === "string") {
           if (!pattern15.test(data45)) {
-            const err98 = {
+            const err100 = {
               instancePath: instancePath + "/network/bridge/name",
               schemaPath: "#/properties/network/properties/bridge/properties/name/pattern",
               keyword: "pattern",
@@ -2478,14 +2519,14 @@ function validate20(
               message: 'must match pattern "' + "^[a-zA-Z][a-zA-Z0-9_-]{0,14}$" + '"',
             };
             if (vErrors === null) {
-              vErrors = [err98];
+              vErrors = [err100];
             } else {
-              vErrors.push(err98);
+              vErrors.push(err100);
             }
             errors++;
           }
         } else {
-          const err99 = {
+          const err101 = {
             instancePath: instancePath + "/network/bridge/name",
             schemaPath: "#/properties/network/properties/bridge/properties/name/type",
             keyword: "type",
@@ -2493,15 +2534,15 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err99];
+            vErrors = [err101];
           } else {
-            vErrors.push(err99);
+            vErrors.push(err101);
           }
           errors++;
         }
         let data46 = data44.management;
         if (typeof data46 !== "string") {
-          const err100 = {
+          const err102 = {
             instancePath: instancePath + "/network/bridge/management",
             schemaPath: "#/properties/network/properties/bridge/properties/management/type",
             keyword: "type",
@@ -2509,14 +2550,14 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err100];
+            vErrors = [err102];
           } else {
-            vErrors.push(err100);
+            vErrors.push(err102);
           }
           errors++;
         }
         if (!(data46 === "manual" || data46 === "kubelet")) {
-          const err101 = {
+          const err103 = {
             instancePath: instancePath + "/network/bridge/management",
             schemaPath: "#/properties/network/properties/bridge/properties/management/enum",
             keyword: "enum",
@@ -2526,14 +2567,14 @@ function validate20(
             message: "must be equal to one of the allowed values",
           };
           if (vErrors === null) {
-            vErrors = [err101];
+            vErrors = [err103];
           } else {
-            vErrors.push(err101);
+            vErrors.push(err103);
           }
           errors++;
         }
       } else {
-        const err102 = {
+        const err104 = {
           instancePath: instancePath + "/network/bridge",
           schemaPath: "#/properties/network/properties/bridge/type",
           keyword: "type",
@@ -2541,14 +2582,14 @@ function validate20(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err102];
+          vErrors = [err104];
         } else {
-          vErrors.push(err102);
+          vErrors.push(err104);
         }
         errors++;
       }
     } else {
-      const err103 = {
+      const err105 = {
         instancePath: instancePath + "/network",
         schemaPath: "#/properties/network/type",
         keyword: "type",
@@ -2556,9 +2597,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err103];
+        vErrors = [err105];
       } else {
-        vErrors.push(err103);
+        vErrors.push(err105);
       }
       errors++;
     }
@@ -2566,46 +2607,12 @@ function validate20(
     if (data47 && typeof data47 == "object" && !Array.isArray(data47)) {
       for (const key12 in data47) {
         if (!(key12 === "masterIP" || key12 === "apiserverPort" || key12 === "endpoint")) {
-          const err104 = {
+          const err106 = {
             instancePath: instancePath + "/controlPlane",
             schemaPath: "#/properties/controlPlane/additionalProperties",
             keyword: "additionalProperties",
             params: { additionalProperty: key12 },
             message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err104];
-          } else {
-            vErrors.push(err104);
-          }
-          errors++;
-        }
-      }
-      if (data47.masterIP !== undefined) {
-        let data48 = data47.masterIP;
-        if (typeof data48 === "string") {
-          if (func2(data48) < 1) {
-            const err105 = {
-              instancePath: instancePath + "/controlPlane/masterIP",
-              schemaPath: "#/properties/controlPlane/properties/masterIP/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err105];
-            } else {
-              vErrors.push(err105);
-            }
-            errors++;
-          }
-        } else {
-          const err106 = {
-            instancePath: instancePath + "/controlPlane/masterIP",
-            schemaPath: "#/properties/controlPlane/properties/masterIP/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
           };
           if (vErrors === null) {
             vErrors = [err106];
@@ -2615,10 +2622,44 @@ function validate20(
           errors++;
         }
       }
+      if (data47.masterIP !== undefined) {
+        let data48 = data47.masterIP;
+        if (typeof data48 === "string") {
+          if (func2(data48) < 1) {
+            const err107 = {
+              instancePath: instancePath + "/controlPlane/masterIP",
+              schemaPath: "#/properties/controlPlane/properties/masterIP/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err107];
+            } else {
+              vErrors.push(err107);
+            }
+            errors++;
+          }
+        } else {
+          const err108 = {
+            instancePath: instancePath + "/controlPlane/masterIP",
+            schemaPath: "#/properties/controlPlane/properties/masterIP/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err108];
+          } else {
+            vErrors.push(err108);
+          }
+          errors++;
+        }
+      }
       if (data47.apiserverPort !== undefined) {
         let data49 = data47.apiserverPort;
         if (!(typeof data49 == "number" && !(data49 % 1) && !isNaN(data49) && isFinite(data49))) {
-          const err107 = {
+          const err109 = {
             instancePath: instancePath + "/controlPlane/apiserverPort",
             schemaPath: "#/properties/controlPlane/properties/apiserverPort/type",
             keyword: "type",
@@ -2626,15 +2667,15 @@ function validate20(
             message: "must be integer",
           };
           if (vErrors === null) {
-            vErrors = [err107];
+            vErrors = [err109];
           } else {
-            vErrors.push(err107);
+            vErrors.push(err109);
           }
           errors++;
         }
         if (typeof data49 == "number" && isFinite(data49)) {
           if (data49 > 65535 || isNaN(data49)) {
-            const err108 = {
+            const err110 = {
               instancePath: instancePath + "/controlPlane/apiserverPort",
               schemaPath: "#/properties/controlPlane/properties/apiserverPort/maximum",
               keyword: "maximum",
@@ -2642,14 +2683,14 @@ function validate20(
               message: "must be <= 65535",
             };
             if (vErrors === null) {
-              vErrors = [err108];
+              vErrors = [err110];
             } else {
-              vErrors.push(err108);
+              vErrors.push(err110);
             }
             errors++;
           }
           if (data49 < 1 || isNaN(data49)) {
-            const err109 = {
+            const err111 = {
               instancePath: instancePath + "/controlPlane/apiserverPort",
               schemaPath: "#/properties/controlPlane/properties/apiserverPort/minimum",
               keyword: "minimum",
@@ -2657,9 +2698,9 @@ function validate20(
               message: "must be >= 1",
             };
             if (vErrors === null) {
-              vErrors = [err109];
+              vErrors = [err111];
             } else {
-              vErrors.push(err109);
+              vErrors.push(err111);
             }
             errors++;
           }
@@ -2672,7 +2713,7 @@ function validate20(
             data50.virtualRouterId = 51;
           }
           if (data50.host === undefined) {
-            const err110 = {
+            const err112 = {
               instancePath: instancePath + "/controlPlane/endpoint",
               schemaPath: "#/properties/controlPlane/properties/endpoint/required",
               keyword: "required",
@@ -2680,14 +2721,14 @@ function validate20(
               message: "must have required property '" + "host" + "'",
             };
             if (vErrors === null) {
-              vErrors = [err110];
+              vErrors = [err112];
             } else {
-              vErrors.push(err110);
+              vErrors.push(err112);
             }
             errors++;
           }
           if (data50.loadBalancer === undefined) {
-            const err111 = {
+            const err113 = {
               instancePath: instancePath + "/controlPlane/endpoint",
               schemaPath: "#/properties/controlPlane/properties/endpoint/required",
               keyword: "required",
@@ -2695,9 +2736,9 @@ function validate20(
               message: "must have required property '" + "loadBalancer" + "'",
             };
             if (vErrors === null) {
-              vErrors = [err111];
+              vErrors = [err113];
             } else {
-              vErrors.push(err111);
+              vErrors.push(err113);
             }
             errors++;
           }
@@ -2709,46 +2750,12 @@ function validate20(
               key13 === "interface" ||
               key13 === "virtualRouterId"
             )) {
-              const err112 = {
+              const err114 = {
                 instancePath: instancePath + "/controlPlane/endpoint",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/additionalProperties",
                 keyword: "additionalProperties",
                 params: { additionalProperty: key13 },
                 message: "must NOT have additional properties",
-              };
-              if (vErrors === null) {
-                vErrors = [err112];
-              } else {
-                vErrors.push(err112);
-              }
-              errors++;
-            }
-          }
-          if (data50.host !== undefined) {
-            let data51 = data50.host;
-            if (typeof data51 === "string") {
-              if (func2(data51) < 1) {
-                const err113 = {
-                  instancePath: instancePath + "/controlPlane/endpoint/host",
-                  schemaPath: "#/properties/controlPlane/properties/endpoint/properties/host/minLength",
-                  keyword: "minLength",
-                  params: { limit: 1 },
-                  message: "must NOT have fewer than 1 characters",
-                };
-                if (vErrors === null) {
-                  vErrors = [err113];
-                } else {
-                  vErrors.push(err113);
-                }
-                errors++;
-              }
-            } else {
-              const err114 = {
-                instancePath: instancePath + "/controlPlane/endpoint/host",
-                schemaPath: "#/properties/controlPlane/properties/endpoint/properties/host/type",
-                keyword: "type",
-                params: { type: "string" },
-                message: "must be string",
               };
               if (vErrors === null) {
                 vErrors = [err114];
@@ -2758,10 +2765,44 @@ function validate20(
               errors++;
             }
           }
+          if (data50.host !== undefined) {
+            let data51 = data50.host;
+            if (typeof data51 === "string") {
+              if (func2(data51) < 1) {
+                const err115 = {
+                  instancePath: instancePath + "/controlPlane/endpoint/host",
+                  schemaPath: "#/properties/controlPlane/properties/endpoint/properties/host/minLength",
+                  keyword: "minLength",
+                  params: { limit: 1 },
+                  message: "must NOT have fewer than 1 characters",
+                };
+                if (vErrors === null) {
+                  vErrors = [err115];
+                } else {
+                  vErrors.push(err115);
+                }
+                errors++;
+              }
+            } else {
+              const err116 = {
+                instancePath: instancePath + "/controlPlane/endpoint/host",
+                schemaPath: "#/properties/controlPlane/properties/endpoint/properties/host/type",
+                keyword: "type",
+                params: { type: "string" },
+                message: "must be string",
+              };
+              if (vErrors === null) {
+                vErrors = [err116];
+              } else {
+                vErrors.push(err116);
+              }
+              errors++;
+            }
+          }
           if (data50.port !== undefined) {
             let data52 = data50.port;
             if (!(typeof data52 == "number" && !(data52 % 1) && !isNaN(data52) && isFinite(data52))) {
-              const err115 = {
+              const err117 = {
                 instancePath: instancePath + "/controlPlane/endpoint/port",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/type",
                 keyword: "type",
@@ -2769,15 +2810,15 @@ function validate20(
                 message: "must be integer",
               };
               if (vErrors === null) {
-                vErrors = [err115];
+                vErrors = [err117];
               } else {
-                vErrors.push(err115);
+                vErrors.push(err117);
               }
               errors++;
             }
             if (typeof data52 == "number" && isFinite(data52)) {
               if (data52 > 65535 || isNaN(data52)) {
-                const err116 = {
+                const err118 = {
                   instancePath: instancePath + "/controlPlane/endpoint/port",
                   schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/maximum",
                   keyword: "maximum",
@@ -2785,14 +2826,14 @@ function validate20(
                   message: "must be <= 65535",
                 };
                 if (vErrors === null) {
-                  vErrors = [err116];
+                  vErrors = [err118];
                 } else {
-                  vErrors.push(err116);
+                  vErrors.push(err118);
                 }
                 errors++;
               }
               if (data52 < 1 || isNaN(data52)) {
-                const err117 = {
+                const err119 = {
                   instancePath: instancePath + "/controlPlane/endpoint/port",
                   schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/minimum",
                   keyword: "minimum",
@@ -2800,9 +2841,9 @@ function validate20(
                   message: "must be >= 1",
                 };
                 if (vErrors === null) {
-                  vErrors = [err117];
+                  vErrors = [err119];
                 } else {
-                  vErrors.push(err117);
+                  vErrors.push(err119);
                 }
                 errors++;
               }
@@ -2811,7 +2852,7 @@ function validate20(
           if (data50.loadBalancer !== undefined) {
             let data53 = data50.loadBalancer;
             if (typeof data53 !== "string") {
-              const err118 = {
+              const err120 = {
                 instancePath: instancePath + "/controlPlane/endpoint/loadBalancer",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/loadBalancer/type",
                 keyword: "type",
@@ -2819,14 +2860,14 @@ function validate20(
                 message: "must be string",
               };
               if (vErrors === null) {
-                vErrors = [err118];
+                vErrors = [err120];
               } else {
-                vErrors.push(err118);
+                vErrors.push(err120);
               }
               errors++;
             }
             if (!(data53 === "external" || data53 === "keepalived-haproxy")) {
-              const err119 = {
+              const err121 = {
                 instancePath: instancePath + "/controlPlane/endpoint/loadBalancer",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/loadBalancer/enum",
                 keyword: "enum",
@@ -2837,9 +2878,9 @@ function validate20(
                 message: "must be equal to one of the allowed values",
               };
               if (vErrors === null) {
-                vErrors = [err119];
+                vErrors = [err121];
               } else {
-                vErrors.push(err119);
+                vErrors.push(err121);
               }
               errors++;
             }
@@ -2848,7 +2889,7 @@ function validate20(
             let data54 = data50.interface;
             if (typeof data54 === "string") {
               if (!pattern16.test(data54)) {
-                const err120 = {
+                const err122 = {
                   instancePath: instancePath + "/controlPlane/endpoint/interface",
                   schemaPath: "#/properties/controlPlane/properties/endpoint/properties/interface/pattern",
                   keyword: "pattern",
@@ -2856,53 +2897,19 @@ function validate20(
                   message: 'must match pattern "' + "^[A-Za-z0-9_.-]{1,15}$" + '"',
                 };
                 if (vErrors === null) {
-                  vErrors = [err120];
+                  vErrors = [err122];
                 } else {
-                  vErrors.push(err120);
+                  vErrors.push(err122);
                 }
                 errors++;
               }
             } else {
-              const err121 = {
+              const err123 = {
                 instancePath: instancePath + "/controlPlane/endpoint/interface",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/interface/type",
                 keyword: "type",
                 params: { type: "string" },
                 message: "must be string",
-              };
-              if (vErrors === null) {
-                vErrors = [err121];
-              } else {
-                vErrors.push(err121);
-              }
-              errors++;
-            }
-          }
-          let data55 = data50.virtualRouterId;
-          if (!(typeof data55 == "number" && !(data55 % 1) && !isNaN(data55) && isFinite(data55))) {
-            const err122 = {
-              instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
-              schemaPath: "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/type",
-              keyword: "type",
-              params: { type: "integer" },
-              message: "must be integer",
-            };
-            if (vErrors === null) {
-              vErrors = [err122];
-            } else {
-              vErrors.push(err122);
-            }
-            errors++;
-          }
-          if (typeof data55 == "number" && isFinite(data55)) {
-            if (data55 > 255 || isNaN(data55)) {
-              const err123 = {
-                instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
-                schemaPath:
-                  "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/maximum",
-                keyword: "maximum",
-                params: { comparison: "<=", limit: 255 },
-                message: "must be <= 255",
               };
               if (vErrors === null) {
                 vErrors = [err123];
@@ -2911,8 +2918,42 @@ function validate20(
               }
               errors++;
             }
+          }
+          let data55 = data50.virtualRouterId;
+          if (!(typeof data55 == "number" && !(data55 % 1) && !isNaN(data55) && isFinite(data55))) {
+            const err124 = {
+              instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
+              schemaPath: "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/type",
+              keyword: "type",
+              params: { type: "integer" },
+              message: "must be integer",
+            };
+            if (vErrors === null) {
+              vErrors = [err124];
+            } else {
+              vErrors.push(err124);
+            }
+            errors++;
+          }
+          if (typeof data55 == "number" && isFinite(data55)) {
+            if (data55 > 255 || isNaN(data55)) {
+              const err125 = {
+                instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
+                schemaPath:
+                  "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/maximum",
+                keyword: "maximum",
+                params: { comparison: "<=", limit: 255 },
+                message: "must be <= 255",
+              };
+              if (vErrors === null) {
+                vErrors = [err125];
+              } else {
+                vErrors.push(err125);
+              }
+              errors++;
+            }
             if (data55 < 1 || isNaN(data55)) {
-              const err124 = {
+              const err126 = {
                 instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
                 schemaPath:
                   "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/minimum",
@@ -2921,15 +2962,15 @@ function validate20(
                 message: "must be >= 1",
               };
               if (vErrors === null) {
-                vErrors = [err124];
+                vErrors = [err126];
               } else {
-                vErrors.push(err124);
+                vErrors.push(err126);
               }
               errors++;
             }
           }
         } else {
-          const err125 = {
+          const err127 = {
             instancePath: instancePath + "/controlPlane/endpoint",
             schemaPath: "#/properties/controlPlane/properties/endpoint/type",
             keyword: "type",
@@ -2937,15 +2978,15 @@ function validate20(
             message: "must be object",
           };
           if (vErrors === null) {
-            vErrors = [err125];
+            vErrors = [err127];
           } else {
-            vErrors.push(err125);
+            vErrors.push(err127);
           }
           errors++;
         }
       }
     } else {
-      const err126 = {
+      const err128 = {
         instancePath: instancePath + "/controlPlane",
         schemaPath: "#/properties/controlPlane/type",
         keyword: "type",
@@ -2953,9 +2994,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err126];
+        vErrors = [err128];
       } else {
-        vErrors.push(err126);
+        vErrors.push(err128);
       }
       errors++;
     }
@@ -2978,45 +3019,12 @@ function validate20(
           key14 === "nofile" ||
           key14 === "insecureRegistries"
         )) {
-          const err127 = {
+          const err129 = {
             instancePath: instancePath + "/runtime",
             schemaPath: "#/properties/runtime/additionalProperties",
             keyword: "additionalProperties",
             params: { additionalProperty: key14 },
             message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err127];
-          } else {
-            vErrors.push(err127);
-          }
-          errors++;
-        }
-      }
-      if (data56.type !== undefined) {
-        let data57 = data56.type;
-        if (typeof data57 !== "string") {
-          const err128 = {
-            instancePath: instancePath + "/runtime/type",
-            schemaPath: "#/properties/runtime/properties/type/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err128];
-          } else {
-            vErrors.push(err128);
-          }
-          errors++;
-        }
-        if (!(data57 === "docker" || data57 === "rkt" || data57 === "containerd")) {
-          const err129 = {
-            instancePath: instancePath + "/runtime/type",
-            schemaPath: "#/properties/runtime/properties/type/enum",
-            keyword: "enum",
-            params: { allowedValues: schema31.properties.runtime.properties.type.enum },
-            message: "must be equal to one of the allowed values",
           };
           if (vErrors === null) {
             vErrors = [err129];
@@ -3026,31 +3034,30 @@ function validate20(
           errors++;
         }
       }
-      if (data56.rootDir !== undefined) {
-        let data58 = data56.rootDir;
-        if (typeof data58 === "string") {
-          if (!pattern17.test(data58)) {
-            const err130 = {
-              instancePath: instancePath + "/runtime/rootDir",
-              schemaPath: "#/properties/runtime/properties/rootDir/pattern",
-              keyword: "pattern",
-              params: { pattern: "^/" },
-              message: 'must match pattern "' + "^/" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err130];
-            } else {
-              vErrors.push(err130);
-            }
-            errors++;
-          }
-        } else {
-          const err131 = {
-            instancePath: instancePath + "/runtime/rootDir",
-            schemaPath: "#/properties/runtime/properties/rootDir/type",
+      if (data56.type !== undefined) {
+        let data57 = data56.type;
+        if (typeof data57 !== "string") {
+          const err130 = {
+            instancePath: instancePath + "/runtime/type",
+            schemaPath: "#/properties/runtime/properties/type/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err130];
+          } else {
+            vErrors.push(err130);
+          }
+          errors++;
+        }
+        if (!(data57 === "docker" || data57 === "rkt" || data57 === "containerd")) {
+          const err131 = {
+            instancePath: instancePath + "/runtime/type",
+            schemaPath: "#/properties/runtime/properties/type/enum",
+            keyword: "enum",
+            params: { allowedValues: schema31.properties.runtime.properties.type.enum },
+            message: "must be equal to one of the allowed values",
           };
           if (vErrors === null) {
             vErrors = [err131];
@@ -3060,25 +3067,59 @@ function validate20(
           errors++;
         }
       }
+      if (data56.rootDir !== undefined) {
+        let data58 = data56.rootDir;
+        if (typeof data58 === "string") {
+          if (!pattern17.test(data58)) {
+            const err132 = {
+              instancePath: instancePath + "/runtime/rootDir",
+              schemaPath: "#/properties/runtime/properties/rootDir/pattern",
+              keyword: "pattern",
+              params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
+              message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err132];
+            } else {
+              vErrors.push(err132);
+            }
+            errors++;
+          }
+        } else {
+          const err133 = {
+            instancePath: instancePath + "/runtime/rootDir",
+            schemaPath: "#/properties/runtime/properties/rootDir/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err133];
+          } else {
+            vErrors.push(err133);
+          }
+          errors++;
+        }
+      }
       let data59 = data56.cniBinDir;
       if (typeof data59 === "string") {
-        if (!pattern18.test(data59)) {
-          const err132 = {
+        if (!pattern17.test(data59)) {
+          const err134 = {
             instancePath: instancePath + "/runtime/cniBinDir",
             schemaPath: "#/properties/runtime/properties/cniBinDir/pattern",
             keyword: "pattern",
-            params: { pattern: "^/[A-Za-z0-9._+/-]*$" },
-            message: 'must match pattern "' + "^/[A-Za-z0-9._+/-]*$" + '"',
+            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
+            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err132];
+            vErrors = [err134];
           } else {
-            vErrors.push(err132);
+            vErrors.push(err134);
           }
           errors++;
         }
       } else {
-        const err133 = {
+        const err135 = {
           instancePath: instancePath + "/runtime/cniBinDir",
           schemaPath: "#/properties/runtime/properties/cniBinDir/type",
           keyword: "type",
@@ -3086,15 +3127,15 @@ function validate20(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err133];
+          vErrors = [err135];
         } else {
-          vErrors.push(err133);
+          vErrors.push(err135);
         }
         errors++;
       }
       let data60 = data56.nofile;
       if (!(typeof data60 == "number" && !(data60 % 1) && !isNaN(data60) && isFinite(data60))) {
-        const err134 = {
+        const err136 = {
           instancePath: instancePath + "/runtime/nofile",
           schemaPath: "#/properties/runtime/properties/nofile/type",
           keyword: "type",
@@ -3102,15 +3143,15 @@ function validate20(
           message: "must be integer",
         };
         if (vErrors === null) {
-          vErrors = [err134];
+          vErrors = [err136];
         } else {
-          vErrors.push(err134);
+          vErrors.push(err136);
         }
         errors++;
       }
       if (typeof data60 == "number" && isFinite(data60)) {
         if (data60 > 1073741816 || isNaN(data60)) {
-          const err135 = {
+          const err137 = {
             instancePath: instancePath + "/runtime/nofile",
             schemaPath: "#/properties/runtime/properties/nofile/maximum",
             keyword: "maximum",
@@ -3118,14 +3159,14 @@ function validate20(
             message: "must be <= 1073741816",
           };
           if (vErrors === null) {
-            vErrors = [err135];
+            vErrors = [err137];
           } else {
-            vErrors.push(err135);
+            vErrors.push(err137);
           }
           errors++;
         }
         if (data60 < 1024 || isNaN(data60)) {
-          const err136 = {
+          const err138 = {
             instancePath: instancePath + "/runtime/nofile",
             schemaPath: "#/properties/runtime/properties/nofile/minimum",
             keyword: "minimum",
@@ -3133,9 +3174,9 @@ function validate20(
             message: "must be >= 1024",
           };
           if (vErrors === null) {
-            vErrors = [err136];
+            vErrors = [err138];
           } else {
-            vErrors.push(err136);
+            vErrors.push(err138);
           }
           errors++;
         }
@@ -3146,8 +3187,23 @@ function validate20(
         for (let i7 = 0; i7 < len4; i7++) {
           let data62 = data61[i7];
           if (typeof data62 === "string") {
+            if (func2(data62) > 128) {
+              const err139 = {
+                instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
+                schemaPath: "#/properties/runtime/properties/insecureRegistries/items/maxLength",
+                keyword: "maxLength",
+                params: { limit: 128 },
+                message: "must NOT have more than 128 characters",
+              };
+              if (vErrors === null) {
+                vErrors = [err139];
+              } else {
+                vErrors.push(err139);
+              }
+              errors++;
+            }
             if (func2(data62) < 1) {
-              const err137 = {
+              const err140 = {
                 instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/minLength",
                 keyword: "minLength",
@@ -3155,29 +3211,35 @@ function validate20(
                 message: "must NOT have fewer than 1 characters",
               };
               if (vErrors === null) {
-                vErrors = [err137];
+                vErrors = [err140];
               } else {
-                vErrors.push(err137);
+                vErrors.push(err140);
               }
               errors++;
             }
             if (!pattern19.test(data62)) {
-              const err138 = {
+              const err141 = {
                 instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/pattern",
                 keyword: "pattern",
-                params: { pattern: "^[A-Za-z0-9.:/\\[\\]-]+$" },
-                message: 'must match pattern "' + "^[A-Za-z0-9.:/\\[\\]-]+$" + '"',
+                params: {
+                  pattern:
+                    "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?|[0-9A-Fa-f.:]+/[0-9]{1,3})$",
+                },
+                message:
+                  'must match pattern "' +
+                  "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?|[0-9A-Fa-f.:]+/[0-9]{1,3})$" +
+                  '"',
               };
               if (vErrors === null) {
-                vErrors = [err138];
+                vErrors = [err141];
               } else {
-                vErrors.push(err138);
+                vErrors.push(err141);
               }
               errors++;
             }
           } else {
-            const err139 = {
+            const err142 = {
               instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
               schemaPath: "#/properties/runtime/properties/insecureRegistries/items/type",
               keyword: "type",
@@ -3185,9 +3247,9 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err139];
+              vErrors = [err142];
             } else {
-              vErrors.push(err139);
+              vErrors.push(err142);
             }
             errors++;
           }
@@ -3203,7 +3265,7 @@ function validate20(
             }
             if (typeof indices3[item3] == "number") {
               j3 = indices3[item3];
-              const err140 = {
+              const err143 = {
                 instancePath: instancePath + "/runtime/insecureRegistries",
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/uniqueItems",
                 keyword: "uniqueItems",
@@ -3211,9 +3273,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j3 + " and " + i8 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err140];
+                vErrors = [err143];
               } else {
-                vErrors.push(err140);
+                vErrors.push(err143);
               }
               errors++;
               break;
@@ -3222,7 +3284,7 @@ function validate20(
           }
         }
       } else {
-        const err141 = {
+        const err144 = {
           instancePath: instancePath + "/runtime/insecureRegistries",
           schemaPath: "#/properties/runtime/properties/insecureRegistries/type",
           keyword: "type",
@@ -3230,14 +3292,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err141];
+          vErrors = [err144];
         } else {
-          vErrors.push(err141);
+          vErrors.push(err144);
         }
         errors++;
       }
     } else {
-      const err142 = {
+      const err145 = {
         instancePath: instancePath + "/runtime",
         schemaPath: "#/properties/runtime/type",
         keyword: "type",
@@ -3245,9 +3307,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err142];
+        vErrors = [err145];
       } else {
-        vErrors.push(err142);
+        vErrors.push(err145);
       }
       errors++;
     }
@@ -3258,7 +3320,7 @@ function validate20(
       }
       for (const key15 in data63) {
         if (!(key15 === "dataDir")) {
-          const err143 = {
+          const err146 = {
             instancePath: instancePath + "/etcd",
             schemaPath: "#/properties/etcd/additionalProperties",
             keyword: "additionalProperties",
@@ -3266,9 +3328,9 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err143];
+            vErrors = [err146];
           } else {
-            vErrors.push(err143);
+            vErrors.push(err146);
           }
           errors++;
         }
@@ -3276,60 +3338,12 @@ function validate20(
       let data64 = data63.dataDir;
       if (typeof data64 === "string") {
         if (!pattern17.test(data64)) {
-          const err144 = {
+          const err147 = {
             instancePath: instancePath + "/etcd/dataDir",
             schemaPath: "#/properties/etcd/properties/dataDir/pattern",
             keyword: "pattern",
-            params: { pattern: "^/" },
-            message: 'must match pattern "' + "^/" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err144];
-          } else {
-            vErrors.push(err144);
-          }
-          errors++;
-        }
-      } else {
-        const err145 = {
-          instancePath: instancePath + "/etcd/dataDir",
-          schemaPath: "#/properties/etcd/properties/dataDir/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err145];
-        } else {
-          vErrors.push(err145);
-        }
-        errors++;
-      }
-    } else {
-      const err146 = {
-        instancePath: instancePath + "/etcd",
-        schemaPath: "#/properties/etcd/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err146];
-      } else {
-        vErrors.push(err146);
-      }
-      errors++;
-    }
-    let data65 = data.images;
-    if (data65 && typeof data65 == "object" && !Array.isArray(data65)) {
-      for (const key16 in data65) {
-        if (!(key16 === "registry" || key16 === "hyperkube" || key16 === "etcd" || key16 === "pause")) {
-          const err147 = {
-            instancePath: instancePath + "/images",
-            schemaPath: "#/properties/images/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key16 },
-            message: "must NOT have additional properties",
+            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
+            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err147];
@@ -3338,66 +3352,65 @@ function validate20(
           }
           errors++;
         }
+      } else {
+        const err148 = {
+          instancePath: instancePath + "/etcd/dataDir",
+          schemaPath: "#/properties/etcd/properties/dataDir/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err148];
+        } else {
+          vErrors.push(err148);
+        }
+        errors++;
+      }
+    } else {
+      const err149 = {
+        instancePath: instancePath + "/etcd",
+        schemaPath: "#/properties/etcd/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err149];
+      } else {
+        vErrors.push(err149);
+      }
+      errors++;
+    }
+    let data65 = data.images;
+    if (data65 && typeof data65 == "object" && !Array.isArray(data65)) {
+      for (const key16 in data65) {
+        if (!(key16 === "registry" || key16 === "hyperkube" || key16 === "etcd" || key16 === "pause")) {
+          const err150 = {
+            instancePath: instancePath + "/images",
+            schemaPath: "#/properties/images/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key16 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err150];
+          } else {
+            vErrors.push(err150);
+          }
+          errors++;
+        }
       }
       if (data65.registry !== undefined) {
         let data66 = data65.registry;
         if (typeof data66 === "string") {
           if (!pattern21.test(data66)) {
-            const err148 = {
+            const err151 = {
               instancePath: instancePath + "/images/registry",
               schemaPath: "#/properties/images/properties/registry/pattern",
               keyword: "pattern",
               params: { pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" },
               message: 'must match pattern "' + "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err148];
-            } else {
-              vErrors.push(err148);
-            }
-            errors++;
-          }
-        } else {
-          const err149 = {
-            instancePath: instancePath + "/images/registry",
-            schemaPath: "#/properties/images/properties/registry/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err149];
-          } else {
-            vErrors.push(err149);
-          }
-          errors++;
-        }
-      }
-      if (data65.hyperkube !== undefined) {
-        let data67 = data65.hyperkube;
-        if (typeof data67 === "string") {
-          if (func2(data67) < 1) {
-            const err150 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err150];
-            } else {
-              vErrors.push(err150);
-            }
-            errors++;
-          }
-          if (!pattern22.test(data67)) {
-            const err151 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
             };
             if (vErrors === null) {
               vErrors = [err151];
@@ -3408,8 +3421,8 @@ function validate20(
           }
         } else {
           const err152 = {
-            instancePath: instancePath + "/images/hyperkube",
-            schemaPath: "#/properties/images/properties/hyperkube/type",
+            instancePath: instancePath + "/images/registry",
+            schemaPath: "#/properties/images/properties/registry/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
@@ -3422,13 +3435,13 @@ function validate20(
           errors++;
         }
       }
-      if (data65.etcd !== undefined) {
-        let data68 = data65.etcd;
-        if (typeof data68 === "string") {
-          if (func2(data68) < 1) {
+      if (data65.hyperkube !== undefined) {
+        let data67 = data65.hyperkube;
+        if (typeof data67 === "string") {
+          if (func2(data67) < 1) {
             const err153 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/minLength",
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/minLength",
               keyword: "minLength",
               params: { limit: 1 },
               message: "must NOT have fewer than 1 characters",
@@ -3440,10 +3453,10 @@ function validate20(
             }
             errors++;
           }
-          if (!pattern22.test(data68)) {
+          if (!pattern22.test(data67)) {
             const err154 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/pattern",
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/pattern",
               keyword: "pattern",
               params: { pattern: "^[^\\s]+$" },
               message: 'must match pattern "' + "^[^\\s]+$" + '"',
@@ -3457,8 +3470,8 @@ function validate20(
           }
         } else {
           const err155 = {
-            instancePath: instancePath + "/images/etcd",
-            schemaPath: "#/properties/images/properties/etcd/type",
+            instancePath: instancePath + "/images/hyperkube",
+            schemaPath: "#/properties/images/properties/hyperkube/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
@@ -3471,13 +3484,13 @@ function validate20(
           errors++;
         }
       }
-      if (data65.pause !== undefined) {
-        let data69 = data65.pause;
-        if (typeof data69 === "string") {
-          if (func2(data69) < 1) {
+      if (data65.etcd !== undefined) {
+        let data68 = data65.etcd;
+        if (typeof data68 === "string") {
+          if (func2(data68) < 1) {
             const err156 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/minLength",
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/minLength",
               keyword: "minLength",
               params: { limit: 1 },
               message: "must NOT have fewer than 1 characters",
@@ -3489,10 +3502,10 @@ function validate20(
             }
             errors++;
           }
-          if (!pattern22.test(data69)) {
+          if (!pattern22.test(data68)) {
             const err157 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/pattern",
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/pattern",
               keyword: "pattern",
               params: { pattern: "^[^\\s]+$" },
               message: 'must match pattern "' + "^[^\\s]+$" + '"',
@@ -3506,8 +3519,8 @@ function validate20(
           }
         } else {
           const err158 = {
-            instancePath: instancePath + "/images/pause",
-            schemaPath: "#/properties/images/properties/pause/type",
+            instancePath: instancePath + "/images/etcd",
+            schemaPath: "#/properties/images/properties/etcd/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
@@ -3520,8 +3533,57 @@ function validate20(
           errors++;
         }
       }
+      if (data65.pause !== undefined) {
+        let data69 = data65.pause;
+        if (typeof data69 === "string") {
+          if (func2(data69) < 1) {
+            const err159 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err159];
+            } else {
+              vErrors.push(err159);
+            }
+            errors++;
+          }
+          if (!pattern22.test(data69)) {
+            const err160 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err160];
+            } else {
+              vErrors.push(err160);
+            }
+            errors++;
+          }
+        } else {
+          const err161 = {
+            instancePath: instancePath + "/images/pause",
+            schemaPath: "#/properties/images/properties/pause/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err161];
+          } else {
+            vErrors.push(err161);
+          }
+          errors++;
+        }
+      }
     } else {
-      const err159 = {
+      const err162 = {
         instancePath: instancePath + "/images",
         schemaPath: "#/properties/images/type",
         keyword: "type",
@@ -3529,9 +3591,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err159];
+        vErrors = [err162];
       } else {
-        vErrors.push(err159);
+        vErrors.push(err162);
       }
       errors++;
     }
@@ -3545,7 +3607,7 @@ function validate20(
       }
       for (const key17 in data70) {
         if (!(key17 === "rootDir" || key17 === "registerNode" || key17 === "resolvConf")) {
-          const err160 = {
+          const err163 = {
             instancePath: instancePath + "/kubelet",
             schemaPath: "#/properties/kubelet/additionalProperties",
             keyword: "additionalProperties",
@@ -3553,9 +3615,9 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err160];
+            vErrors = [err163];
           } else {
-            vErrors.push(err160);
+            vErrors.push(err163);
           }
           errors++;
         }
@@ -3563,22 +3625,22 @@ function validate20(
       let data71 = data70.rootDir;
       if (typeof data71 === "string") {
         if (!pattern17.test(data71)) {
-          const err161 = {
+          const err164 = {
             instancePath: instancePath + "/kubelet/rootDir",
             schemaPath: "#/properties/kubelet/properties/rootDir/pattern",
             keyword: "pattern",
-            params: { pattern: "^/" },
-            message: 'must match pattern "' + "^/" + '"',
+            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
+            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err161];
+            vErrors = [err164];
           } else {
-            vErrors.push(err161);
+            vErrors.push(err164);
           }
           errors++;
         }
       } else {
-        const err162 = {
+        const err165 = {
           instancePath: instancePath + "/kubelet/rootDir",
           schemaPath: "#/properties/kubelet/properties/rootDir/type",
           keyword: "type",
@@ -3586,14 +3648,14 @@ function validate20(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err162];
+          vErrors = [err165];
         } else {
-          vErrors.push(err162);
+          vErrors.push(err165);
         }
         errors++;
       }
       if (typeof data70.registerNode !== "boolean") {
-        const err163 = {
+        const err166 = {
           instancePath: instancePath + "/kubelet/registerNode",
           schemaPath: "#/properties/kubelet/properties/registerNode/type",
           keyword: "type",
@@ -3601,32 +3663,32 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err163];
+          vErrors = [err166];
         } else {
-          vErrors.push(err163);
+          vErrors.push(err166);
         }
         errors++;
       }
       if (data70.resolvConf !== undefined) {
         let data73 = data70.resolvConf;
         if (typeof data73 === "string") {
-          if (!pattern26.test(data73)) {
-            const err164 = {
+          if (!pattern17.test(data73)) {
+            const err167 = {
               instancePath: instancePath + "/kubelet/resolvConf",
               schemaPath: "#/properties/kubelet/properties/resolvConf/pattern",
               keyword: "pattern",
-              params: { pattern: "^/[^\\u0000-\\u001f]*[^/]$" },
-              message: 'must match pattern "' + "^/[^\\u0000-\\u001f]*[^/]$" + '"',
+              params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
+              message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
             };
             if (vErrors === null) {
-              vErrors = [err164];
+              vErrors = [err167];
             } else {
-              vErrors.push(err164);
+              vErrors.push(err167);
             }
             errors++;
           }
         } else {
-          const err165 = {
+          const err168 = {
             instancePath: instancePath + "/kubelet/resolvConf",
             schemaPath: "#/properties/kubelet/properties/resolvConf/type",
             keyword: "type",
@@ -3634,15 +3696,15 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err165];
+            vErrors = [err168];
           } else {
-            vErrors.push(err165);
+            vErrors.push(err168);
           }
           errors++;
         }
       }
     } else {
-      const err166 = {
+      const err169 = {
         instancePath: instancePath + "/kubelet",
         schemaPath: "#/properties/kubelet/type",
         keyword: "type",
@@ -3650,9 +3712,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err166];
+        vErrors = [err169];
       } else {
-        vErrors.push(err166);
+        vErrors.push(err169);
       }
       errors++;
     }
@@ -3660,7 +3722,7 @@ function validate20(
       let data74 = data.nodes;
       if (Array.isArray(data74)) {
         if (data74.length < 1) {
-          const err167 = {
+          const err170 = {
             instancePath: instancePath + "/nodes",
             schemaPath: "#/properties/nodes/minItems",
             keyword: "minItems",
@@ -3668,9 +3730,9 @@ function validate20(
             message: "must NOT have fewer than 1 items",
           };
           if (vErrors === null) {
-            vErrors = [err167];
+            vErrors = [err170];
           } else {
-            vErrors.push(err167);
+            vErrors.push(err170);
           }
           errors++;
         }
@@ -3682,7 +3744,7 @@ function validate20(
               data75.labels = {};
             }
             if (data75.name === undefined) {
-              const err168 = {
+              const err171 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3690,14 +3752,14 @@ function validate20(
                 message: "must have required property '" + "name" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err168];
+                vErrors = [err171];
               } else {
-                vErrors.push(err168);
+                vErrors.push(err171);
               }
               errors++;
             }
             if (data75.ip === undefined) {
-              const err169 = {
+              const err172 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3705,14 +3767,14 @@ function validate20(
                 message: "must have required property '" + "ip" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err169];
+                vErrors = [err172];
               } else {
-                vErrors.push(err169);
+                vErrors.push(err172);
               }
               errors++;
             }
             if (data75.roles === undefined) {
-              const err170 = {
+              const err173 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3720,9 +3782,9 @@ function validate20(
                 message: "must have required property '" + "roles" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err170];
+                vErrors = [err173];
               } else {
-                vErrors.push(err170);
+                vErrors.push(err173);
               }
               errors++;
             }
@@ -3734,7 +3796,7 @@ function validate20(
                 key18 === "podCIDR" ||
                 key18 === "labels"
               )) {
-                const err171 = {
+                const err174 = {
                   instancePath: instancePath + "/nodes/" + i9,
                   schemaPath: "#/properties/nodes/items/additionalProperties",
                   keyword: "additionalProperties",
@@ -3742,9 +3804,9 @@ function validate20(
                   message: "must NOT have additional properties",
                 };
                 if (vErrors === null) {
-                  vErrors = [err171];
+                  vErrors = [err174];
                 } else {
-                  vErrors.push(err171);
+                  vErrors.push(err174);
                 }
                 errors++;
               }
@@ -3753,7 +3815,7 @@ function validate20(
               let data76 = data75.name;
               if (typeof data76 === "string") {
                 if (func2(data76) > 63) {
-                  const err172 = {
+                  const err175 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/maxLength",
                     keyword: "maxLength",
@@ -3761,65 +3823,16 @@ function validate20(
                     message: "must NOT have more than 63 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err172];
+                    vErrors = [err175];
                   } else {
-                    vErrors.push(err172);
+                    vErrors.push(err175);
                   }
                   errors++;
                 }
                 if (func2(data76) < 1) {
-                  const err173 = {
+                  const err176 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/minLength",
-                    keyword: "minLength",
-                    params: { limit: 1 },
-                    message: "must NOT have fewer than 1 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err173];
-                  } else {
-                    vErrors.push(err173);
-                  }
-                  errors++;
-                }
-                if (!pattern27.test(data76)) {
-                  const err174 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
-                    schemaPath: "#/properties/nodes/items/properties/name/pattern",
-                    keyword: "pattern",
-                    params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
-                    message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err174];
-                  } else {
-                    vErrors.push(err174);
-                  }
-                  errors++;
-                }
-              } else {
-                const err175 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/name",
-                  schemaPath: "#/properties/nodes/items/properties/name/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
-                };
-                if (vErrors === null) {
-                  vErrors = [err175];
-                } else {
-                  vErrors.push(err175);
-                }
-                errors++;
-              }
-            }
-            if (data75.ip !== undefined) {
-              let data77 = data75.ip;
-              if (typeof data77 === "string") {
-                if (func2(data77) < 1) {
-                  const err176 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
-                    schemaPath: "#/properties/nodes/items/properties/ip/minLength",
                     keyword: "minLength",
                     params: { limit: 1 },
                     message: "must NOT have fewer than 1 characters",
@@ -3831,8 +3844,57 @@ function validate20(
                   }
                   errors++;
                 }
+                if (!pattern27.test(data76)) {
+                  const err177 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+                    schemaPath: "#/properties/nodes/items/properties/name/pattern",
+                    keyword: "pattern",
+                    params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+                    message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err177];
+                  } else {
+                    vErrors.push(err177);
+                  }
+                  errors++;
+                }
               } else {
-                const err177 = {
+                const err178 = {
+                  instancePath: instancePath + "/nodes/" + i9 + "/name",
+                  schemaPath: "#/properties/nodes/items/properties/name/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err178];
+                } else {
+                  vErrors.push(err178);
+                }
+                errors++;
+              }
+            }
+            if (data75.ip !== undefined) {
+              let data77 = data75.ip;
+              if (typeof data77 === "string") {
+                if (func2(data77) < 1) {
+                  const err179 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
+                    schemaPath: "#/properties/nodes/items/properties/ip/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err179];
+                  } else {
+                    vErrors.push(err179);
+                  }
+                  errors++;
+                }
+              } else {
+                const err180 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/ip",
                   schemaPath: "#/properties/nodes/items/properties/ip/type",
                   keyword: "type",
@@ -3840,9 +3902,9 @@ function validate20(
                   message: "must be string",
                 };
                 if (vErrors === null) {
-                  vErrors = [err177];
+                  vErrors = [err180];
                 } else {
-                  vErrors.push(err177);
+                  vErrors.push(err180);
                 }
                 errors++;
               }
@@ -3851,7 +3913,7 @@ function validate20(
               let data78 = data75.roles;
               if (Array.isArray(data78)) {
                 if (data78.length < 1) {
-                  const err178 = {
+                  const err181 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/roles",
                     schemaPath: "#/properties/nodes/items/properties/roles/minItems",
                     keyword: "minItems",
@@ -3859,9 +3921,9 @@ function validate20(
                     message: "must NOT have fewer than 1 items",
                   };
                   if (vErrors === null) {
-                    vErrors = [err178];
+                    vErrors = [err181];
                   } else {
-                    vErrors.push(err178);
+                    vErrors.push(err181);
                   }
                   errors++;
                 }
@@ -3869,7 +3931,7 @@ function validate20(
                 for (let i10 = 0; i10 < len6; i10++) {
                   let data79 = data78[i10];
                   if (typeof data79 !== "string") {
-                    const err179 = {
+                    const err182 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/type",
                       keyword: "type",
@@ -3877,14 +3939,14 @@ function validate20(
                       message: "must be string",
                     };
                     if (vErrors === null) {
-                      vErrors = [err179];
+                      vErrors = [err182];
                     } else {
-                      vErrors.push(err179);
+                      vErrors.push(err182);
                     }
                     errors++;
                   }
                   if (!(data79 === "control-plane" || data79 === "etcd" || data79 === "worker")) {
-                    const err180 = {
+                    const err183 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/enum",
                       keyword: "enum",
@@ -3892,9 +3954,9 @@ function validate20(
                       message: "must be equal to one of the allowed values",
                     };
                     if (vErrors === null) {
-                      vErrors = [err180];
+                      vErrors = [err183];
                     } else {
-                      vErrors.push(err180);
+                      vErrors.push(err183);
                     }
                     errors++;
                   }
@@ -3910,7 +3972,7 @@ function validate20(
                     }
                     if (typeof indices4[item4] == "number") {
                       j4 = indices4[item4];
-                      const err181 = {
+                      const err184 = {
                         instancePath: instancePath + "/nodes/" + i9 + "/roles",
                         schemaPath: "#/properties/nodes/items/properties/roles/uniqueItems",
                         keyword: "uniqueItems",
@@ -3919,9 +3981,9 @@ function validate20(
                           "must NOT have duplicate items (items ## " + j4 + " and " + i11 + " are identical)",
                       };
                       if (vErrors === null) {
-                        vErrors = [err181];
+                        vErrors = [err184];
                       } else {
-                        vErrors.push(err181);
+                        vErrors.push(err184);
                       }
                       errors++;
                       break;
@@ -3930,7 +3992,7 @@ function validate20(
                   }
                 }
               } else {
-                const err182 = {
+                const err185 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/roles",
                   schemaPath: "#/properties/nodes/items/properties/roles/type",
                   keyword: "type",
@@ -3938,9 +4000,9 @@ function validate20(
                   message: "must be array",
                 };
                 if (vErrors === null) {
-                  vErrors = [err182];
+                  vErrors = [err185];
                 } else {
-                  vErrors.push(err182);
+                  vErrors.push(err185);
                 }
                 errors++;
               }
@@ -3949,7 +4011,7 @@ function validate20(
               let data80 = data75.podCIDR;
               if (typeof data80 === "string") {
                 if (func2(data80) < 1) {
-                  const err183 = {
+                  const err186 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
                     schemaPath: "#/properties/nodes/items/properties/podCIDR/minLength",
                     keyword: "minLength",
@@ -3957,14 +4019,14 @@ function validate20(
                     message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err183];
+                    vErrors = [err186];
                   } else {
-                    vErrors.push(err183);
+                    vErrors.push(err186);
                   }
                   errors++;
                 }
               } else {
-                const err184 = {
+                const err187 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
                   schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
                   keyword: "type",
@@ -3972,9 +4034,9 @@ function validate20(
                   message: "must be string",
                 };
                 if (vErrors === null) {
-                  vErrors = [err184];
+                  vErrors = [err187];
                 } else {
-                  vErrors.push(err184);
+                  vErrors.push(err187);
                 }
                 errors++;
               }
@@ -3985,7 +4047,7 @@ function validate20(
                 const _errs182 = errors;
                 if (typeof key19 === "string") {
                   if (func2(key19) > 316) {
-                    const err185 = {
+                    const err188 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/maxLength",
                       keyword: "maxLength",
@@ -3994,14 +4056,14 @@ function validate20(
                       propertyName: key19,
                     };
                     if (vErrors === null) {
-                      vErrors = [err185];
+                      vErrors = [err188];
                     } else {
-                      vErrors.push(err185);
+                      vErrors.push(err188);
                     }
                     errors++;
                   }
                   if (!pattern28.test(key19)) {
-                    const err186 = {
+                    const err189 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/pattern",
                       keyword: "pattern",
@@ -4016,16 +4078,16 @@ function validate20(
                       propertyName: key19,
                     };
                     if (vErrors === null) {
-                      vErrors = [err186];
+                      vErrors = [err189];
                     } else {
-                      vErrors.push(err186);
+                      vErrors.push(err189);
                     }
                     errors++;
                   }
                 }
                 var valid38 = _errs182 === errors;
                 if (!valid38) {
-                  const err187 = {
+                  const err190 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/labels",
                     schemaPath: "#/properties/nodes/items/properties/labels/propertyNames",
                     keyword: "propertyNames",
@@ -4033,9 +4095,9 @@ function validate20(
                     message: "property name must be valid",
                   };
                   if (vErrors === null) {
-                    vErrors = [err187];
+                    vErrors = [err190];
                   } else {
-                    vErrors.push(err187);
+                    vErrors.push(err190);
                   }
                   errors++;
                 }
@@ -4044,7 +4106,7 @@ function validate20(
                 let data82 = data81[key20];
                 if (typeof data82 === "string") {
                   if (func2(data82) > 63) {
-                    const err188 = {
+                    const err191 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
@@ -4057,14 +4119,14 @@ function validate20(
                       message: "must NOT have more than 63 characters",
                     };
                     if (vErrors === null) {
-                      vErrors = [err188];
+                      vErrors = [err191];
                     } else {
-                      vErrors.push(err188);
+                      vErrors.push(err191);
                     }
                     errors++;
                   }
                   if (!pattern29.test(data82)) {
-                    const err189 = {
+                    const err192 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
@@ -4077,14 +4139,14 @@ function validate20(
                       message: 'must match pattern "' + "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$" + '"',
                     };
                     if (vErrors === null) {
-                      vErrors = [err189];
+                      vErrors = [err192];
                     } else {
-                      vErrors.push(err189);
+                      vErrors.push(err192);
                     }
                     errors++;
                   }
                 } else {
-                  const err190 = {
+                  const err193 = {
                     instancePath:
                       instancePath +
                       "/nodes/" +
@@ -4097,15 +4159,15 @@ function validate20(
                     message: "must be string",
                   };
                   if (vErrors === null) {
-                    vErrors = [err190];
+                    vErrors = [err193];
                   } else {
-                    vErrors.push(err190);
+                    vErrors.push(err193);
                   }
                   errors++;
                 }
               }
             } else {
-              const err191 = {
+              const err194 = {
                 instancePath: instancePath + "/nodes/" + i9 + "/labels",
                 schemaPath: "#/properties/nodes/items/properties/labels/type",
                 keyword: "type",
@@ -4113,14 +4175,14 @@ function validate20(
                 message: "must be object",
               };
               if (vErrors === null) {
-                vErrors = [err191];
+                vErrors = [err194];
               } else {
-                vErrors.push(err191);
+                vErrors.push(err194);
               }
               errors++;
             }
           } else {
-            const err192 = {
+            const err195 = {
               instancePath: instancePath + "/nodes/" + i9,
               schemaPath: "#/properties/nodes/items/type",
               keyword: "type",
@@ -4128,15 +4190,15 @@ function validate20(
               message: "must be object",
             };
             if (vErrors === null) {
-              vErrors = [err192];
+              vErrors = [err195];
             } else {
-              vErrors.push(err192);
+              vErrors.push(err195);
             }
             errors++;
           }
         }
       } else {
-        const err193 = {
+        const err196 = {
           instancePath: instancePath + "/nodes",
           schemaPath: "#/properties/nodes/type",
           keyword: "type",
@@ -4144,9 +4206,9 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err193];
+          vErrors = [err196];
         } else {
-          vErrors.push(err193);
+          vErrors.push(err196);
         }
         errors++;
       }
@@ -4176,7 +4238,7 @@ function validate20(
           key21 === "storageClients" ||
           key21 === "installPackages"
         )) {
-          const err194 = {
+          const err197 = {
             instancePath: instancePath + "/hygiene",
             schemaPath: "#/properties/hygiene/additionalProperties",
             keyword: "additionalProperties",
@@ -4184,15 +4246,15 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err194];
+            vErrors = [err197];
           } else {
-            vErrors.push(err194);
+            vErrors.push(err197);
           }
           errors++;
         }
       }
       if (typeof data83.autoUpgrades !== "boolean") {
-        const err195 = {
+        const err198 = {
           instancePath: instancePath + "/hygiene/autoUpgrades",
           schemaPath: "#/properties/hygiene/properties/autoUpgrades/type",
           keyword: "type",
@@ -4200,14 +4262,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err195];
+          vErrors = [err198];
         } else {
-          vErrors.push(err195);
+          vErrors.push(err198);
         }
         errors++;
       }
       if (typeof data83.logrotate !== "boolean") {
-        const err196 = {
+        const err199 = {
           instancePath: instancePath + "/hygiene/logrotate",
           schemaPath: "#/properties/hygiene/properties/logrotate/type",
           keyword: "type",
@@ -4215,14 +4277,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err196];
+          vErrors = [err199];
         } else {
-          vErrors.push(err196);
+          vErrors.push(err199);
         }
         errors++;
       }
       if (typeof data83.monit !== "boolean") {
-        const err197 = {
+        const err200 = {
           instancePath: instancePath + "/hygiene/monit",
           schemaPath: "#/properties/hygiene/properties/monit/type",
           keyword: "type",
@@ -4230,9 +4292,9 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err197];
+          vErrors = [err200];
         } else {
-          vErrors.push(err197);
+          vErrors.push(err200);
         }
         errors++;
       }
@@ -4243,7 +4305,7 @@ function validate20(
           let data88 = data87[i12];
           if (typeof data88 === "string") {
             if (!pattern30.test(data88)) {
-              const err198 = {
+              const err201 = {
                 instancePath: instancePath + "/hygiene/storageClients/" + i12,
                 schemaPath: "#/properties/hygiene/properties/storageClients/items/pattern",
                 keyword: "pattern",
@@ -4251,14 +4313,14 @@ function validate20(
                 message: 'must match pattern "' + "^[a-z0-9][a-z0-9+.-]+$" + '"',
               };
               if (vErrors === null) {
-                vErrors = [err198];
+                vErrors = [err201];
               } else {
-                vErrors.push(err198);
+                vErrors.push(err201);
               }
               errors++;
             }
           } else {
-            const err199 = {
+            const err202 = {
               instancePath: instancePath + "/hygiene/storageClients/" + i12,
               schemaPath: "#/properties/hygiene/properties/storageClients/items/type",
               keyword: "type",
@@ -4266,9 +4328,9 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err199];
+              vErrors = [err202];
             } else {
-              vErrors.push(err199);
+              vErrors.push(err202);
             }
             errors++;
           }
@@ -4284,7 +4346,7 @@ function validate20(
             }
             if (typeof indices5[item5] == "number") {
               j5 = indices5[item5];
-              const err200 = {
+              const err203 = {
                 instancePath: instancePath + "/hygiene/storageClients",
                 schemaPath: "#/properties/hygiene/properties/storageClients/uniqueItems",
                 keyword: "uniqueItems",
@@ -4292,9 +4354,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j5 + " and " + i13 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err200];
+                vErrors = [err203];
               } else {
-                vErrors.push(err200);
+                vErrors.push(err203);
               }
               errors++;
               break;
@@ -4303,7 +4365,7 @@ function validate20(
           }
         }
       } else {
-        const err201 = {
+        const err204 = {
           instancePath: instancePath + "/hygiene/storageClients",
           schemaPath: "#/properties/hygiene/properties/storageClients/type",
           keyword: "type",
@@ -4311,14 +4373,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err201];
+          vErrors = [err204];
         } else {
-          vErrors.push(err201);
+          vErrors.push(err204);
         }
         errors++;
       }
       if (typeof data83.installPackages !== "boolean") {
-        const err202 = {
+        const err205 = {
           instancePath: instancePath + "/hygiene/installPackages",
           schemaPath: "#/properties/hygiene/properties/installPackages/type",
           keyword: "type",
@@ -4326,14 +4388,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err202];
+          vErrors = [err205];
         } else {
-          vErrors.push(err202);
+          vErrors.push(err205);
         }
         errors++;
       }
     } else {
-      const err203 = {
+      const err206 = {
         instancePath: instancePath + "/hygiene",
         schemaPath: "#/properties/hygiene/type",
         keyword: "type",
@@ -4341,9 +4403,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err203];
+        vErrors = [err206];
       } else {
-        vErrors.push(err203);
+        vErrors.push(err206);
       }
       errors++;
     }
@@ -4354,7 +4416,7 @@ function validate20(
       }
       for (const key22 in data90) {
         if (!(key22 === "dns")) {
-          const err204 = {
+          const err207 = {
             instancePath: instancePath + "/addons",
             schemaPath: "#/properties/addons/additionalProperties",
             keyword: "additionalProperties",
@@ -4362,9 +4424,9 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err204];
+            vErrors = [err207];
           } else {
-            vErrors.push(err204);
+            vErrors.push(err207);
           }
           errors++;
         }
@@ -4376,7 +4438,7 @@ function validate20(
         }
         for (const key23 in data91) {
           if (!(key23 === "enabled")) {
-            const err205 = {
+            const err208 = {
               instancePath: instancePath + "/addons/dns",
               schemaPath: "#/properties/addons/properties/dns/additionalProperties",
               keyword: "additionalProperties",
@@ -4384,15 +4446,15 @@ function validate20(
               message: "must NOT have additional properties",
             };
             if (vErrors === null) {
-              vErrors = [err205];
+              vErrors = [err208];
             } else {
-              vErrors.push(err205);
+              vErrors.push(err208);
             }
             errors++;
           }
         }
         if (typeof data91.enabled !== "boolean") {
-          const err206 = {
+          const err209 = {
             instancePath: instancePath + "/addons/dns/enabled",
             schemaPath: "#/properties/addons/properties/dns/properties/enabled/type",
             keyword: "type",
@@ -4400,14 +4462,14 @@ function validate20(
             message: "must be boolean",
           };
           if (vErrors === null) {
-            vErrors = [err206];
+            vErrors = [err209];
           } else {
-            vErrors.push(err206);
+            vErrors.push(err209);
           }
           errors++;
         }
       } else {
-        const err207 = {
+        const err210 = {
           instancePath: instancePath + "/addons/dns",
           schemaPath: "#/properties/addons/properties/dns/type",
           keyword: "type",
@@ -4415,14 +4477,14 @@ function validate20(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err207];
+          vErrors = [err210];
         } else {
-          vErrors.push(err207);
+          vErrors.push(err210);
         }
         errors++;
       }
     } else {
-      const err208 = {
+      const err211 = {
         instancePath: instancePath + "/addons",
         schemaPath: "#/properties/addons/type",
         keyword: "type",
@@ -4430,14 +4492,14 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err208];
+        vErrors = [err211];
       } else {
-        vErrors.push(err208);
+        vErrors.push(err211);
       }
       errors++;
     }
   } else {
-    const err209 = {
+    const err212 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -4445,9 +4507,9 @@ function validate20(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err209];
+      vErrors = [err212];
     } else {
-      vErrors.push(err209);
+      vErrors.push(err212);
     }
     errors++;
   }

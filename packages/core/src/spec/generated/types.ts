@@ -119,13 +119,13 @@ export interface ClusterSpecInput {
      */
     admins?: {
       /**
-       * User name (certificate CN, token user).
+       * User name (certificate CN, token user), at most 64 characters (X.509's limit for a common name): letters, digits and '-', '_', '.', '@', ':' after a letter or digit.
        */
       name: string;
       /**
        * Groups (certificate O, token groups). system:masters grants full access.
        *
-       * Items: Group name.
+       * Items: Group name (certificate O), at most 64 characters: letters, digits and '-', '_', '.', '@', ':' after a letter or digit.
        */
       groups?: string[];
     }[];
@@ -241,11 +241,11 @@ export interface ClusterSpecInput {
      */
     type?: "docker" | "rkt" | "containerd";
     /**
-     * Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd.
+     * Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     rootDir?: string;
     /**
-     * Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there.
+     * Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     cniBinDir?: string;
     /**
@@ -255,7 +255,7 @@ export interface ClusterSpecInput {
     /**
      * Registries reached without TLS verification (docker --insecure-registry, containerd registry hosts), as host[:port] or a CIDR.
      *
-     * Items: host[:port] or CIDR.
+     * Items: host[:port] (a DNS name, an IPv4 address or a bracketed IPv6 address) or a CIDR, at most 128 characters.
      */
     insecureRegistries?: string[];
   };
@@ -264,7 +264,7 @@ export interface ClusterSpecInput {
    */
   etcd?: {
     /**
-     * etcd data directory on the etcd nodes; use durable storage for a single member.
+     * etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     dataDir?: string;
   };
@@ -294,7 +294,7 @@ export interface ClusterSpecInput {
    */
   kubelet?: {
     /**
-     * kubelet --root-dir.
+     * kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     rootDir?: string;
     /**
@@ -302,7 +302,7 @@ export interface ClusterSpecInput {
      */
     registerNode?: boolean;
     /**
-     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers.
+     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     resolvConf?: string;
   };
@@ -505,13 +505,13 @@ export interface ClusterSpec {
      */
     admins: {
       /**
-       * User name (certificate CN, token user).
+       * User name (certificate CN, token user), at most 64 characters (X.509's limit for a common name): letters, digits and '-', '_', '.', '@', ':' after a letter or digit.
        */
       name: string;
       /**
        * Groups (certificate O, token groups). system:masters grants full access.
        *
-       * Items: Group name.
+       * Items: Group name (certificate O), at most 64 characters: letters, digits and '-', '_', '.', '@', ':' after a letter or digit.
        */
       groups: string[];
     }[];
@@ -627,11 +627,11 @@ export interface ClusterSpec {
      */
     type: "docker" | "rkt" | "containerd";
     /**
-     * Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd.
+     * Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     rootDir: string;
     /**
-     * Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there.
+     * Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     cniBinDir: string;
     /**
@@ -641,7 +641,7 @@ export interface ClusterSpec {
     /**
      * Registries reached without TLS verification (docker --insecure-registry, containerd registry hosts), as host[:port] or a CIDR.
      *
-     * Items: host[:port] or CIDR.
+     * Items: host[:port] (a DNS name, an IPv4 address or a bracketed IPv6 address) or a CIDR, at most 128 characters.
      */
     insecureRegistries: string[];
   };
@@ -650,7 +650,7 @@ export interface ClusterSpec {
    */
   etcd: {
     /**
-     * etcd data directory on the etcd nodes; use durable storage for a single member.
+     * etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     dataDir: string;
   };
@@ -680,7 +680,7 @@ export interface ClusterSpec {
    */
   kubelet: {
     /**
-     * kubelet --root-dir.
+     * kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     rootDir: string;
     /**
@@ -688,7 +688,7 @@ export interface ClusterSpec {
      */
     registerNode: boolean;
     /**
-     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers.
+     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
      */
     resolvConf?: string;
   };
