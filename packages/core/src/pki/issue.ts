@@ -33,10 +33,13 @@ import {
 import { providedCa } from "./provided-ca.js";
 import { emptyPkiState, normalizeState, type PkiState, type StoredCertificate } from "./state.js";
 import {
+  certificateRequestInfo,
   createCertificateRequest,
   issueCertificate,
   keyIdentifier,
   parseCertificate,
+  requestInfoOf,
+  type CertificateTemplate,
   type DistinguishedName,
   type ParsedCertificate,
   type SubjectNames,
@@ -280,6 +283,18 @@ function reuseProblem(
   return undefined;
 }
 
+/** The stored request PEM when it carries exactly the template's request information. */
+function sameRequest(storedPem: string, template: CertificateTemplate): string | undefined {
+  try {
+    const block = pemDecode(storedPem).find((entry) => entry.label === "CERTIFICATE REQUEST");
+    return block !== undefined && requestInfoOf(block.der) === certificateRequestInfo(template)
+      ? storedPem
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function serialNumber(random: RandomSource): string {
   const bytes = random(16);
   // Positive and exactly 16 bytes long: RFC 5280 allows up to 20, Go uses up to 8 random ones.
@@ -469,7 +484,14 @@ export async function issuePki(spec: ClusterSpec, plan: ClusterPlan, options: Pk
         subjectNames: request.subjectNames,
       };
       if (external) {
-        requestPem = pemEncode(
+        // The request the state holds, when it asks for exactly this (same key, subject, names,
+        // usages): signing again would give new bytes (ECDSA signatures are randomized) and a request
+        // already handed to the CA's owner would no longer match the bundle.
+        requestPem =
+          key.newKeyReason === undefined && previousEntry?.request !== undefined
+            ? sameRequest(previousEntry.request, template)
+            : undefined;
+        requestPem ??= pemEncode(
           "CERTIFICATE REQUEST",
           await createCertificateRequest(template, key.pem, key.info.algorithm, keys),
         );

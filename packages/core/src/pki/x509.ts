@@ -180,6 +180,36 @@ export async function issueCertificate(
   return signed(toDer(tbs), signer, keys);
 }
 
+/**
+ * The part of a PKCS#10 request its key signs (CertificationRequestInfo, DER): the template's
+ * subject, public key and extensions. It holds no serial and no time, so the same template always
+ * gives the same bytes.
+ */
+export function certificateRequestInfo(template: CertificateTemplate): string {
+  const extensionRequest = sequence([
+    oid(OID.extensionRequest),
+    set([sequence(extensions(template, undefined))]),
+  ]);
+  return toDer(
+    sequence([
+      smallInteger(0),
+      fromDer(encodeName(template.subject)),
+      fromDer(template.publicKeyInfo),
+      contextTag(0, true, [extensionRequest]),
+    ]),
+  );
+}
+
+/** The CertificationRequestInfo (DER) of a PKCS#10 request, or undefined when it is not one. */
+export function requestInfoOf(requestDer: string): string | undefined {
+  try {
+    const info = children(fromDer(requestDer), "a certificate request")[0];
+    return info === undefined ? undefined : toDer(info);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds a PKCS#10 request carrying the template's subject and extensions, signed by its own key. */
 export async function createCertificateRequest(
   template: CertificateTemplate,
@@ -187,17 +217,7 @@ export async function createCertificateRequest(
   keyAlgorithm: KeyAlgorithm,
   keys: KeyCapability,
 ): Promise<string> {
-  const extensionRequest = sequence([
-    oid(OID.extensionRequest),
-    set([sequence(extensions(template, undefined))]),
-  ]);
-  const info = sequence([
-    smallInteger(0),
-    fromDer(encodeName(template.subject)),
-    fromDer(template.publicKeyInfo),
-    contextTag(0, true, [extensionRequest]),
-  ]);
-  return signed(toDer(info), { privateKeyPem, keyAlgorithm }, keys);
+  return signed(certificateRequestInfo(template), { privateKeyPem, keyAlgorithm }, keys);
 }
 
 export interface ParsedCertificate {
