@@ -56,7 +56,8 @@ function parseIpUncached(text: string): ParsedIp {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
     return { family: "ipv4", value: toBigInt(ipaddr.IPv4.parse(text)) };
   }
-  if (text.includes(":") && ipaddr.IPv6.isValid(text)) {
+  // A zone ("fe80::1%eth0") is not part of an address in a Kubernetes flag (Go's net.ParseIP).
+  if (text.includes(":") && !text.includes("%") && ipaddr.IPv6.isValid(text)) {
     const address = ipaddr.IPv6.parse(text);
     if (address.isIPv4MappedAddress()) return undefined;
     return { family: "ipv6", value: toBigInt(address) };

@@ -39,6 +39,7 @@ export function validateAgainstSchema(document: unknown): SpecIssue[] {
 /** Certificates and keys in PEM: the only values written over several lines. */
 const MULTI_LINE_VALUES = new Set(["/security/ca/certificate", "/security/ca/key"]);
 const PEM_LINE_BREAKS = /\r?\n/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -53,6 +54,15 @@ function controlCharacterIssues(document: unknown): SpecIssue[] {
     if (typeof value === "string") {
       const pointer = pointerOf(...segments);
       const checked = MULTI_LINE_VALUES.has(pointer) ? value.replace(PEM_LINE_BREAKS, "") : value;
+      if (LONE_SURROGATE.test(value)) {
+        issues.push({
+          severity: "error",
+          pointer,
+          message: `${show(value)} is not Unicode text: it holds half of a UTF-16 surrogate pair, which no file can carry.`,
+          fix: "Write the character itself, or remove the stray \\uD800-\\uDFFF escape.",
+        });
+        return;
+      }
       const found = CONTROL_CHARACTER.exec(checked);
       if (found)
         issues.push({
@@ -65,12 +75,12 @@ function controlCharacterIssues(document: unknown): SpecIssue[] {
     }
     if (value === null || typeof value !== "object") return;
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      const found = Array.isArray(value) ? null : CONTROL_CHARACTER.exec(key);
+      const found = Array.isArray(value) ? null : (CONTROL_CHARACTER.exec(key) ?? LONE_SURROGATE.exec(key));
       if (found) {
         issues.push({
           severity: "error",
           pointer: pointerOf(...segments, key),
-          message: `the key ${show(key)} holds the control character U+${found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}.`,
+          message: `the key ${show(key)} holds ${LONE_SURROGATE.test(found[0]) ? "half of a UTF-16 surrogate pair" : "the control character"} U+${found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}.`,
           fix: "Write the key without control characters; the reference lists every key allowed here.",
         });
         continue;

@@ -235,6 +235,17 @@ export function semanticIssues(
   const firstByName = new Map<string, number>();
   const firstByIp = new Map<bigint, number>();
   spec.nodes.forEach((node, index) => {
+    for (const key of Object.keys(node.labels ?? {})) {
+      const owner = RESERVED_NODE_LABELS[key];
+      if (owner !== undefined)
+        error(
+          pointerOf("nodes", index, "labels", key),
+          `the label ${key} is set by ${owner}; given here it would contradict or replace that value.`,
+          key === "node-role.kubernetes.io/control-plane"
+            ? 'Remove the label: a node with the "control-plane" role gets it.'
+            : "Remove the label: its owner sets it on every node.",
+        );
+    }
     const earlier = firstByName.get(node.name);
     if (earlier !== undefined) {
       error(
@@ -608,10 +619,10 @@ interface EndpointInput {
 function endpointIssues(input: EndpointInput): void {
   const { endpoint, endpointIp, family, error } = input;
   const host = endpoint.host;
-  if (endpointIp === undefined && parseIp(host) === undefined && !validDnsName(host))
+  if (endpointIp === undefined && parseIp(host) === undefined && !validDnsName(host, false))
     error(
       "/controlPlane/endpoint/host",
-      `${JSON.stringify(host)} is neither an IP address nor a DNS name.`,
+      `${JSON.stringify(host)} is neither an IP address nor a DNS name of one host (no "*").`,
       "Write the load balancer's address (e.g. 192.168.1.100) or its DNS name (e.g. api.example.com).",
     );
   if (endpointIp !== undefined) {
@@ -688,13 +699,27 @@ function endpointIssues(input: EndpointInput): void {
     );
 }
 
-/** A DNS name as an X.509 dNSName may hold it (RFC 1035 labels; a leading "*" label for wildcards). */
-function validDnsName(name: string): boolean {
+/**
+ * A DNS name as an X.509 dNSName may hold it (RFC 1035 labels; a leading "*" label for wildcards,
+ * unless the name must be a host to dial).
+ */
+function validDnsName(name: string, wildcard = true): boolean {
   if (name.length > 253) return false;
   return name
     .split(".")
     .every(
       (label, index) =>
-        (index === 0 && label === "*") || /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label),
+        (wildcard && index === 0 && label === "*") ||
+        /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label),
     );
 }
+
+/** Node labels the kubelet or kubescratch itself sets, and who. */
+const RESERVED_NODE_LABELS: Readonly<Record<string, string>> = {
+  "kubernetes.io/hostname": "the kubelet (and nodes.yaml) from the node's name",
+  "kubernetes.io/os": "the kubelet from the node's operating system",
+  "kubernetes.io/arch": "the kubelet from the node's architecture",
+  "beta.kubernetes.io/os": "the kubelet from the node's operating system",
+  "beta.kubernetes.io/arch": "the kubelet from the node's architecture",
+  "node-role.kubernetes.io/control-plane": "kubescratch from the node's roles",
+};

@@ -390,15 +390,17 @@ export const clusterSchema: JsonSchema = {
         },
         rootDir: {
           description:
-            "Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
         },
         cniBinDir: {
           description:
-            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
           default: "/opt/cni/bin",
         },
         nofile: {
@@ -435,10 +437,11 @@ export const clusterSchema: JsonSchema = {
       properties: {
         dataDir: {
           description:
-            "etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
           default: "/var/lib/etcd",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
         },
       },
     },
@@ -485,10 +488,11 @@ export const clusterSchema: JsonSchema = {
       properties: {
         rootDir: {
           description:
-            "kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
           default: "/var/lib/kubelet",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
         },
         registerNode: {
           description:
@@ -498,9 +502,10 @@ export const clusterSchema: JsonSchema = {
         },
         resolvConf: {
           description:
-            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
         },
       },
     },

@@ -398,15 +398,17 @@ const schema31 = {
         },
         rootDir: {
           description:
-            "Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
         },
         cniBinDir: {
           description:
-            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
           default: "/opt/cni/bin",
         },
         nofile: {
@@ -443,10 +445,11 @@ const schema31 = {
       properties: {
         dataDir: {
           description:
-            "etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
           default: "/var/lib/etcd",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
         },
       },
     },
@@ -493,10 +496,11 @@ const schema31 = {
       properties: {
         rootDir: {
           description:
-            "kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
           default: "/var/lib/kubelet",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
         },
         registerNode: {
           description:
@@ -506,9 +510,10 @@ const schema31 = {
         },
         resolvConf: {
           description:
-            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.",
+            "The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).",
           type: "string",
-          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$",
+          pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$",
+          maxLength: 4095,
         },
       },
     },
@@ -638,7 +643,7 @@ const pattern13 = new RegExp("^[A-Za-z0-9.:*-]+$", "u");
 const pattern14 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern15 = new RegExp("^[a-zA-Z][a-zA-Z0-9_-]{0,14}$", "u");
 const pattern16 = new RegExp("^[A-Za-z0-9_.-]{1,15}$", "u");
-const pattern17 = new RegExp("^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$", "u");
+const pattern17 = new RegExp("^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$", "u");
 const pattern19 = new RegExp(
   "^(?:(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?|[0-9A-Fa-f.:]+/[0-9]{1,3})$",
   "u",
@@ -3070,13 +3075,13 @@ function validate20(
       if (data56.rootDir !== undefined) {
         let data58 = data56.rootDir;
         if (typeof data58 === "string") {
-          if (!pattern17.test(data58)) {
+          if (func2(data58) > 4095) {
             const err132 = {
               instancePath: instancePath + "/runtime/rootDir",
-              schemaPath: "#/properties/runtime/properties/rootDir/pattern",
-              keyword: "pattern",
-              params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
-              message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
+              schemaPath: "#/properties/runtime/properties/rootDir/maxLength",
+              keyword: "maxLength",
+              params: { limit: 4095 },
+              message: "must NOT have more than 4095 characters",
             };
             if (vErrors === null) {
               vErrors = [err132];
@@ -3085,31 +3090,28 @@ function validate20(
             }
             errors++;
           }
+          if (!pattern17.test(data58)) {
+            const err133 = {
+              instancePath: instancePath + "/runtime/rootDir",
+              schemaPath: "#/properties/runtime/properties/rootDir/pattern",
+              keyword: "pattern",
+              params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
+              message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err133];
+            } else {
+              vErrors.push(err133);
+            }
+            errors++;
+          }
         } else {
-          const err133 = {
+          const err134 = {
             instancePath: instancePath + "/runtime/rootDir",
             schemaPath: "#/properties/runtime/properties/rootDir/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err133];
-          } else {
-            vErrors.push(err133);
-          }
-          errors++;
-        }
-      }
-      let data59 = data56.cniBinDir;
-      if (typeof data59 === "string") {
-        if (!pattern17.test(data59)) {
-          const err134 = {
-            instancePath: instancePath + "/runtime/cniBinDir",
-            schemaPath: "#/properties/runtime/properties/cniBinDir/pattern",
-            keyword: "pattern",
-            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
-            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err134];
@@ -3118,8 +3120,41 @@ function validate20(
           }
           errors++;
         }
+      }
+      let data59 = data56.cniBinDir;
+      if (typeof data59 === "string") {
+        if (func2(data59) > 4095) {
+          const err135 = {
+            instancePath: instancePath + "/runtime/cniBinDir",
+            schemaPath: "#/properties/runtime/properties/cniBinDir/maxLength",
+            keyword: "maxLength",
+            params: { limit: 4095 },
+            message: "must NOT have more than 4095 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err135];
+          } else {
+            vErrors.push(err135);
+          }
+          errors++;
+        }
+        if (!pattern17.test(data59)) {
+          const err136 = {
+            instancePath: instancePath + "/runtime/cniBinDir",
+            schemaPath: "#/properties/runtime/properties/cniBinDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
+            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err136];
+          } else {
+            vErrors.push(err136);
+          }
+          errors++;
+        }
       } else {
-        const err135 = {
+        const err137 = {
           instancePath: instancePath + "/runtime/cniBinDir",
           schemaPath: "#/properties/runtime/properties/cniBinDir/type",
           keyword: "type",
@@ -3127,15 +3162,15 @@ function validate20(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err135];
+          vErrors = [err137];
         } else {
-          vErrors.push(err135);
+          vErrors.push(err137);
         }
         errors++;
       }
       let data60 = data56.nofile;
       if (!(typeof data60 == "number" && !(data60 % 1) && !isNaN(data60) && isFinite(data60))) {
-        const err136 = {
+        const err138 = {
           instancePath: instancePath + "/runtime/nofile",
           schemaPath: "#/properties/runtime/properties/nofile/type",
           keyword: "type",
@@ -3143,15 +3178,15 @@ function validate20(
           message: "must be integer",
         };
         if (vErrors === null) {
-          vErrors = [err136];
+          vErrors = [err138];
         } else {
-          vErrors.push(err136);
+          vErrors.push(err138);
         }
         errors++;
       }
       if (typeof data60 == "number" && isFinite(data60)) {
         if (data60 > 1073741816 || isNaN(data60)) {
-          const err137 = {
+          const err139 = {
             instancePath: instancePath + "/runtime/nofile",
             schemaPath: "#/properties/runtime/properties/nofile/maximum",
             keyword: "maximum",
@@ -3159,14 +3194,14 @@ function validate20(
             message: "must be <= 1073741816",
           };
           if (vErrors === null) {
-            vErrors = [err137];
+            vErrors = [err139];
           } else {
-            vErrors.push(err137);
+            vErrors.push(err139);
           }
           errors++;
         }
         if (data60 < 1024 || isNaN(data60)) {
-          const err138 = {
+          const err140 = {
             instancePath: instancePath + "/runtime/nofile",
             schemaPath: "#/properties/runtime/properties/nofile/minimum",
             keyword: "minimum",
@@ -3174,9 +3209,9 @@ function validate20(
             message: "must be >= 1024",
           };
           if (vErrors === null) {
-            vErrors = [err138];
+            vErrors = [err140];
           } else {
-            vErrors.push(err138);
+            vErrors.push(err140);
           }
           errors++;
         }
@@ -3188,7 +3223,7 @@ function validate20(
           let data62 = data61[i7];
           if (typeof data62 === "string") {
             if (func2(data62) > 128) {
-              const err139 = {
+              const err141 = {
                 instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/maxLength",
                 keyword: "maxLength",
@@ -3196,14 +3231,14 @@ function validate20(
                 message: "must NOT have more than 128 characters",
               };
               if (vErrors === null) {
-                vErrors = [err139];
+                vErrors = [err141];
               } else {
-                vErrors.push(err139);
+                vErrors.push(err141);
               }
               errors++;
             }
             if (func2(data62) < 1) {
-              const err140 = {
+              const err142 = {
                 instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/minLength",
                 keyword: "minLength",
@@ -3211,14 +3246,14 @@ function validate20(
                 message: "must NOT have fewer than 1 characters",
               };
               if (vErrors === null) {
-                vErrors = [err140];
+                vErrors = [err142];
               } else {
-                vErrors.push(err140);
+                vErrors.push(err142);
               }
               errors++;
             }
             if (!pattern19.test(data62)) {
-              const err141 = {
+              const err143 = {
                 instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/pattern",
                 keyword: "pattern",
@@ -3232,14 +3267,14 @@ function validate20(
                   '"',
               };
               if (vErrors === null) {
-                vErrors = [err141];
+                vErrors = [err143];
               } else {
-                vErrors.push(err141);
+                vErrors.push(err143);
               }
               errors++;
             }
           } else {
-            const err142 = {
+            const err144 = {
               instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
               schemaPath: "#/properties/runtime/properties/insecureRegistries/items/type",
               keyword: "type",
@@ -3247,9 +3282,9 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err142];
+              vErrors = [err144];
             } else {
-              vErrors.push(err142);
+              vErrors.push(err144);
             }
             errors++;
           }
@@ -3265,7 +3300,7 @@ function validate20(
             }
             if (typeof indices3[item3] == "number") {
               j3 = indices3[item3];
-              const err143 = {
+              const err145 = {
                 instancePath: instancePath + "/runtime/insecureRegistries",
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/uniqueItems",
                 keyword: "uniqueItems",
@@ -3273,9 +3308,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j3 + " and " + i8 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err143];
+                vErrors = [err145];
               } else {
-                vErrors.push(err143);
+                vErrors.push(err145);
               }
               errors++;
               break;
@@ -3284,7 +3319,7 @@ function validate20(
           }
         }
       } else {
-        const err144 = {
+        const err146 = {
           instancePath: instancePath + "/runtime/insecureRegistries",
           schemaPath: "#/properties/runtime/properties/insecureRegistries/type",
           keyword: "type",
@@ -3292,14 +3327,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err144];
+          vErrors = [err146];
         } else {
-          vErrors.push(err144);
+          vErrors.push(err146);
         }
         errors++;
       }
     } else {
-      const err145 = {
+      const err147 = {
         instancePath: instancePath + "/runtime",
         schemaPath: "#/properties/runtime/type",
         keyword: "type",
@@ -3307,9 +3342,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err145];
+        vErrors = [err147];
       } else {
-        vErrors.push(err145);
+        vErrors.push(err147);
       }
       errors++;
     }
@@ -3320,7 +3355,7 @@ function validate20(
       }
       for (const key15 in data63) {
         if (!(key15 === "dataDir")) {
-          const err146 = {
+          const err148 = {
             instancePath: instancePath + "/etcd",
             schemaPath: "#/properties/etcd/additionalProperties",
             keyword: "additionalProperties",
@@ -3328,70 +3363,37 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err146];
+            vErrors = [err148];
           } else {
-            vErrors.push(err146);
+            vErrors.push(err148);
           }
           errors++;
         }
       }
       let data64 = data63.dataDir;
       if (typeof data64 === "string") {
-        if (!pattern17.test(data64)) {
-          const err147 = {
+        if (func2(data64) > 4095) {
+          const err149 = {
             instancePath: instancePath + "/etcd/dataDir",
-            schemaPath: "#/properties/etcd/properties/dataDir/pattern",
-            keyword: "pattern",
-            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
-            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
+            schemaPath: "#/properties/etcd/properties/dataDir/maxLength",
+            keyword: "maxLength",
+            params: { limit: 4095 },
+            message: "must NOT have more than 4095 characters",
           };
           if (vErrors === null) {
-            vErrors = [err147];
+            vErrors = [err149];
           } else {
-            vErrors.push(err147);
+            vErrors.push(err149);
           }
           errors++;
         }
-      } else {
-        const err148 = {
-          instancePath: instancePath + "/etcd/dataDir",
-          schemaPath: "#/properties/etcd/properties/dataDir/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err148];
-        } else {
-          vErrors.push(err148);
-        }
-        errors++;
-      }
-    } else {
-      const err149 = {
-        instancePath: instancePath + "/etcd",
-        schemaPath: "#/properties/etcd/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err149];
-      } else {
-        vErrors.push(err149);
-      }
-      errors++;
-    }
-    let data65 = data.images;
-    if (data65 && typeof data65 == "object" && !Array.isArray(data65)) {
-      for (const key16 in data65) {
-        if (!(key16 === "registry" || key16 === "hyperkube" || key16 === "etcd" || key16 === "pause")) {
+        if (!pattern17.test(data64)) {
           const err150 = {
-            instancePath: instancePath + "/images",
-            schemaPath: "#/properties/images/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key16 },
-            message: "must NOT have additional properties",
+            instancePath: instancePath + "/etcd/dataDir",
+            schemaPath: "#/properties/etcd/properties/dataDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
+            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err150];
@@ -3400,66 +3402,65 @@ function validate20(
           }
           errors++;
         }
+      } else {
+        const err151 = {
+          instancePath: instancePath + "/etcd/dataDir",
+          schemaPath: "#/properties/etcd/properties/dataDir/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err151];
+        } else {
+          vErrors.push(err151);
+        }
+        errors++;
+      }
+    } else {
+      const err152 = {
+        instancePath: instancePath + "/etcd",
+        schemaPath: "#/properties/etcd/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err152];
+      } else {
+        vErrors.push(err152);
+      }
+      errors++;
+    }
+    let data65 = data.images;
+    if (data65 && typeof data65 == "object" && !Array.isArray(data65)) {
+      for (const key16 in data65) {
+        if (!(key16 === "registry" || key16 === "hyperkube" || key16 === "etcd" || key16 === "pause")) {
+          const err153 = {
+            instancePath: instancePath + "/images",
+            schemaPath: "#/properties/images/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key16 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err153];
+          } else {
+            vErrors.push(err153);
+          }
+          errors++;
+        }
       }
       if (data65.registry !== undefined) {
         let data66 = data65.registry;
         if (typeof data66 === "string") {
           if (!pattern21.test(data66)) {
-            const err151 = {
+            const err154 = {
               instancePath: instancePath + "/images/registry",
               schemaPath: "#/properties/images/properties/registry/pattern",
               keyword: "pattern",
               params: { pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" },
               message: 'must match pattern "' + "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err151];
-            } else {
-              vErrors.push(err151);
-            }
-            errors++;
-          }
-        } else {
-          const err152 = {
-            instancePath: instancePath + "/images/registry",
-            schemaPath: "#/properties/images/properties/registry/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err152];
-          } else {
-            vErrors.push(err152);
-          }
-          errors++;
-        }
-      }
-      if (data65.hyperkube !== undefined) {
-        let data67 = data65.hyperkube;
-        if (typeof data67 === "string") {
-          if (func2(data67) < 1) {
-            const err153 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err153];
-            } else {
-              vErrors.push(err153);
-            }
-            errors++;
-          }
-          if (!pattern22.test(data67)) {
-            const err154 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
             };
             if (vErrors === null) {
               vErrors = [err154];
@@ -3470,8 +3471,8 @@ function validate20(
           }
         } else {
           const err155 = {
-            instancePath: instancePath + "/images/hyperkube",
-            schemaPath: "#/properties/images/properties/hyperkube/type",
+            instancePath: instancePath + "/images/registry",
+            schemaPath: "#/properties/images/properties/registry/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
@@ -3484,13 +3485,13 @@ function validate20(
           errors++;
         }
       }
-      if (data65.etcd !== undefined) {
-        let data68 = data65.etcd;
-        if (typeof data68 === "string") {
-          if (func2(data68) < 1) {
+      if (data65.hyperkube !== undefined) {
+        let data67 = data65.hyperkube;
+        if (typeof data67 === "string") {
+          if (func2(data67) < 1) {
             const err156 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/minLength",
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/minLength",
               keyword: "minLength",
               params: { limit: 1 },
               message: "must NOT have fewer than 1 characters",
@@ -3502,10 +3503,10 @@ function validate20(
             }
             errors++;
           }
-          if (!pattern22.test(data68)) {
+          if (!pattern22.test(data67)) {
             const err157 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/pattern",
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/pattern",
               keyword: "pattern",
               params: { pattern: "^[^\\s]+$" },
               message: 'must match pattern "' + "^[^\\s]+$" + '"',
@@ -3519,8 +3520,8 @@ function validate20(
           }
         } else {
           const err158 = {
-            instancePath: instancePath + "/images/etcd",
-            schemaPath: "#/properties/images/properties/etcd/type",
+            instancePath: instancePath + "/images/hyperkube",
+            schemaPath: "#/properties/images/properties/hyperkube/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
@@ -3533,13 +3534,13 @@ function validate20(
           errors++;
         }
       }
-      if (data65.pause !== undefined) {
-        let data69 = data65.pause;
-        if (typeof data69 === "string") {
-          if (func2(data69) < 1) {
+      if (data65.etcd !== undefined) {
+        let data68 = data65.etcd;
+        if (typeof data68 === "string") {
+          if (func2(data68) < 1) {
             const err159 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/minLength",
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/minLength",
               keyword: "minLength",
               params: { limit: 1 },
               message: "must NOT have fewer than 1 characters",
@@ -3551,10 +3552,10 @@ function validate20(
             }
             errors++;
           }
-          if (!pattern22.test(data69)) {
+          if (!pattern22.test(data68)) {
             const err160 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/pattern",
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/pattern",
               keyword: "pattern",
               params: { pattern: "^[^\\s]+$" },
               message: 'must match pattern "' + "^[^\\s]+$" + '"',
@@ -3568,8 +3569,8 @@ function validate20(
           }
         } else {
           const err161 = {
-            instancePath: instancePath + "/images/pause",
-            schemaPath: "#/properties/images/properties/pause/type",
+            instancePath: instancePath + "/images/etcd",
+            schemaPath: "#/properties/images/properties/etcd/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
@@ -3582,8 +3583,57 @@ function validate20(
           errors++;
         }
       }
+      if (data65.pause !== undefined) {
+        let data69 = data65.pause;
+        if (typeof data69 === "string") {
+          if (func2(data69) < 1) {
+            const err162 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err162];
+            } else {
+              vErrors.push(err162);
+            }
+            errors++;
+          }
+          if (!pattern22.test(data69)) {
+            const err163 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err163];
+            } else {
+              vErrors.push(err163);
+            }
+            errors++;
+          }
+        } else {
+          const err164 = {
+            instancePath: instancePath + "/images/pause",
+            schemaPath: "#/properties/images/properties/pause/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err164];
+          } else {
+            vErrors.push(err164);
+          }
+          errors++;
+        }
+      }
     } else {
-      const err162 = {
+      const err165 = {
         instancePath: instancePath + "/images",
         schemaPath: "#/properties/images/type",
         keyword: "type",
@@ -3591,9 +3641,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err162];
+        vErrors = [err165];
       } else {
-        vErrors.push(err162);
+        vErrors.push(err165);
       }
       errors++;
     }
@@ -3607,7 +3657,7 @@ function validate20(
       }
       for (const key17 in data70) {
         if (!(key17 === "rootDir" || key17 === "registerNode" || key17 === "resolvConf")) {
-          const err163 = {
+          const err166 = {
             instancePath: instancePath + "/kubelet",
             schemaPath: "#/properties/kubelet/additionalProperties",
             keyword: "additionalProperties",
@@ -3615,85 +3665,37 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err163];
+            vErrors = [err166];
           } else {
-            vErrors.push(err163);
+            vErrors.push(err166);
           }
           errors++;
         }
       }
       let data71 = data70.rootDir;
       if (typeof data71 === "string") {
-        if (!pattern17.test(data71)) {
-          const err164 = {
+        if (func2(data71) > 4095) {
+          const err167 = {
             instancePath: instancePath + "/kubelet/rootDir",
-            schemaPath: "#/properties/kubelet/properties/rootDir/pattern",
-            keyword: "pattern",
-            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
-            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
+            schemaPath: "#/properties/kubelet/properties/rootDir/maxLength",
+            keyword: "maxLength",
+            params: { limit: 4095 },
+            message: "must NOT have more than 4095 characters",
           };
           if (vErrors === null) {
-            vErrors = [err164];
+            vErrors = [err167];
           } else {
-            vErrors.push(err164);
+            vErrors.push(err167);
           }
           errors++;
         }
-      } else {
-        const err165 = {
-          instancePath: instancePath + "/kubelet/rootDir",
-          schemaPath: "#/properties/kubelet/properties/rootDir/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err165];
-        } else {
-          vErrors.push(err165);
-        }
-        errors++;
-      }
-      if (typeof data70.registerNode !== "boolean") {
-        const err166 = {
-          instancePath: instancePath + "/kubelet/registerNode",
-          schemaPath: "#/properties/kubelet/properties/registerNode/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err166];
-        } else {
-          vErrors.push(err166);
-        }
-        errors++;
-      }
-      if (data70.resolvConf !== undefined) {
-        let data73 = data70.resolvConf;
-        if (typeof data73 === "string") {
-          if (!pattern17.test(data73)) {
-            const err167 = {
-              instancePath: instancePath + "/kubelet/resolvConf",
-              schemaPath: "#/properties/kubelet/properties/resolvConf/pattern",
-              keyword: "pattern",
-              params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" },
-              message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]+)+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err167];
-            } else {
-              vErrors.push(err167);
-            }
-            errors++;
-          }
-        } else {
+        if (!pattern17.test(data71)) {
           const err168 = {
-            instancePath: instancePath + "/kubelet/resolvConf",
-            schemaPath: "#/properties/kubelet/properties/resolvConf/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
+            instancePath: instancePath + "/kubelet/rootDir",
+            schemaPath: "#/properties/kubelet/properties/rootDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
+            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err168];
@@ -3702,9 +3704,87 @@ function validate20(
           }
           errors++;
         }
+      } else {
+        const err169 = {
+          instancePath: instancePath + "/kubelet/rootDir",
+          schemaPath: "#/properties/kubelet/properties/rootDir/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err169];
+        } else {
+          vErrors.push(err169);
+        }
+        errors++;
+      }
+      if (typeof data70.registerNode !== "boolean") {
+        const err170 = {
+          instancePath: instancePath + "/kubelet/registerNode",
+          schemaPath: "#/properties/kubelet/properties/registerNode/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err170];
+        } else {
+          vErrors.push(err170);
+        }
+        errors++;
+      }
+      if (data70.resolvConf !== undefined) {
+        let data73 = data70.resolvConf;
+        if (typeof data73 === "string") {
+          if (func2(data73) > 4095) {
+            const err171 = {
+              instancePath: instancePath + "/kubelet/resolvConf",
+              schemaPath: "#/properties/kubelet/properties/resolvConf/maxLength",
+              keyword: "maxLength",
+              params: { limit: 4095 },
+              message: "must NOT have more than 4095 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err171];
+            } else {
+              vErrors.push(err171);
+            }
+            errors++;
+          }
+          if (!pattern17.test(data73)) {
+            const err172 = {
+              instancePath: instancePath + "/kubelet/resolvConf",
+              schemaPath: "#/properties/kubelet/properties/resolvConf/pattern",
+              keyword: "pattern",
+              params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
+              message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err172];
+            } else {
+              vErrors.push(err172);
+            }
+            errors++;
+          }
+        } else {
+          const err173 = {
+            instancePath: instancePath + "/kubelet/resolvConf",
+            schemaPath: "#/properties/kubelet/properties/resolvConf/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err173];
+          } else {
+            vErrors.push(err173);
+          }
+          errors++;
+        }
       }
     } else {
-      const err169 = {
+      const err174 = {
         instancePath: instancePath + "/kubelet",
         schemaPath: "#/properties/kubelet/type",
         keyword: "type",
@@ -3712,9 +3792,9 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err169];
+        vErrors = [err174];
       } else {
-        vErrors.push(err169);
+        vErrors.push(err174);
       }
       errors++;
     }
@@ -3722,7 +3802,7 @@ function validate20(
       let data74 = data.nodes;
       if (Array.isArray(data74)) {
         if (data74.length < 1) {
-          const err170 = {
+          const err175 = {
             instancePath: instancePath + "/nodes",
             schemaPath: "#/properties/nodes/minItems",
             keyword: "minItems",
@@ -3730,9 +3810,9 @@ function validate20(
             message: "must NOT have fewer than 1 items",
           };
           if (vErrors === null) {
-            vErrors = [err170];
+            vErrors = [err175];
           } else {
-            vErrors.push(err170);
+            vErrors.push(err175);
           }
           errors++;
         }
@@ -3744,7 +3824,7 @@ function validate20(
               data75.labels = {};
             }
             if (data75.name === undefined) {
-              const err171 = {
+              const err176 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3752,14 +3832,14 @@ function validate20(
                 message: "must have required property '" + "name" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err171];
+                vErrors = [err176];
               } else {
-                vErrors.push(err171);
+                vErrors.push(err176);
               }
               errors++;
             }
             if (data75.ip === undefined) {
-              const err172 = {
+              const err177 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3767,14 +3847,14 @@ function validate20(
                 message: "must have required property '" + "ip" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err172];
+                vErrors = [err177];
               } else {
-                vErrors.push(err172);
+                vErrors.push(err177);
               }
               errors++;
             }
             if (data75.roles === undefined) {
-              const err173 = {
+              const err178 = {
                 instancePath: instancePath + "/nodes/" + i9,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
@@ -3782,9 +3862,9 @@ function validate20(
                 message: "must have required property '" + "roles" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err173];
+                vErrors = [err178];
               } else {
-                vErrors.push(err173);
+                vErrors.push(err178);
               }
               errors++;
             }
@@ -3796,7 +3876,7 @@ function validate20(
                 key18 === "podCIDR" ||
                 key18 === "labels"
               )) {
-                const err174 = {
+                const err179 = {
                   instancePath: instancePath + "/nodes/" + i9,
                   schemaPath: "#/properties/nodes/items/additionalProperties",
                   keyword: "additionalProperties",
@@ -3804,9 +3884,9 @@ function validate20(
                   message: "must NOT have additional properties",
                 };
                 if (vErrors === null) {
-                  vErrors = [err174];
+                  vErrors = [err179];
                 } else {
-                  vErrors.push(err174);
+                  vErrors.push(err179);
                 }
                 errors++;
               }
@@ -3815,7 +3895,7 @@ function validate20(
               let data76 = data75.name;
               if (typeof data76 === "string") {
                 if (func2(data76) > 63) {
-                  const err175 = {
+                  const err180 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/maxLength",
                     keyword: "maxLength",
@@ -3823,102 +3903,19 @@ function validate20(
                     message: "must NOT have more than 63 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err175];
+                    vErrors = [err180];
                   } else {
-                    vErrors.push(err175);
+                    vErrors.push(err180);
                   }
                   errors++;
                 }
                 if (func2(data76) < 1) {
-                  const err176 = {
+                  const err181 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/minLength",
                     keyword: "minLength",
                     params: { limit: 1 },
                     message: "must NOT have fewer than 1 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err176];
-                  } else {
-                    vErrors.push(err176);
-                  }
-                  errors++;
-                }
-                if (!pattern27.test(data76)) {
-                  const err177 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
-                    schemaPath: "#/properties/nodes/items/properties/name/pattern",
-                    keyword: "pattern",
-                    params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
-                    message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err177];
-                  } else {
-                    vErrors.push(err177);
-                  }
-                  errors++;
-                }
-              } else {
-                const err178 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/name",
-                  schemaPath: "#/properties/nodes/items/properties/name/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
-                };
-                if (vErrors === null) {
-                  vErrors = [err178];
-                } else {
-                  vErrors.push(err178);
-                }
-                errors++;
-              }
-            }
-            if (data75.ip !== undefined) {
-              let data77 = data75.ip;
-              if (typeof data77 === "string") {
-                if (func2(data77) < 1) {
-                  const err179 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
-                    schemaPath: "#/properties/nodes/items/properties/ip/minLength",
-                    keyword: "minLength",
-                    params: { limit: 1 },
-                    message: "must NOT have fewer than 1 characters",
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err179];
-                  } else {
-                    vErrors.push(err179);
-                  }
-                  errors++;
-                }
-              } else {
-                const err180 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/ip",
-                  schemaPath: "#/properties/nodes/items/properties/ip/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
-                };
-                if (vErrors === null) {
-                  vErrors = [err180];
-                } else {
-                  vErrors.push(err180);
-                }
-                errors++;
-              }
-            }
-            if (data75.roles !== undefined) {
-              let data78 = data75.roles;
-              if (Array.isArray(data78)) {
-                if (data78.length < 1) {
-                  const err181 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/roles",
-                    schemaPath: "#/properties/nodes/items/properties/roles/minItems",
-                    keyword: "minItems",
-                    params: { limit: 1 },
-                    message: "must NOT have fewer than 1 items",
                   };
                   if (vErrors === null) {
                     vErrors = [err181];
@@ -3927,11 +3924,94 @@ function validate20(
                   }
                   errors++;
                 }
+                if (!pattern27.test(data76)) {
+                  const err182 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+                    schemaPath: "#/properties/nodes/items/properties/name/pattern",
+                    keyword: "pattern",
+                    params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+                    message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err182];
+                  } else {
+                    vErrors.push(err182);
+                  }
+                  errors++;
+                }
+              } else {
+                const err183 = {
+                  instancePath: instancePath + "/nodes/" + i9 + "/name",
+                  schemaPath: "#/properties/nodes/items/properties/name/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err183];
+                } else {
+                  vErrors.push(err183);
+                }
+                errors++;
+              }
+            }
+            if (data75.ip !== undefined) {
+              let data77 = data75.ip;
+              if (typeof data77 === "string") {
+                if (func2(data77) < 1) {
+                  const err184 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
+                    schemaPath: "#/properties/nodes/items/properties/ip/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err184];
+                  } else {
+                    vErrors.push(err184);
+                  }
+                  errors++;
+                }
+              } else {
+                const err185 = {
+                  instancePath: instancePath + "/nodes/" + i9 + "/ip",
+                  schemaPath: "#/properties/nodes/items/properties/ip/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                };
+                if (vErrors === null) {
+                  vErrors = [err185];
+                } else {
+                  vErrors.push(err185);
+                }
+                errors++;
+              }
+            }
+            if (data75.roles !== undefined) {
+              let data78 = data75.roles;
+              if (Array.isArray(data78)) {
+                if (data78.length < 1) {
+                  const err186 = {
+                    instancePath: instancePath + "/nodes/" + i9 + "/roles",
+                    schemaPath: "#/properties/nodes/items/properties/roles/minItems",
+                    keyword: "minItems",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 items",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err186];
+                  } else {
+                    vErrors.push(err186);
+                  }
+                  errors++;
+                }
                 const len6 = data78.length;
                 for (let i10 = 0; i10 < len6; i10++) {
                   let data79 = data78[i10];
                   if (typeof data79 !== "string") {
-                    const err182 = {
+                    const err187 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/type",
                       keyword: "type",
@@ -3939,14 +4019,14 @@ function validate20(
                       message: "must be string",
                     };
                     if (vErrors === null) {
-                      vErrors = [err182];
+                      vErrors = [err187];
                     } else {
-                      vErrors.push(err182);
+                      vErrors.push(err187);
                     }
                     errors++;
                   }
                   if (!(data79 === "control-plane" || data79 === "etcd" || data79 === "worker")) {
-                    const err183 = {
+                    const err188 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/enum",
                       keyword: "enum",
@@ -3954,9 +4034,9 @@ function validate20(
                       message: "must be equal to one of the allowed values",
                     };
                     if (vErrors === null) {
-                      vErrors = [err183];
+                      vErrors = [err188];
                     } else {
-                      vErrors.push(err183);
+                      vErrors.push(err188);
                     }
                     errors++;
                   }
@@ -3972,7 +4052,7 @@ function validate20(
                     }
                     if (typeof indices4[item4] == "number") {
                       j4 = indices4[item4];
-                      const err184 = {
+                      const err189 = {
                         instancePath: instancePath + "/nodes/" + i9 + "/roles",
                         schemaPath: "#/properties/nodes/items/properties/roles/uniqueItems",
                         keyword: "uniqueItems",
@@ -3981,9 +4061,9 @@ function validate20(
                           "must NOT have duplicate items (items ## " + j4 + " and " + i11 + " are identical)",
                       };
                       if (vErrors === null) {
-                        vErrors = [err184];
+                        vErrors = [err189];
                       } else {
-                        vErrors.push(err184);
+                        vErrors.push(err189);
                       }
                       errors++;
                       break;
@@ -3992,7 +4072,7 @@ function validate20(
                   }
                 }
               } else {
-                const err185 = {
+                const err190 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/roles",
                   schemaPath: "#/properties/nodes/items/properties/roles/type",
                   keyword: "type",
@@ -4000,9 +4080,9 @@ function validate20(
                   message: "must be array",
                 };
                 if (vErrors === null) {
-                  vErrors = [err185];
+                  vErrors = [err190];
                 } else {
-                  vErrors.push(err185);
+                  vErrors.push(err190);
                 }
                 errors++;
               }
@@ -4011,7 +4091,7 @@ function validate20(
               let data80 = data75.podCIDR;
               if (typeof data80 === "string") {
                 if (func2(data80) < 1) {
-                  const err186 = {
+                  const err191 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
                     schemaPath: "#/properties/nodes/items/properties/podCIDR/minLength",
                     keyword: "minLength",
@@ -4019,14 +4099,14 @@ function validate20(
                     message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err186];
+                    vErrors = [err191];
                   } else {
-                    vErrors.push(err186);
+                    vErrors.push(err191);
                   }
                   errors++;
                 }
               } else {
-                const err187 = {
+                const err192 = {
                   instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
                   schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
                   keyword: "type",
@@ -4034,9 +4114,9 @@ function validate20(
                   message: "must be string",
                 };
                 if (vErrors === null) {
-                  vErrors = [err187];
+                  vErrors = [err192];
                 } else {
-                  vErrors.push(err187);
+                  vErrors.push(err192);
                 }
                 errors++;
               }
@@ -4047,7 +4127,7 @@ function validate20(
                 const _errs182 = errors;
                 if (typeof key19 === "string") {
                   if (func2(key19) > 316) {
-                    const err188 = {
+                    const err193 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/maxLength",
                       keyword: "maxLength",
@@ -4056,14 +4136,14 @@ function validate20(
                       propertyName: key19,
                     };
                     if (vErrors === null) {
-                      vErrors = [err188];
+                      vErrors = [err193];
                     } else {
-                      vErrors.push(err188);
+                      vErrors.push(err193);
                     }
                     errors++;
                   }
                   if (!pattern28.test(key19)) {
-                    const err189 = {
+                    const err194 = {
                       instancePath: instancePath + "/nodes/" + i9 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/pattern",
                       keyword: "pattern",
@@ -4078,16 +4158,16 @@ function validate20(
                       propertyName: key19,
                     };
                     if (vErrors === null) {
-                      vErrors = [err189];
+                      vErrors = [err194];
                     } else {
-                      vErrors.push(err189);
+                      vErrors.push(err194);
                     }
                     errors++;
                   }
                 }
                 var valid38 = _errs182 === errors;
                 if (!valid38) {
-                  const err190 = {
+                  const err195 = {
                     instancePath: instancePath + "/nodes/" + i9 + "/labels",
                     schemaPath: "#/properties/nodes/items/properties/labels/propertyNames",
                     keyword: "propertyNames",
@@ -4095,9 +4175,9 @@ function validate20(
                     message: "property name must be valid",
                   };
                   if (vErrors === null) {
-                    vErrors = [err190];
+                    vErrors = [err195];
                   } else {
-                    vErrors.push(err190);
+                    vErrors.push(err195);
                   }
                   errors++;
                 }
@@ -4106,7 +4186,7 @@ function validate20(
                 let data82 = data81[key20];
                 if (typeof data82 === "string") {
                   if (func2(data82) > 63) {
-                    const err191 = {
+                    const err196 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
@@ -4119,14 +4199,14 @@ function validate20(
                       message: "must NOT have more than 63 characters",
                     };
                     if (vErrors === null) {
-                      vErrors = [err191];
+                      vErrors = [err196];
                     } else {
-                      vErrors.push(err191);
+                      vErrors.push(err196);
                     }
                     errors++;
                   }
                   if (!pattern29.test(data82)) {
-                    const err192 = {
+                    const err197 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
@@ -4139,14 +4219,14 @@ function validate20(
                       message: 'must match pattern "' + "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$" + '"',
                     };
                     if (vErrors === null) {
-                      vErrors = [err192];
+                      vErrors = [err197];
                     } else {
-                      vErrors.push(err192);
+                      vErrors.push(err197);
                     }
                     errors++;
                   }
                 } else {
-                  const err193 = {
+                  const err198 = {
                     instancePath:
                       instancePath +
                       "/nodes/" +
@@ -4159,15 +4239,15 @@ function validate20(
                     message: "must be string",
                   };
                   if (vErrors === null) {
-                    vErrors = [err193];
+                    vErrors = [err198];
                   } else {
-                    vErrors.push(err193);
+                    vErrors.push(err198);
                   }
                   errors++;
                 }
               }
             } else {
-              const err194 = {
+              const err199 = {
                 instancePath: instancePath + "/nodes/" + i9 + "/labels",
                 schemaPath: "#/properties/nodes/items/properties/labels/type",
                 keyword: "type",
@@ -4175,14 +4255,14 @@ function validate20(
                 message: "must be object",
               };
               if (vErrors === null) {
-                vErrors = [err194];
+                vErrors = [err199];
               } else {
-                vErrors.push(err194);
+                vErrors.push(err199);
               }
               errors++;
             }
           } else {
-            const err195 = {
+            const err200 = {
               instancePath: instancePath + "/nodes/" + i9,
               schemaPath: "#/properties/nodes/items/type",
               keyword: "type",
@@ -4190,15 +4270,15 @@ function validate20(
               message: "must be object",
             };
             if (vErrors === null) {
-              vErrors = [err195];
+              vErrors = [err200];
             } else {
-              vErrors.push(err195);
+              vErrors.push(err200);
             }
             errors++;
           }
         }
       } else {
-        const err196 = {
+        const err201 = {
           instancePath: instancePath + "/nodes",
           schemaPath: "#/properties/nodes/type",
           keyword: "type",
@@ -4206,9 +4286,9 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err196];
+          vErrors = [err201];
         } else {
-          vErrors.push(err196);
+          vErrors.push(err201);
         }
         errors++;
       }
@@ -4238,7 +4318,7 @@ function validate20(
           key21 === "storageClients" ||
           key21 === "installPackages"
         )) {
-          const err197 = {
+          const err202 = {
             instancePath: instancePath + "/hygiene",
             schemaPath: "#/properties/hygiene/additionalProperties",
             keyword: "additionalProperties",
@@ -4246,15 +4326,15 @@ function validate20(
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err197];
+            vErrors = [err202];
           } else {
-            vErrors.push(err197);
+            vErrors.push(err202);
           }
           errors++;
         }
       }
       if (typeof data83.autoUpgrades !== "boolean") {
-        const err198 = {
+        const err203 = {
           instancePath: instancePath + "/hygiene/autoUpgrades",
           schemaPath: "#/properties/hygiene/properties/autoUpgrades/type",
           keyword: "type",
@@ -4262,14 +4342,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err198];
+          vErrors = [err203];
         } else {
-          vErrors.push(err198);
+          vErrors.push(err203);
         }
         errors++;
       }
       if (typeof data83.logrotate !== "boolean") {
-        const err199 = {
+        const err204 = {
           instancePath: instancePath + "/hygiene/logrotate",
           schemaPath: "#/properties/hygiene/properties/logrotate/type",
           keyword: "type",
@@ -4277,14 +4357,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err199];
+          vErrors = [err204];
         } else {
-          vErrors.push(err199);
+          vErrors.push(err204);
         }
         errors++;
       }
       if (typeof data83.monit !== "boolean") {
-        const err200 = {
+        const err205 = {
           instancePath: instancePath + "/hygiene/monit",
           schemaPath: "#/properties/hygiene/properties/monit/type",
           keyword: "type",
@@ -4292,9 +4372,9 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err200];
+          vErrors = [err205];
         } else {
-          vErrors.push(err200);
+          vErrors.push(err205);
         }
         errors++;
       }
@@ -4305,7 +4385,7 @@ function validate20(
           let data88 = data87[i12];
           if (typeof data88 === "string") {
             if (!pattern30.test(data88)) {
-              const err201 = {
+              const err206 = {
                 instancePath: instancePath + "/hygiene/storageClients/" + i12,
                 schemaPath: "#/properties/hygiene/properties/storageClients/items/pattern",
                 keyword: "pattern",
@@ -4313,14 +4393,14 @@ function validate20(
                 message: 'must match pattern "' + "^[a-z0-9][a-z0-9+.-]+$" + '"',
               };
               if (vErrors === null) {
-                vErrors = [err201];
+                vErrors = [err206];
               } else {
-                vErrors.push(err201);
+                vErrors.push(err206);
               }
               errors++;
             }
           } else {
-            const err202 = {
+            const err207 = {
               instancePath: instancePath + "/hygiene/storageClients/" + i12,
               schemaPath: "#/properties/hygiene/properties/storageClients/items/type",
               keyword: "type",
@@ -4328,9 +4408,9 @@ function validate20(
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err202];
+              vErrors = [err207];
             } else {
-              vErrors.push(err202);
+              vErrors.push(err207);
             }
             errors++;
           }
@@ -4346,7 +4426,7 @@ function validate20(
             }
             if (typeof indices5[item5] == "number") {
               j5 = indices5[item5];
-              const err203 = {
+              const err208 = {
                 instancePath: instancePath + "/hygiene/storageClients",
                 schemaPath: "#/properties/hygiene/properties/storageClients/uniqueItems",
                 keyword: "uniqueItems",
@@ -4354,9 +4434,9 @@ function validate20(
                 message: "must NOT have duplicate items (items ## " + j5 + " and " + i13 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err203];
+                vErrors = [err208];
               } else {
-                vErrors.push(err203);
+                vErrors.push(err208);
               }
               errors++;
               break;
@@ -4365,7 +4445,7 @@ function validate20(
           }
         }
       } else {
-        const err204 = {
+        const err209 = {
           instancePath: instancePath + "/hygiene/storageClients",
           schemaPath: "#/properties/hygiene/properties/storageClients/type",
           keyword: "type",
@@ -4373,108 +4453,19 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err204];
+          vErrors = [err209];
         } else {
-          vErrors.push(err204);
+          vErrors.push(err209);
         }
         errors++;
       }
       if (typeof data83.installPackages !== "boolean") {
-        const err205 = {
+        const err210 = {
           instancePath: instancePath + "/hygiene/installPackages",
           schemaPath: "#/properties/hygiene/properties/installPackages/type",
           keyword: "type",
           params: { type: "boolean" },
           message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err205];
-        } else {
-          vErrors.push(err205);
-        }
-        errors++;
-      }
-    } else {
-      const err206 = {
-        instancePath: instancePath + "/hygiene",
-        schemaPath: "#/properties/hygiene/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err206];
-      } else {
-        vErrors.push(err206);
-      }
-      errors++;
-    }
-    let data90 = data.addons;
-    if (data90 && typeof data90 == "object" && !Array.isArray(data90)) {
-      if (data90.dns === undefined) {
-        data90.dns = {};
-      }
-      for (const key22 in data90) {
-        if (!(key22 === "dns")) {
-          const err207 = {
-            instancePath: instancePath + "/addons",
-            schemaPath: "#/properties/addons/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key22 },
-            message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err207];
-          } else {
-            vErrors.push(err207);
-          }
-          errors++;
-        }
-      }
-      let data91 = data90.dns;
-      if (data91 && typeof data91 == "object" && !Array.isArray(data91)) {
-        if (data91.enabled === undefined) {
-          data91.enabled = true;
-        }
-        for (const key23 in data91) {
-          if (!(key23 === "enabled")) {
-            const err208 = {
-              instancePath: instancePath + "/addons/dns",
-              schemaPath: "#/properties/addons/properties/dns/additionalProperties",
-              keyword: "additionalProperties",
-              params: { additionalProperty: key23 },
-              message: "must NOT have additional properties",
-            };
-            if (vErrors === null) {
-              vErrors = [err208];
-            } else {
-              vErrors.push(err208);
-            }
-            errors++;
-          }
-        }
-        if (typeof data91.enabled !== "boolean") {
-          const err209 = {
-            instancePath: instancePath + "/addons/dns/enabled",
-            schemaPath: "#/properties/addons/properties/dns/properties/enabled/type",
-            keyword: "type",
-            params: { type: "boolean" },
-            message: "must be boolean",
-          };
-          if (vErrors === null) {
-            vErrors = [err209];
-          } else {
-            vErrors.push(err209);
-          }
-          errors++;
-        }
-      } else {
-        const err210 = {
-          instancePath: instancePath + "/addons/dns",
-          schemaPath: "#/properties/addons/properties/dns/type",
-          keyword: "type",
-          params: { type: "object" },
-          message: "must be object",
         };
         if (vErrors === null) {
           vErrors = [err210];
@@ -4485,8 +4476,8 @@ function validate20(
       }
     } else {
       const err211 = {
-        instancePath: instancePath + "/addons",
-        schemaPath: "#/properties/addons/type",
+        instancePath: instancePath + "/hygiene",
+        schemaPath: "#/properties/hygiene/type",
         keyword: "type",
         params: { type: "object" },
         message: "must be object",
@@ -4498,8 +4489,97 @@ function validate20(
       }
       errors++;
     }
+    let data90 = data.addons;
+    if (data90 && typeof data90 == "object" && !Array.isArray(data90)) {
+      if (data90.dns === undefined) {
+        data90.dns = {};
+      }
+      for (const key22 in data90) {
+        if (!(key22 === "dns")) {
+          const err212 = {
+            instancePath: instancePath + "/addons",
+            schemaPath: "#/properties/addons/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key22 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err212];
+          } else {
+            vErrors.push(err212);
+          }
+          errors++;
+        }
+      }
+      let data91 = data90.dns;
+      if (data91 && typeof data91 == "object" && !Array.isArray(data91)) {
+        if (data91.enabled === undefined) {
+          data91.enabled = true;
+        }
+        for (const key23 in data91) {
+          if (!(key23 === "enabled")) {
+            const err213 = {
+              instancePath: instancePath + "/addons/dns",
+              schemaPath: "#/properties/addons/properties/dns/additionalProperties",
+              keyword: "additionalProperties",
+              params: { additionalProperty: key23 },
+              message: "must NOT have additional properties",
+            };
+            if (vErrors === null) {
+              vErrors = [err213];
+            } else {
+              vErrors.push(err213);
+            }
+            errors++;
+          }
+        }
+        if (typeof data91.enabled !== "boolean") {
+          const err214 = {
+            instancePath: instancePath + "/addons/dns/enabled",
+            schemaPath: "#/properties/addons/properties/dns/properties/enabled/type",
+            keyword: "type",
+            params: { type: "boolean" },
+            message: "must be boolean",
+          };
+          if (vErrors === null) {
+            vErrors = [err214];
+          } else {
+            vErrors.push(err214);
+          }
+          errors++;
+        }
+      } else {
+        const err215 = {
+          instancePath: instancePath + "/addons/dns",
+          schemaPath: "#/properties/addons/properties/dns/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+        };
+        if (vErrors === null) {
+          vErrors = [err215];
+        } else {
+          vErrors.push(err215);
+        }
+        errors++;
+      }
+    } else {
+      const err216 = {
+        instancePath: instancePath + "/addons",
+        schemaPath: "#/properties/addons/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err216];
+      } else {
+        vErrors.push(err216);
+      }
+      errors++;
+    }
   } else {
-    const err212 = {
+    const err217 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -4507,9 +4587,9 @@ function validate20(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err212];
+      vErrors = [err217];
     } else {
-      vErrors.push(err212);
+      vErrors.push(err217);
     }
     errors++;
   }

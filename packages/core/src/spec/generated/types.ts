@@ -241,11 +241,11 @@ export interface ClusterSpecInput {
      */
     type?: "docker" | "rkt" | "containerd";
     /**
-     * Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     rootDir?: string;
     /**
-     * Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     cniBinDir?: string;
     /**
@@ -264,7 +264,7 @@ export interface ClusterSpecInput {
    */
   etcd?: {
     /**
-     * etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     dataDir?: string;
   };
@@ -294,7 +294,7 @@ export interface ClusterSpecInput {
    */
   kubelet?: {
     /**
-     * kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     rootDir?: string;
     /**
@@ -302,7 +302,7 @@ export interface ClusterSpecInput {
      */
     registerNode?: boolean;
     /**
-     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     resolvConf?: string;
   };
@@ -627,11 +627,11 @@ export interface ClusterSpec {
      */
     type: "docker" | "rkt" | "containerd";
     /**
-     * Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * Runtime data directory (docker --graph / kubelet --docker-root, containerd root). Default: /var/lib/docker for docker, /var/lib/rkt for rkt, /var/lib/containerd for containerd. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     rootDir: string;
     /**
-     * Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * Absolute path of the folder holding the node's CNI plugins: containerd's cni bin_dir, and where flannel's DaemonSet puts its plugin. /opt/cni/bin for containerd from its own release or the CNI release tarball, /usr/lib/cni for Debian's and Ubuntu's containerd and containernetworking-plugins packages; install.sh checks that the node's plugins are there. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     cniBinDir: string;
     /**
@@ -650,7 +650,7 @@ export interface ClusterSpec {
    */
   etcd: {
     /**
-     * etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * etcd data directory on the etcd nodes; use durable storage for a single member. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     dataDir: string;
   };
@@ -680,7 +680,7 @@ export interface ClusterSpec {
    */
   kubelet: {
     /**
-     * kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * kubelet --root-dir. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     rootDir: string;
     /**
@@ -688,7 +688,7 @@ export interface ClusterSpec {
      */
     registerNode: boolean;
     /**
-     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash.
+     * The resolv.conf whose servers pods with the Default DNS policy (CoreDNS among them) use (current releases). Unset: install.sh links /etc/kubernetes/resolv.conf to /run/systemd/resolve/resolv.conf where systemd-resolved runs (the stub 127.0.0.53 in /etc/resolv.conf would make CoreDNS forward to itself), else to /etc/resolv.conf. Either way install.sh refuses a file that names only loopback servers. An absolute path: letters, digits, '.', '_', '+' and '-' between single slashes, no '.' or '..' component, no trailing slash; at most 4,095 characters and 255 per name (Linux's limits).
      */
     resolvConf?: string;
   };
