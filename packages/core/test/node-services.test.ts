@@ -19,7 +19,8 @@ import {
 import type { Artifact } from "../src/artifact.js";
 import type { NodeContext } from "../src/components/context.js";
 import { kubeProxyArtifacts } from "../src/components/kube-proxy.js";
-import { kubeletArtifacts, systemdWord } from "../src/components/kubelet.js";
+import { kubeletArtifacts } from "../src/components/kubelet.js";
+import { systemdWord } from "../src/render/quote.js";
 import { runtimeArtifacts } from "../src/components/runtime.js";
 import { FLAG_WINDOWS, flagInWindow, type FlagComponent } from "../src/versions/flags.js";
 import { fixtureFiles } from "./helpers.js";

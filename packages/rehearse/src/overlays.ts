@@ -20,6 +20,15 @@ interface OverlayRule extends Overlay {
   readonly restart: readonly string[];
 }
 
+/** The kubelet's memory and inode thresholds as its defaults; disk space in absolute amounts. */
+const SANDBOX_EVICTION_HARD: Readonly<Record<string, string>> = {
+  "memory.available": "100Mi",
+  "nodefs.available": "1Gi",
+  "nodefs.inodesFree": "5%",
+  "imagefs.available": "1Gi",
+  "imagefs.inodesFree": "5%",
+};
+
 const RULES: readonly OverlayRule[] = [
   {
     id: "kubelet-fail-cgroup-v1",
@@ -28,6 +37,20 @@ const RULES: readonly OverlayRule[] = [
     why: "this host has cgroup v1 controllers (hybrid layout); Kubernetes 1.35+ kubelets refuse v1 unless told, real nodes today run cgroup v2",
     applies: (plan, text) => plan.profile.minorNumber >= 35 && !/^failCgroupV1:/m.test(text),
     apply: (text) => `${text.trimEnd()}\nfailCgroupV1: false\n`,
+    restart: ["kubelet"],
+  },
+  {
+    id: "kubelet-disk-thresholds",
+    file: "/var/lib/kubelet/config.yaml",
+    change: `evictionHard: {${Object.entries(SANDBOX_EVICTION_HARD)
+      .map(([signal, value]) => `${signal}: ${value}`)
+      .join(", ")}}; imageGCHighThresholdPercent: 100, imageGCLowThresholdPercent: 99`,
+    why: "a node's root and image store are folders on this host's one disk, shared by every node and everything else the host keeps, so its fill level is not the node's: the kubelet's default thresholds (DiskPressure taint and eviction below 15 % free for images and 10 % for the node, unused images deleted above 85 % use) fire on a host that is merely well used, and no registry can give a deleted image back",
+    applies: (_plan, text) => /^kind: KubeletConfiguration$/m.test(text) && !/^evictionHard:/m.test(text),
+    apply: (text) =>
+      `${text.trimEnd()}\nevictionHard:\n${Object.entries(SANDBOX_EVICTION_HARD)
+        .map(([signal, value]) => `  ${signal}: "${value}"`)
+        .join("\n")}\nimageGCHighThresholdPercent: 100\nimageGCLowThresholdPercent: 99\n`,
     restart: ["kubelet"],
   },
 ];

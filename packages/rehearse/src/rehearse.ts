@@ -2,7 +2,7 @@
 // (sandbox.ts), with the binaries and images the user brings; then every node's validate.sh, the admin
 // bundle's steps and validate-cluster.sh, and the checks a running cluster must pass.
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, stat, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ClusterPlan } from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
@@ -110,6 +110,26 @@ async function extractBundles(output: string, folder: string, plan: ClusterPlan)
     .sort();
   if (!kubeconfigs[0]) throw new Error("the admin bundle has no kubeconfig: the spec needs an admin");
   return { nodes, admin, adminKubeconfig: join(admin, "kubeconfigs", kubeconfigs[0]) };
+}
+
+const GIB = 1024 ** 3;
+
+/**
+ * Every node imports the images into its own store under the cache folder: refuse at once when the
+ * disk has not room for them all (about their archives' size per node, plus a margin), rather than
+ * boot nodes whose kubelets find a full disk.
+ */
+async function checkDiskRoom(archiveFiles: readonly string[], nodes: number): Promise<void> {
+  let archiveBytes = 0;
+  for (const file of archiveFiles) archiveBytes += (await stat(file)).size;
+  const needed = archiveBytes * nodes + 2 * GIB;
+  await mkdir(cacheRoot(), { recursive: true });
+  const disk = await statfs(cacheRoot());
+  const free = disk.bavail * disk.bsize;
+  if (free < needed)
+    throw new Error(
+      `${cacheRoot()} has ${(free / GIB).toFixed(1)} GB free; the ${nodes} node(s) need about ${(needed / GIB).toFixed(1)} GB for their image stores: free some space, or move the cache with KUBESCRATCH_REHEARSE_CACHE`,
+    );
 }
 
 const DEBIAN_CNI_FOLDER = "/usr/lib/cni";
@@ -245,6 +265,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const missing = named.filter((name) => !archives.has(name));
   if (missing.length > 0)
     throw new Error(`images the bundles name are not in ${options.images}: ${missing.join(", ")}`);
+  await checkDiskRoom(
+    [...new Set(named.map((name) => archives.get(name) ?? ""))].filter(Boolean),
+    plan.nodes.length,
+  );
 
   const baseRoot = await phase("node root", () => (legacy ? ensureLegacyRoot(log) : ensureBaseRoot(log)));
   const lan = await Lan.create();

@@ -1,3 +1,4 @@
+import { load } from "js-yaml";
 import type { ClusterPlan } from "@kubescratch/core";
 import { installOrder, lanPrefix, overlaysFor, scriptChecks } from "@kubescratch/rehearse";
 
@@ -68,11 +69,37 @@ describe("sandbox overlays", () => {
     expect(result.applied).toEqual([]);
   });
 
+  const kubelet = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n";
+  const ids = (result: ReturnType<typeof overlaysFor>) => result.applied.map((overlay) => overlay.id);
+
   it("let 1.35+ kubelets run on this cgroup v1 host, and leave older ones alone", () => {
-    const kubelet = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n";
-    expect(overlaysFor(plan([], 34), "/var/lib/kubelet/config.yaml", kubelet).applied).toEqual([]);
+    expect(ids(overlaysFor(plan([], 34), "/var/lib/kubelet/config.yaml", kubelet))).not.toContain(
+      "kubelet-fail-cgroup-v1",
+    );
     const newer = overlaysFor(plan([], 35), "/var/lib/kubelet/config.yaml", kubelet);
-    expect(newer.text).toBe(`${kubelet}failCgroupV1: false\n`);
-    expect(newer.restart).toEqual(["kubelet"]);
+    expect(ids(newer)).toContain("kubelet-fail-cgroup-v1");
+    expect(newer.text).toMatch(/\nfailCgroupV1: false\n/);
+    expect(newer.restart).toContain("kubelet");
+  });
+
+  it("give kubelets disk thresholds in absolute amounts, since the host's shared disk is not the node's", () => {
+    const result = overlaysFor(plan([], 34), "/var/lib/kubelet/config.yaml", kubelet);
+    expect(ids(result)).toEqual(["kubelet-disk-thresholds"]);
+    expect(load(result.text)).toEqual({
+      apiVersion: "kubelet.config.k8s.io/v1beta1",
+      kind: "KubeletConfiguration",
+      evictionHard: {
+        "memory.available": "100Mi",
+        "nodefs.available": "1Gi",
+        "nodefs.inodesFree": "5%",
+        "imagefs.available": "1Gi",
+        "imagefs.inodesFree": "5%",
+      },
+      imageGCHighThresholdPercent: 100,
+      imageGCLowThresholdPercent: 99,
+    });
+    // A bundle that sets its own thresholds keeps them.
+    const own = `${kubelet}evictionHard:\n  imagefs.available: 5%\n`;
+    expect(overlaysFor(plan([], 34), "/var/lib/kubelet/config.yaml", own).applied).toEqual([]);
   });
 });

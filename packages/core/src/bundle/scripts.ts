@@ -3,6 +3,7 @@
 // decision (which checks, which values, where backups go) is made here in TypeScript; the bash that
 // comes out only carries the values and does what it is told. Values reach bash single-quoted, so a
 // path or a name can never be read as code.
+import { shellQuote } from "../render/quote.js";
 import { toYaml } from "../render/yaml.js";
 import { CHECK_IMAGES, MANIFEST_DIR } from "../components/context.js";
 import { MISSING_PACKAGES, PACKAGE_SOURCE_PROBE } from "../components/hygiene.js";
@@ -112,13 +113,9 @@ export const BACKUP_SUFFIX = ".kubescratch-backup";
 const BUNDLE_OWN_FILES = new Set(["install.sh", "validate.sh", "MANIFEST.json", "SHA256SUMS"]);
 
 // ---------------------------------------------------------------------------------------------
-// Quoting and small helpers
+// Small helpers (quoting: render/quote.ts)
 
-/** One bash word that stands for `value` exactly: bare when that is unambiguous, else single-quoted. */
-export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9_./:@%+,=-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 function lines(...parts: readonly (string | readonly string[])[]): string {
   return `${parts.flat().join("\n")}\n`;

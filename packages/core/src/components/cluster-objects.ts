@@ -1,6 +1,7 @@
 // Files that are not a node's own daemons: the cloud-config (S1), the DNS addon (S30), Node objects
 // when nodes do not register themselves (S29), the RBAC binding the PKI's identities rely on, and
 // the list of images and binaries to mirror for an air-gapped install (S9, S10).
+import { gcfgValue } from "../render/quote.js";
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import type { NodePlan } from "../plan/plan.js";
@@ -32,13 +33,6 @@ function containerImages(value: unknown, into: Set<string>): void {
 
 function yamlDocuments(objects: readonly KubernetesObject[]): string {
   return objects.map((object) => toYaml(object)).join("---\n");
-}
-
-function gcfgValue(value: string | number | boolean): string {
-  const text = String(value);
-  return /^[A-Za-z0-9_.:/@-]*$/.test(text) && text !== ""
-    ? text
-    : `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
 /** The cloud-config in gcfg (INI) syntax, sections and keys in the spec's order (S1). */

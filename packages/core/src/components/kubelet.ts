@@ -3,6 +3,7 @@
 // current releases a short command line plus a KubeletConfiguration file, which is where those
 // settings moved (staticPodPath, clusterDNS, clusterDomain, registerNode). Every flag goes through a
 // FlagSet, so none can fall outside its version window. Facts: shared/reference/k8s-versions.md.
+import { systemdWord } from "../render/quote.js";
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import type { CertificateFiles } from "../pki/profiles.js";
@@ -45,17 +46,6 @@ RestartSec=10
 [Install]
 WantedBy=multi-user.target
 `;
-
-/**
- * One word of an ExecStart= line: `%` and `$` escaped (systemd expands specifiers and variables in
- * command lines), and double-quoted when it holds anything but the plain characters of paths, URLs,
- * addresses and flags.
- */
-export function systemdWord(value: string): string {
-  const escaped = value.replace(/%/g, "%%").replace(/\$/g, "$$$$");
-  if (/^[A-Za-z0-9_@%$+=:,./[\]-]+$/.test(value)) return escaped;
-  return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
 
 /** `ExecStart=` value: the binary and one flag per line, joined with backslash continuations. */
 export function execStart(binary: string, args: readonly string[]): string {

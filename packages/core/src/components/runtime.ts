@@ -3,6 +3,7 @@
 // CRI for current releases, where the seed's docker options become config.toml settings (sandbox
 // image, systemd cgroups, CNI directories, registry hosts) and a LimitNOFILE in its unit.
 // Facts: shared/reference/k8s-versions.md ("docker", "rkt", "Container runtime + CNI").
+import { tomlString } from "../render/quote.js";
 import type { Artifact } from "../artifact.js";
 import { renderTemplate } from "../render/template.js";
 import { FlagSet } from "../versions/flags.js";
@@ -170,11 +171,6 @@ const REGISTRY_HOSTS = `# {{path}}: written by kubescratch (S16).
 server = {{server}}
 skip_verify = true
 `;
-
-/** A TOML basic string (JSON's escapes are TOML's for these values). */
-function tomlString(value: string): string {
-  return JSON.stringify(value);
-}
 
 /** An insecure registry containerd can be told about: host[:port], not the seed's CIDR form. */
 function isRegistryHost(entry: string): boolean {

@@ -1,5 +1,6 @@
 // Tokens and passwords (S13) and who holds which (S15's credential layouts), for the seed's releases;
 // current releases authenticate every component with a client certificate instead.
+import { csvField } from "../render/quote.js";
 import type { ClusterPlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
 import { base64, fromUint8Array } from "./der.js";
@@ -74,10 +75,6 @@ export function componentTokenId(
   if (plan.security.credentialLayout === "per-role") return component;
   const firstAdmin = spec.security.admins[0];
   return firstAdmin ? `admin/${firstAdmin.name}` : undefined;
-}
-
-function csvField(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /** known_tokens.csv: `token,user,uid,"group1,group2"` (the groups column only when there are groups). */
