@@ -1,6 +1,14 @@
 // The kubescratch command line: dispatch, error reporting and exit codes. Only this package touches
 // files, the terminal and the process; the core gets text in and returns data.
-import { SpecError, formatIssue } from "@kubescratch/core";
+import { readFileSync } from "node:fs";
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  RELEASE_LINES,
+  SpecError,
+  formatIssue,
+  resolveKubernetesVersion,
+} from "@kubescratch/core";
+import { closestName } from "./args.js";
 import { generateCommand, generateHelp } from "./commands/generate.js";
 import { initCommand, initHelp } from "./commands/init.js";
 import { planCommand, planHelp } from "./commands/plan.js";
@@ -49,19 +57,52 @@ ${Object.entries(COMMANDS)
   .map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`)
   .join("\n")}
 
-Run \`kubescratch COMMAND --help\` for a command's options.
+Run \`kubescratch help COMMAND\` (or COMMAND --help) for a command's options, \`kubescratch --version\`
+for the version.
 Exit codes: 0 ok, 1 invalid spec, 2 usage error, 3 anything else, 4 a rehearsal check failed.
 `;
 
+function unknownCommand(name: string): string {
+  const suggestion = closestName(name, Object.keys(COMMANDS));
+  return `unknown command "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ""}`;
+}
+
+/** This command's version and the Kubernetes releases it writes for. */
+function versionText(): string {
+  const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  const lines = (era: string) => RELEASE_LINES.filter((line) => line.era === era).map((line) => line.minor);
+  const current = lines("current");
+  return [
+    `kubescratch ${version}`,
+    `Kubernetes: ${current[0] ?? ""} to ${current[current.length - 1] ?? ""} (default ${resolveKubernetesVersion(DEFAULT_KUBERNETES_VERSION)?.full ?? DEFAULT_KUBERNETES_VERSION}), and the from-scratch guide's ${lines("legacy").join(" and ")}`,
+    "",
+  ].join("\n");
+}
+
 export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   const [name, ...args] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.out(versionText());
+    return EXIT.ok;
+  }
+  if (name === "help" && args[0] !== undefined) {
+    const helped = COMMANDS[args[0]];
+    if (helped) {
+      io.out(helped.help);
+      return EXIT.ok;
+    }
+    io.err(`kubescratch help: ${unknownCommand(args[0])}\n\n${mainHelp}`);
+    return EXIT.usage;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.err : io.out)(mainHelp);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.err(`kubescratch: unknown command "${name}"\n\n${mainHelp}`);
+    io.err(`kubescratch: ${unknownCommand(name)}\n\n${mainHelp}`);
     return EXIT.usage;
   }
   try {

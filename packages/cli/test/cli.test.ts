@@ -244,6 +244,57 @@ describe("usage and failures", () => {
     expect(result.stdout).toContain("Exit codes:");
   });
 
+  it("--version names this version and the Kubernetes releases it writes for", () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "packages/cli/package.json"), "utf8")) as {
+      version: string;
+    };
+    for (const flag of ["--version", "-V", "version"]) {
+      const result = kubescratch([flag]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(
+        `kubescratch ${version}\nKubernetes: 1.30 to 1.36 (default 1.34.8), and the from-scratch guide's 1.1 and 1.2\n`,
+      );
+    }
+  });
+
+  it("help COMMAND prints that command's usage", () => {
+    const result = kubescratch(["help", "generate"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: kubescratch generate SPEC -o DIR/);
+  });
+
+  it.each([
+    [["genrate"], 'kubescratch: unknown command "genrate"; did you mean "generate"?'],
+    [["help", "plna"], 'kubescratch help: unknown command "plna"; did you mean "plan"?'],
+    [["frobnicate"], 'kubescratch: unknown command "frobnicate"\n'],
+    [
+      ["plan", "--previus", "x.yaml"],
+      "kubescratch plan: unknown option --previus; did you mean --previous?\n",
+    ],
+  ])("%j suggests what was meant, when something is near (exit 2)", (args, message) => {
+    const result = kubescratch(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr.startsWith(message)).toBe(true);
+  });
+
+  it("validate checks every file it is given and counts those that failed", () => {
+    const bad = join(scratch, "bad.yaml");
+    writeFileSync(bad, "apiVersion: kubescratch.dev/v1alpha1\n");
+    const result = kubescratch(["validate", bad, "fixtures/specs/minimal.yaml", join(scratch, "nope.yaml")]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe(
+      'fixtures/specs/minimal.yaml: valid (cluster "demo", Kubernetes 1.34.8, 4 nodes)\n',
+    );
+    expect(result.stderr).toContain(`${bad}:1:1: /kind: required property "kind" is missing.`);
+    expect(result.stderr).toContain(
+      `kubescratch validate: cannot read ${join(scratch, "nope.yaml")}: no such file\n`,
+    );
+    expect(result.stderr.endsWith("2 of 3 specs failed: 1 invalid, 1 unreadable.\n")).toBe(true);
+    const invalidOnly = kubescratch(["validate", bad, "fixtures/specs/minimal.yaml"]);
+    expect(invalidOnly.code).toBe(1);
+    expect(invalidOnly.stderr.endsWith("1 of 2 specs failed: 1 invalid.\n")).toBe(true);
+  });
+
   it("--help lists the commands", () => {
     const result = kubescratch(["--help"]);
     expect(result.code).toBe(0);
@@ -253,7 +304,7 @@ describe("usage and failures", () => {
   it.each([
     [[], /^Usage: kubescratch COMMAND/],
     [["frobnicate"], /unknown command "frobnicate"/],
-    [["plan", "--bogus", "x.yaml"], /Unknown option '--bogus'/],
+    [["plan", "--bogus", "x.yaml"], /unknown option --bogus\n/],
     [["plan"], /plan needs exactly one SPEC file/],
     [["validate"], /validate needs at least one SPEC file/],
     [

@@ -1,6 +1,6 @@
-import { formatIssue, resolveKubernetesVersion } from "@kubescratch/core";
+import { formatIssue, resolveKubernetesVersion, SpecError } from "@kubescratch/core";
 import { parseCommandArgs } from "../args.js";
-import { EXIT, UsageError, type ExitCode } from "../exit-codes.js";
+import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { readSpec } from "../spec-input.js";
 
@@ -14,8 +14,20 @@ Options:
   -q, --quiet   print nothing for valid specs (warnings still go to stderr)
   -h, --help    show this help
 
+Every file is checked; with several, a last line counts those that failed.
+
 Exit codes: 0 all valid, 1 a spec is invalid, 2 usage error, 3 unreadable file or other failure.
 `;
+
+function validateOne(io: Io, path: string, quiet: boolean): void {
+  const { spec, fileName } = readSpec(io, path);
+  for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
+  if (quiet) return;
+  const version = resolveKubernetesVersion(spec.spec.kubernetesVersion)?.full ?? spec.spec.kubernetesVersion;
+  io.out(
+    `${fileName}: valid (cluster "${spec.spec.name}", Kubernetes ${version}, ${spec.spec.nodes.length} nodes)\n`,
+  );
+}
 
 export function validateCommand(io: Io, args: readonly string[]): ExitCode {
   const { values, positionals } = parseCommandArgs(args, {
@@ -27,16 +39,36 @@ export function validateCommand(io: Io, args: readonly string[]): ExitCode {
     return EXIT.ok;
   }
   if (positionals.length === 0) throw new UsageError("validate needs at least one SPEC file");
+  // A single file's problems propagate as they do for every command; several files are all checked.
+  if (positionals.length === 1) {
+    validateOne(io, positionals[0] as string, values.quiet === true);
+    return EXIT.ok;
+  }
+  let invalid = 0;
+  let unreadable = 0;
   for (const path of positionals) {
-    const { spec, fileName } = readSpec(io, path);
-    for (const warning of spec.warnings) io.err(`${formatIssue(warning, fileName)}\n`);
-    if (!values.quiet) {
-      const version =
-        resolveKubernetesVersion(spec.spec.kubernetesVersion)?.full ?? spec.spec.kubernetesVersion;
-      io.out(
-        `${fileName}: valid (cluster "${spec.spec.name}", Kubernetes ${version}, ${spec.spec.nodes.length} nodes)\n`,
-      );
+    try {
+      validateOne(io, path, values.quiet === true);
+    } catch (caught) {
+      if (caught instanceof SpecError) {
+        invalid += 1;
+        for (const issue of caught.issues) io.err(`${formatIssue(issue, caught.fileName)}\n`);
+        for (const warning of caught.warnings) io.err(`${formatIssue(warning, caught.fileName)}\n`);
+      } else if (caught instanceof CommandFailure) {
+        unreadable += 1;
+        io.err(`kubescratch validate: ${caught.message}\n`);
+      } else throw caught;
     }
   }
-  return EXIT.ok;
+  const failed = invalid + unreadable;
+  if (failed === 0) return EXIT.ok;
+  io.err(
+    `${failed} of ${positionals.length} specs failed: ${[
+      invalid > 0 ? `${invalid} invalid` : "",
+      unreadable > 0 ? `${unreadable} unreadable` : "",
+    ]
+      .filter(Boolean)
+      .join(", ")}.\n`,
+  );
+  return unreadable > 0 ? EXIT.failure : EXIT.invalidSpec;
 }
