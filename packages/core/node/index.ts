@@ -26,6 +26,7 @@ import {
   type KeyCapability,
   type BundleOptions,
   type RandomSource,
+  type ClusterSpecInput,
 } from "@kubescratch/core";
 
 /** Parsed keys kept for signing: CA keys sign every leaf, and parsing a PEM costs about 0.3 ms. */
@@ -137,7 +138,10 @@ export const nodeRandom: RandomSource = (byteCount) => {
 export type NodeGenerateOptions = Partial<GenerateOptions>;
 
 /** generateCluster with secure defaults for Node: `await generateCluster(specText)` just works. */
-export function generateCluster(spec: unknown, options: NodeGenerateOptions = {}): Promise<GeneratedCluster> {
+export function generateCluster(
+  spec: ClusterSpecInput | string,
+  options: NodeGenerateOptions = {},
+): Promise<GeneratedCluster> {
   return generateWith(spec, {
     now: new Date(),
     random: nodeRandom,

@@ -7,7 +7,7 @@ import { issuePki, type Pki, type PkiOptions } from "./pki/issue.js";
 import { readPkiState, type PkiState } from "./pki/state.js";
 import { planCluster, type ClusterPlan } from "./plan/plan.js";
 import { SpecError, type SpecIssue } from "./spec/errors.js";
-import type { ClusterSpec } from "./spec/generated/types.js";
+import type { ClusterSpec, ClusterSpecInput } from "./spec/generated/types.js";
 import { parseSpec, parseSpecText } from "./spec/parse.js";
 
 /** What a generation leaves for the next one: the address decisions and every key and credential. */
@@ -117,9 +117,24 @@ export function readClusterState(data: unknown, fileName?: string): ClusterState
  * Generates every file of a cluster. `spec` is spec data (as `parseSpec` takes it) or YAML/JSON text.
  * Throws SpecError for an invalid spec, an unusable CA, or a range change against the previous state.
  */
-export async function generateCluster(spec: unknown, options: GenerateOptions): Promise<GeneratedCluster> {
+export async function generateCluster(
+  spec: ClusterSpecInput | string,
+  options: GenerateOptions,
+): Promise<GeneratedCluster> {
+  const missing = (["now", "random", "keys"] as const).filter(
+    (name) => (options as Partial<GenerateOptions> | undefined)?.[name] === undefined,
+  );
+  if (missing.length > 0)
+    throw new TypeError(
+      `generateCluster(spec, options) needs options.${missing.join(", options.")}: this entry is pure and brings no clock, randomness or key generation. From Node.js, import generateCluster from "@kubescratch/core/node", which fills them in.`,
+    );
   const validated = typeof spec === "string" ? parseSpecText(spec) : parseSpec(spec);
-  const previous = options.previousState;
+  // A state from memory is checked as the CLI checks a state file: a corrupt one must not quietly
+  // become a new CA.
+  const previous =
+    options.previousState === undefined
+      ? undefined
+      : readClusterState(options.previousState, "previousState");
   const plan = planCluster(validated.spec, previous ? { previous: previous.network } : {});
   if (previous && !options.allowRangeChange) {
     const issues: SpecIssue[] = [];

@@ -38,7 +38,7 @@ function sh(command: string, args: readonly string[], cwd?: string) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function generate(spec: unknown, previous?: GeneratedCluster): Promise<GeneratedCluster> {
+function generate(spec: ClusterSpecInput | string, previous?: GeneratedCluster): Promise<GeneratedCluster> {
   return generateCluster(spec, {
     now: FIXED_NOW,
     random: seededRandom("bundle-test"),

@@ -8,6 +8,7 @@ import { repoRoot } from "./helpers.js";
 
 describe("the published package", () => {
   let project: string;
+  let tarballName: string;
   beforeAll(() => {
     project = mkdtempSync(join(tmpdir(), "kubescratch-consumer-"));
     execFileSync("npx", ["--yes", "pnpm@10.34.9", "pack", "--pack-destination", project], {
@@ -16,6 +17,7 @@ describe("the published package", () => {
     });
     const tarball = readdirSync(project).find((file) => file.endsWith(".tgz"));
     if (!tarball) throw new Error("pnpm pack wrote no tarball");
+    tarballName = tarball;
     writeFileSync(
       join(project, "package.json"),
       JSON.stringify({
@@ -47,6 +49,54 @@ describe("the published package", () => {
     const result = spawnSync("node", ["use.mjs"], { cwd: project, encoding: "utf8", timeout: 60_000 });
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe("6 true 1.34.8");
+  });
+
+  it("ships its README and LICENSE, and no build leftovers", () => {
+    const listed = execFileSync("tar", ["-tzf", join(project, tarballName)], { encoding: "utf8" }).split(
+      "\n",
+    );
+    expect(listed).toEqual(
+      expect.arrayContaining(["package/README.md", "package/LICENSE", "package/package.json"]),
+    );
+    expect(listed.filter((path) => path.endsWith(".tsbuildinfo"))).toEqual([]);
+  });
+
+  it("is loadable with require() too (Node.js 20.19+ loads ES modules through require)", () => {
+    writeFileSync(
+      join(project, "use.cjs"),
+      [
+        'const { parseSpecText, SpecError } = require("@kubescratch/core");',
+        'const { generateCluster } = require("@kubescratch/core/node");',
+        "try { parseSpecText('apiVersion: x'); } catch (error) { console.log(error instanceof SpecError); }",
+        "console.log(typeof generateCluster);",
+      ].join("\n"),
+    );
+    const result = spawnSync("node", ["use.cjs"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("true\nfunction\n");
+  });
+
+  it("says what is missing when the pure entry is called like the Node one, and refuses a corrupt previousState", () => {
+    writeFileSync(
+      join(project, "misuse.mjs"),
+      [
+        'import { generateCluster as pure } from "@kubescratch/core";',
+        'import { generateCluster } from "@kubescratch/core/node";',
+        `const spec = ${JSON.stringify(join(repoRoot, "fixtures/specs/minimal.yaml"))};`,
+        'const text = (await import("node:fs")).readFileSync(spec, "utf8");',
+        "await pure(text).catch((error) => console.log(error.message));",
+        "const first = await generateCluster(text);",
+        "const corrupt = { ...first.state, pki: { ...first.state.pki, certificates: { ca: { key: 5 } } } };",
+        "await generateCluster(text, { previousState: corrupt }).catch((error) => console.log(error.name, error.issues[0].pointer));",
+      ].join("\n"),
+    );
+    const result = spawnSync("node", ["misuse.mjs"], { cwd: project, encoding: "utf8", timeout: 120_000 });
+    expect(result.stderr).toBe("");
+    const [pureMessage, corrupt] = result.stdout.trim().split("\n");
+    expect(pureMessage).toBe(
+      'generateCluster(spec, options) needs options.now, options.random, options.keys: this entry is pure and brings no clock, randomness or key generation. From Node.js, import generateCluster from "@kubescratch/core/node", which fills them in.',
+    );
+    expect(corrupt).toMatch(/^SpecError \/pki\/certificates\/ca/);
   });
 
   it("type-checks from TypeScript: the public types resolve", () => {
