@@ -100,11 +100,51 @@ function readYaml(text: string): TextRead {
     }
     // js-yaml's own line and column stop counting at a NUL byte; its character offset does not.
     const position = (caught.mark as { position?: number } | undefined)?.position;
+    // The errors js-yaml gives a line after a `key:value` (a plain word running on into the next line).
+    const missingSpace =
+      position !== undefined && /implicit key|block mapping entry|end of the stream/.test(caught.reason)
+        ? keyWithoutSpace(text, position)
+        : undefined;
+    if (missingSpace)
+      return {
+        ok: false,
+        issues: [
+          issueAt(
+            text,
+            missingSpace.offset,
+            `"${missingSpace.written}" is one word to YAML, not a key and its value: a colon needs a space after it.`,
+            `Write "${missingSpace.fixed}".`,
+          ),
+        ],
+      };
     return {
       ok: false,
       issues: [issueAt(text, position, `the text is not valid YAML: ${caught.reason}.`, fix)],
     };
   }
+}
+
+/** `key:value` with no space after the colon: YAML reads it as one plain word. */
+const KEY_WITHOUT_SPACE = /^(\s*(?:- )?)([A-Za-z][A-Za-z0-9_.-]*):([^\s:/][^\s#]*)\s*$/;
+
+/**
+ * The line at or just before a YAML error that holds `key:value`: the usual cause of a "multiline
+ * key" or "block mapping" error reported a line later, where js-yaml noticed.
+ */
+function keyWithoutSpace(
+  text: string,
+  errorOffset: number,
+): { offset: number; written: string; fixed: string } | undefined {
+  const errorLine = positionOf(text, errorOffset).line;
+  const lines = text.split("\n");
+  for (let line = errorLine; line >= Math.max(1, errorLine - 2); line -= 1) {
+    const match = KEY_WITHOUT_SPACE.exec(lines[line - 1] ?? "");
+    if (!match) continue;
+    const [, indent = "", key = "", value = ""] = match;
+    const lineStart = lines.slice(0, line - 1).reduce((sum, entry) => sum + entry.length + 1, 0);
+    return { offset: lineStart + indent.length, written: `${key}:${value}`, fixed: `${key}: ${value}` };
+  }
+  return undefined;
 }
 
 function tooDeep(text: string, offset?: number): SpecIssue {
