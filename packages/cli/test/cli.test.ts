@@ -65,7 +65,7 @@ describe("kubescratch validate", () => {
     const result = kubescratch(["validate", "fixtures/specs/netns-routed.yaml"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(
-      "fixtures/specs/netns-routed.yaml:14:3: warning: /nodes: the cluster has 3 nodes; the guide recommends at least 4 (S2). Fix: Add nodes for room to schedule and to survive a node failure.\n",
+      "fixtures/specs/netns-routed.yaml:14:3: warning: /nodes: the cluster has 3 nodes; the guide recommends at least 4. Fix: Add nodes for room to schedule and to survive a node failure.\n",
     );
   });
 

@@ -109,7 +109,7 @@ describe("valid fixtures", () => {
     const netns = fixtureFiles("specs").find((file) => file.name === "netns-routed.yaml");
     const { warnings } = parseSpecText(netns?.text ?? "");
     expect(warnings.map((warning) => formatIssue(warning))).toEqual([
-      "14:3: warning: /nodes: the cluster has 3 nodes; the guide recommends at least 4 (S2). Fix: Add nodes for room to schedule and to survive a node failure.",
+      "14:3: warning: /nodes: the cluster has 3 nodes; the guide recommends at least 4. Fix: Add nodes for room to schedule and to survive a node failure.",
     ]);
   });
 });
@@ -184,7 +184,7 @@ describe("parseSpec (data in)", () => {
     );
     expect(error.issues.map((issue) => formatIssue(issue))).toEqual([
       expect.stringMatching(/^2:10: \/name: "BAD" is not in the expected form/),
-      "2:26: /nodes: needs at least 1 entry. Fix: Add entries: the machines of the cluster (S2): x86_64 Linux; at least 4 recommended.",
+      "2:26: /nodes: needs at least 1 entry. Fix: Add entries: the machines of the cluster: x86_64 Linux; at least 4 recommended.",
     ]);
     expect(errorsOf(() => parseSpecText("{", { format: "json" })).issues[0]?.message).toMatch(
       /not valid JSON/,

@@ -45,7 +45,7 @@ kubernetesVersion: "1.34" # quote it: unquoted, YAML reads 1.30 as 1.3
 #   masquerade: true
 
 # runtime:
-#   type: containerd            # docker (< 1.24) or rkt (< 1.11) for the seed's versions
+#   type: containerd            # docker (< 1.24) or rkt (< 1.11) for Kubernetes 1.1 and 1.2
 
 nodes: # at least 4 recommended; roles: control-plane, etcd, worker
   - name: master

@@ -103,7 +103,7 @@ export function formatPlan(plan: ClusterPlan): string {
   const summary = [
     [
       "Cluster",
-      `${plan.clusterName} (Kubernetes ${plan.profile.version}, ${plan.profile.era === "legacy" ? "the seed's era" : "current"})`,
+      `${plan.clusterName} (Kubernetes ${plan.profile.version}, ${plan.profile.era === "legacy" ? "the from-scratch guide's release" : "current"})`,
     ],
     [
       "Security",

@@ -13,7 +13,7 @@ export const siteHelp = `Usage: kubescratch site SPEC -o DIR [--state FILE] [--i
 
 Writes the review site of SPEC's generation to DIR: an overview (topology, address plan,
 certificates, warnings), and one page per node with its file tree and every file's content, mode,
-size, sha256, why it exists and the seed requirements it serves; a file that several nodes hold byte
+size, sha256, why it exists and the steps of the from-scratch guide it serves; a file that several nodes hold byte
 for byte is shown once, on a page of its own. Open DIR/index.html in a browser, from disk or from any
 static host: every asset is local.
 

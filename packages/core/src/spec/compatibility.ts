@@ -44,7 +44,7 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     selected: (spec) => spec.runtime.type === "rkt",
     until: 11,
     reason: "rktnetes was removed in Kubernetes 1.11 (kubernetes/kubernetes#61432)",
-    alternative: 'Use runtime.type "containerd" (or "docker" for the seed\'s versions).',
+    alternative: 'Use runtime.type "containerd" (or "docker" for Kubernetes 1.1 and 1.2).',
   },
   {
     pointer: "/runtime/type",
@@ -60,8 +60,8 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     selected: (spec) => spec.runtime.type === "containerd",
     since: 11,
     reason:
-      "kubelet talks to containerd through CRI, which arrived after the seed's era (containerd's CRI plugin, Kubernetes 1.11)",
-    alternative: 'Use runtime.type "docker" or "rkt" with the seed\'s versions.',
+      "kubelet talks to containerd through CRI, which arrived with Kubernetes 1.11 (containerd's CRI plugin), after 1.1 and 1.2",
+    alternative: 'Use runtime.type "docker" or "rkt" with Kubernetes 1.1 and 1.2.',
   },
   {
     pointer: "/security/mode",
@@ -86,7 +86,7 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     selected: (spec) => spec.security.credentialLayout === "per-entity",
     since: 7,
     reason:
-      "per-node credentials need the Node authorizer, which arrived in Kubernetes 1.7; the seed's releases cannot use them (S15)",
+      "per-node credentials need the Node authorizer, which arrived in Kubernetes 1.7; Kubernetes 1.1 and 1.2 cannot use them",
     alternative: 'Use security.credentialLayout "per-role" or "admin-shared".',
   },
   {
@@ -122,8 +122,8 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     selected: (spec) => spec.controlPlane.endpoint !== undefined,
     since: 16,
     reason:
-      "the seed's era names one master (MASTER_IP, S6) in every client, and the endpoint's load balancer checks each apiserver's /readyz, which apiservers serve since Kubernetes 1.16",
-    alternative: "Leave controlPlane.endpoint out with the seed's versions, or use a current release.",
+      "Kubernetes 1.1 and 1.2 clusters name one master (MASTER_IP) in every client, and the endpoint's load balancer checks each apiserver's /readyz, which apiservers serve since Kubernetes 1.16",
+    alternative: "Leave controlPlane.endpoint out with Kubernetes 1.1 and 1.2, or use a current release.",
   },
   ...IN_TREE_PROVIDERS.map((provider): OptionWindow<SpecWithStaticDefaults> => ({
     pointer: "/cloudProvider/name",
@@ -141,7 +141,7 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     since: 6,
     reason: "external cloud providers (cloud-controller-manager) arrived in Kubernetes 1.6",
     alternative:
-      'Use one of the seed\'s in-tree providers (aws, gce, mesos, openstack, ovirt, rackspace, vagrant) or "none".',
+      'Use one of the in-tree providers of Kubernetes 1.1 and 1.2 (aws, gce, mesos, openstack, ovirt, rackspace, vagrant) or "none".',
   },
   {
     pointer: "/kubelet/resolvConf",
@@ -149,7 +149,7 @@ export const OPTION_WINDOWS: readonly OptionWindow<SpecWithStaticDefaults>[] = [
     selected: (spec) => spec.kubelet.resolvConf !== undefined,
     since: 10,
     reason: "it is written to the KubeletConfiguration file, which Kubernetes reads only from 1.10",
-    alternative: "Remove kubelet.resolvConf: the seed's kubelets read /etc/resolv.conf.",
+    alternative: "Remove kubelet.resolvConf: the 1.1 and 1.2 kubelets read /etc/resolv.conf.",
   },
   {
     pointer: "/images/hyperkube",

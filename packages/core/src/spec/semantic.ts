@@ -144,14 +144,14 @@ export function semanticIssues(
       ? undefined
       : ipField("/network/dnsServiceIP", spec.network.dnsServiceIP, "the DNS service IP");
 
-  // One address family for the whole cluster; the seed's Kubernetes has no IPv6 at all (S7).
+  // One address family for the whole cluster; the seed's Kubernetes has no IPv6 at all.
   const familyEntries = [...families.entries()];
   const ipv6 = familyEntries.filter(([, family]) => family === "ipv6");
   if (version?.era === "legacy" && ipv6.length > 0) {
     for (const [pointer] of ipv6) {
       error(
         pointer,
-        `IPv6 is not supported by Kubernetes ${version.minor} (S7).`,
+        `IPv6 is not supported by Kubernetes ${version.minor}.`,
         "Use IPv4 addresses and ranges, or a current Kubernetes version.",
       );
     }
@@ -342,13 +342,13 @@ export function semanticIssues(
     error(
       "/nodes",
       `${etcdMembers.length} nodes have the etcd role; more than 5 members slow every write without adding useful fault tolerance.`,
-      'Keep the "etcd" role on 1, 3 or 5 nodes (S25).',
+      'Keep the "etcd" role on 1, 3 or 5 nodes.',
     );
   } else if (etcdMembers.length % 2 === 0) {
     warn(
       "/nodes",
       `${etcdMembers.length} etcd members tolerate no more failures than ${etcdMembers.length - 1}, and need a larger quorum.`,
-      'Use 1, 3 or 5 nodes with the "etcd" role (S25).',
+      'Use 1, 3 or 5 nodes with the "etcd" role.',
     );
   }
   if (!spec.nodes.some((node) => node.roles.includes("worker"))) {
@@ -361,7 +361,7 @@ export function semanticIssues(
   if (spec.nodes.length < 4) {
     warn(
       "/nodes",
-      `the cluster has ${spec.nodes.length} ${spec.nodes.length === 1 ? "node" : "nodes"}; the guide recommends at least 4 (S2).`,
+      `the cluster has ${spec.nodes.length} ${spec.nodes.length === 1 ? "node" : "nodes"}; the guide recommends at least 4.`,
       "Add nodes for room to schedule and to survive a node failure.",
     );
   }

@@ -68,7 +68,7 @@ export interface KubernetesVersion {
 export function supportedVersionsText(): string {
   const legacy = RELEASE_LINES.filter((line) => line.era === "legacy").map((line) => line.minor);
   const current = RELEASE_LINES.filter((line) => line.era === "current").map((line) => line.minor);
-  return `a release of the seed's era (${legacy.join(", ")}) or a current release (${current[0] ?? ""}-${current[current.length - 1] ?? ""})`;
+  return `a release of the from-scratch guide (Kubernetes ${legacy.join(", ")}) or a current release (${current[0] ?? ""}-${current[current.length - 1] ?? ""})`;
 }
 
 /** Resolves "1.34", "v1.34" or "1.34.2"; undefined when the release line is not supported. */

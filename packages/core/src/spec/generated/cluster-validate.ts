@@ -15,7 +15,7 @@ const schema31 = {
   $id: "https://kubescratch.dev/schemas/v1alpha1/cluster.schema.json",
   title: "ClusterSpec",
   description:
-    "A kubescratch cluster: every decision of the 'Kubernetes from scratch' guide (requirements S1-S31) as one validated document. Fields with a default may be left out.",
+    "A kubescratch cluster: every decision of the 'Kubernetes from scratch' guide as one validated document. Fields with a default may be left out.",
   type: "object",
   additionalProperties: false,
   required: ["apiVersion", "kind", "name", "nodes"],
@@ -28,7 +28,7 @@ const schema31 = {
     kind: { description: "Kind of document.", const: "Cluster" },
     name: {
       description:
-        "CLUSTER_NAME (S8): short and unique; tags cloud resources and is passed as --cluster-name. A DNS label of lowercase letters, digits and '-', at most 32 characters, starting with a letter.",
+        "CLUSTER_NAME: short and unique; tags cloud resources and is passed as --cluster-name. A DNS label of lowercase letters, digits and '-', at most 32 characters, starting with a letter.",
       type: "string",
       minLength: 1,
       maxLength: 32,
@@ -36,21 +36,21 @@ const schema31 = {
     },
     kubernetesVersion: {
       description:
-        "Kubernetes release to generate for: the seed's era (1.1, 1.2) or a current release (1.30-1.36). A minor version ('1.34') uses the known patch release of that minor; a full version ('1.34.2') tags the images exactly. A leading 'v' is accepted.",
+        "Kubernetes release to generate for: the from-scratch guide's (1.1, 1.2) or a current release (1.30-1.36). A minor version ('1.34') uses the known patch release of that minor; a full version ('1.34.2') tags the images exactly. A leading 'v' is accepted.",
       type: "string",
       default: "1.34",
       pattern: "^v?1\\.[0-9]+(\\.[0-9]+)?$",
     },
     cloudProvider: {
       description:
-        "Cloud provider integration (S1). Legacy versions know the in-tree providers; current versions only 'external' (an out-of-tree cloud-controller-manager) or none.",
+        "Cloud provider integration. Legacy versions know the in-tree providers; current versions only 'external' (an out-of-tree cloud-controller-manager) or none.",
       type: "object",
       additionalProperties: false,
       default: {},
       properties: {
         name: {
           description:
-            "Provider name: none (bare metal), an in-tree provider of the seed's era, or external.",
+            "Provider name: none (bare metal), an in-tree provider of Kubernetes 1.1 and 1.2, or external.",
           type: "string",
           enum: ["none", "aws", "gce", "mesos", "openstack", "ovirt", "rackspace", "vagrant", "external"],
           default: "none",
@@ -79,14 +79,14 @@ const schema31 = {
       },
     },
     security: {
-      description: "Security mode, certificates and credentials (S11-S15).",
+      description: "Security mode, certificates and credentials.",
       type: "object",
       additionalProperties: false,
       default: {},
       properties: {
         mode: {
           description:
-            "https: certificates and user credentials (recommended, S11). firewall-only: plain HTTP protected only by a firewall (legacy versions < 1.20).",
+            "https: certificates and user credentials (recommended). firewall-only: plain HTTP protected only by a firewall (legacy versions < 1.20).",
           type: "string",
           enum: ["https", "firewall-only"],
           default: "https",
@@ -143,13 +143,13 @@ const schema31 = {
         },
         credentialLayout: {
           description:
-            "How kubelets and kube-proxies authenticate (S15): admin-shared (they use the admin's credentials), per-role (one token shared by all kubelets, one by all kube-proxies, one for the admin), per-entity (one credential per kubelet, kube-proxy and admin; the only layout for current versions). Default: per-role for legacy versions, per-entity for current ones.",
+            "How kubelets and kube-proxies authenticate: admin-shared (they use the admin's credentials), per-role (one token shared by all kubelets, one by all kube-proxies, one for the admin), per-entity (one credential per kubelet, kube-proxy and admin; the only layout for current versions). Default: per-role for legacy versions, per-entity for current ones.",
           type: "string",
           enum: ["admin-shared", "per-role", "per-entity"],
         },
         basicAuth: {
           description:
-            "Legacy HTTP basic auth (basic_auth.csv, S13): rows password,user,uid. Removed in Kubernetes 1.19.",
+            "Legacy HTTP basic auth (basic_auth.csv): rows password,user,uid. Removed in Kubernetes 1.19.",
           type: "object",
           additionalProperties: false,
           default: {},
@@ -170,12 +170,12 @@ const schema31 = {
         },
         allowPrivileged: {
           description:
-            "Allow privileged containers (--allow-privileged). Default: false for the seed's versions (S26: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.",
+            "Allow privileged containers (--allow-privileged). Default: false for Kubernetes 1.1 and 1.2 (the guide: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.",
           type: "boolean",
         },
         admins: {
           description:
-            "Administrator identities: each gets a credential (token or client certificate) and an admin kubeconfig (S14).",
+            "Administrator identities: each gets a credential (token or client certificate) and an admin kubeconfig.",
           type: "array",
           minItems: 1,
           default: [{ name: "admin", groups: ["system:masters"] }],
@@ -224,14 +224,14 @@ const schema31 = {
       },
     },
     network: {
-      description: "Pod and service networking and the address plan (S3-S7, S20, S21).",
+      description: "Pod and service networking and the address plan.",
       type: "object",
       additionalProperties: false,
       default: {},
       properties: {
         mode: {
           description:
-            "routed: routable pod IPs with a route per node (S3a, best performance). overlay: an overlay network (S3b).",
+            "routed: routable pod IPs with a route per node (best performance). overlay: an overlay network.",
           type: "string",
           enum: ["routed", "overlay"],
           default: "routed",
@@ -243,14 +243,14 @@ const schema31 = {
           default: "flannel",
         },
         podCIDR: {
-          description: "CLUSTER_SUBNET (S4): the cluster's pod range, split into one range per node.",
+          description: "CLUSTER_SUBNET: the cluster's pod range, split into one range per node.",
           type: "string",
           default: "10.10.0.0/16",
           minLength: 1,
         },
         nodePodCIDRPrefix: {
           description:
-            "Prefix length of each node's pod range (S4): 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.",
+            "Prefix length of each node's pod range: 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.",
           type: "integer",
           minimum: 1,
           maximum: 128,
@@ -266,7 +266,7 @@ const schema31 = {
         },
         serviceCIDR: {
           description:
-            "SERVICE_CLUSTER_IP_RANGE (S5): virtual IPs of services. It cannot be changed while services run.",
+            "SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run.",
           type: "string",
           default: "10.0.0.0/16",
           minLength: 1,
@@ -294,12 +294,12 @@ const schema31 = {
         },
         masquerade: {
           description:
-            "Masquerade traffic leaving the pod range (S21): iptables -t nat -A POSTROUTING ! -d CLUSTER_SUBNET -m addrtype ! --dst-type LOCAL -j MASQUERADE.",
+            "Masquerade traffic leaving the pod range: iptables -t nat -A POSTROUTING ! -d CLUSTER_SUBNET -m addrtype ! --dst-type LOCAL -j MASQUERADE.",
           type: "boolean",
           default: true,
         },
         bridge: {
-          description: "The per-node pod bridge (S20).",
+          description: "The per-node pod bridge.",
           type: "object",
           additionalProperties: false,
           default: {},
@@ -322,20 +322,20 @@ const schema31 = {
       },
     },
     controlPlane: {
-      description: "Where clients reach the apiserver (S6, S26).",
+      description: "Where clients reach the apiserver.",
       type: "object",
       additionalProperties: false,
       default: {},
       properties: {
         masterIP: {
           description:
-            "MASTER_IP: the static address of the master (S6); must be a control-plane node's IP. Default: the first control-plane node's IP.",
+            "MASTER_IP: the static address of the master; must be a control-plane node's IP. Default: the first control-plane node's IP.",
           type: "string",
           minLength: 1,
         },
         apiserverPort: {
           description:
-            "Secure port of the apiserver. Default: 443 for legacy versions (the seed's), 6443 for current ones.",
+            "Secure port of the apiserver. Default: 443 for Kubernetes 1.1 and 1.2 (the guide's), 6443 for current ones.",
           type: "integer",
           minimum: 1,
           maximum: 65535,
@@ -385,7 +385,7 @@ const schema31 = {
       },
     },
     runtime: {
-      description: "Container runtime on every node (S9, S16, S17).",
+      description: "Container runtime on every node.",
       type: "object",
       additionalProperties: false,
       default: {},
@@ -438,7 +438,7 @@ const schema31 = {
       },
     },
     etcd: {
-      description: "etcd, the cluster's store (S25).",
+      description: "etcd, the cluster's store.",
       type: "object",
       additionalProperties: false,
       default: {},
@@ -454,7 +454,7 @@ const schema31 = {
       },
     },
     images: {
-      description: "Image sources (S10); set them to a private registry for air-gapped clusters.",
+      description: "Image sources; set them to a private registry for air-gapped clusters.",
       type: "object",
       additionalProperties: false,
       default: {},
@@ -489,7 +489,7 @@ const schema31 = {
       },
     },
     kubelet: {
-      description: "kubelet settings shared by every node (S18).",
+      description: "kubelet settings shared by every node.",
       type: "object",
       additionalProperties: false,
       default: {},
@@ -504,7 +504,7 @@ const schema31 = {
         },
         registerNode: {
           description:
-            "Nodes register themselves (--register-node). When false, Node objects are generated for the admin to create (S29).",
+            "Nodes register themselves (--register-node). When false, Node objects are generated for the admin to create.",
           type: "boolean",
           default: true,
         },
@@ -518,7 +518,7 @@ const schema31 = {
       },
     },
     nodes: {
-      description: "The machines of the cluster (S2): x86_64 Linux; at least 4 recommended.",
+      description: "The machines of the cluster: x86_64 Linux; at least 4 recommended.",
       type: "array",
       minItems: 1,
       items: {
@@ -577,7 +577,7 @@ const schema31 = {
       },
     },
     hygiene: {
-      description: "Node hygiene (S22).",
+      description: "Node hygiene.",
       type: "object",
       additionalProperties: false,
       default: {},
@@ -613,7 +613,7 @@ const schema31 = {
       },
     },
     addons: {
-      description: "Cluster addons (S30).",
+      description: "Cluster addons.",
       type: "object",
       additionalProperties: false,
       default: {},

@@ -16,19 +16,19 @@ export interface ClusterSpecInput {
    */
   kind: "Cluster";
   /**
-   * CLUSTER_NAME (S8): short and unique; tags cloud resources and is passed as --cluster-name. A DNS label of lowercase letters, digits and '-', at most 32 characters, starting with a letter.
+   * CLUSTER_NAME: short and unique; tags cloud resources and is passed as --cluster-name. A DNS label of lowercase letters, digits and '-', at most 32 characters, starting with a letter.
    */
   name: string;
   /**
-   * Kubernetes release to generate for: the seed's era (1.1, 1.2) or a current release (1.30-1.36). A minor version ('1.34') uses the known patch release of that minor; a full version ('1.34.2') tags the images exactly. A leading 'v' is accepted.
+   * Kubernetes release to generate for: the from-scratch guide's (1.1, 1.2) or a current release (1.30-1.36). A minor version ('1.34') uses the known patch release of that minor; a full version ('1.34.2') tags the images exactly. A leading 'v' is accepted.
    */
   kubernetesVersion?: string;
   /**
-   * Cloud provider integration (S1). Legacy versions know the in-tree providers; current versions only 'external' (an out-of-tree cloud-controller-manager) or none.
+   * Cloud provider integration. Legacy versions know the in-tree providers; current versions only 'external' (an out-of-tree cloud-controller-manager) or none.
    */
   cloudProvider?: {
     /**
-     * Provider name: none (bare metal), an in-tree provider of the seed's era, or external.
+     * Provider name: none (bare metal), an in-tree provider of Kubernetes 1.1 and 1.2, or external.
      */
     name?: "none" | "aws" | "gce" | "mesos" | "openstack" | "ovirt" | "rackspace" | "vagrant" | "external";
     /**
@@ -47,11 +47,11 @@ export interface ClusterSpecInput {
     };
   };
   /**
-   * Security mode, certificates and credentials (S11-S15).
+   * Security mode, certificates and credentials.
    */
   security?: {
     /**
-     * https: certificates and user credentials (recommended, S11). firewall-only: plain HTTP protected only by a firewall (legacy versions < 1.20).
+     * https: certificates and user credentials (recommended). firewall-only: plain HTTP protected only by a firewall (legacy versions < 1.20).
      */
     mode?: "https" | "firewall-only";
     /**
@@ -88,11 +88,11 @@ export interface ClusterSpecInput {
       keyFile?: string;
     };
     /**
-     * How kubelets and kube-proxies authenticate (S15): admin-shared (they use the admin's credentials), per-role (one token shared by all kubelets, one by all kube-proxies, one for the admin), per-entity (one credential per kubelet, kube-proxy and admin; the only layout for current versions). Default: per-role for legacy versions, per-entity for current ones.
+     * How kubelets and kube-proxies authenticate: admin-shared (they use the admin's credentials), per-role (one token shared by all kubelets, one by all kube-proxies, one for the admin), per-entity (one credential per kubelet, kube-proxy and admin; the only layout for current versions). Default: per-role for legacy versions, per-entity for current ones.
      */
     credentialLayout?: "admin-shared" | "per-role" | "per-entity";
     /**
-     * Legacy HTTP basic auth (basic_auth.csv, S13): rows password,user,uid. Removed in Kubernetes 1.19.
+     * Legacy HTTP basic auth (basic_auth.csv): rows password,user,uid. Removed in Kubernetes 1.19.
      */
     basicAuth?: {
       /**
@@ -107,11 +107,11 @@ export interface ClusterSpecInput {
       users?: string[];
     };
     /**
-     * Allow privileged containers (--allow-privileged). Default: false for the seed's versions (S26: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.
+     * Allow privileged containers (--allow-privileged). Default: false for Kubernetes 1.1 and 1.2 (the guide: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.
      */
     allowPrivileged?: boolean;
     /**
-     * Administrator identities: each gets a credential (token or client certificate) and an admin kubeconfig (S14).
+     * Administrator identities: each gets a credential (token or client certificate) and an admin kubeconfig.
      *
      * @minItems 1
      *
@@ -137,11 +137,11 @@ export interface ClusterSpecInput {
     apiserverExtraSANs?: string[];
   };
   /**
-   * Pod and service networking and the address plan (S3-S7, S20, S21).
+   * Pod and service networking and the address plan.
    */
   network?: {
     /**
-     * routed: routable pod IPs with a route per node (S3a, best performance). overlay: an overlay network (S3b).
+     * routed: routable pod IPs with a route per node (best performance). overlay: an overlay network.
      */
     mode?: "routed" | "overlay";
     /**
@@ -149,11 +149,11 @@ export interface ClusterSpecInput {
      */
     overlay?: "flannel" | "weave" | "openvswitch";
     /**
-     * CLUSTER_SUBNET (S4): the cluster's pod range, split into one range per node.
+     * CLUSTER_SUBNET: the cluster's pod range, split into one range per node.
      */
     podCIDR?: string;
     /**
-     * Prefix length of each node's pod range (S4): 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.
+     * Prefix length of each node's pod range: 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.
      */
     nodePodCIDRPrefix?: number;
     /**
@@ -161,7 +161,7 @@ export interface ClusterSpecInput {
      */
     maxPodsPerNode?: number;
     /**
-     * SERVICE_CLUSTER_IP_RANGE (S5): virtual IPs of services. It cannot be changed while services run.
+     * SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run.
      */
     serviceCIDR?: string;
     /**
@@ -177,11 +177,11 @@ export interface ClusterSpecInput {
      */
     mtu?: number;
     /**
-     * Masquerade traffic leaving the pod range (S21): iptables -t nat -A POSTROUTING ! -d CLUSTER_SUBNET -m addrtype ! --dst-type LOCAL -j MASQUERADE.
+     * Masquerade traffic leaving the pod range: iptables -t nat -A POSTROUTING ! -d CLUSTER_SUBNET -m addrtype ! --dst-type LOCAL -j MASQUERADE.
      */
     masquerade?: boolean;
     /**
-     * The per-node pod bridge (S20).
+     * The per-node pod bridge.
      */
     bridge?: {
       /**
@@ -195,15 +195,15 @@ export interface ClusterSpecInput {
     };
   };
   /**
-   * Where clients reach the apiserver (S6, S26).
+   * Where clients reach the apiserver.
    */
   controlPlane?: {
     /**
-     * MASTER_IP: the static address of the master (S6); must be a control-plane node's IP. Default: the first control-plane node's IP.
+     * MASTER_IP: the static address of the master; must be a control-plane node's IP. Default: the first control-plane node's IP.
      */
     masterIP?: string;
     /**
-     * Secure port of the apiserver. Default: 443 for legacy versions (the seed's), 6443 for current ones.
+     * Secure port of the apiserver. Default: 443 for Kubernetes 1.1 and 1.2 (the guide's), 6443 for current ones.
      */
     apiserverPort?: number;
     /**
@@ -233,7 +233,7 @@ export interface ClusterSpecInput {
     };
   };
   /**
-   * Container runtime on every node (S9, S16, S17).
+   * Container runtime on every node.
    */
   runtime?: {
     /**
@@ -260,7 +260,7 @@ export interface ClusterSpecInput {
     insecureRegistries?: string[];
   };
   /**
-   * etcd, the cluster's store (S25).
+   * etcd, the cluster's store.
    */
   etcd?: {
     /**
@@ -269,7 +269,7 @@ export interface ClusterSpecInput {
     dataDir?: string;
   };
   /**
-   * Image sources (S10); set them to a private registry for air-gapped clusters.
+   * Image sources; set them to a private registry for air-gapped clusters.
    */
   images?: {
     /**
@@ -290,7 +290,7 @@ export interface ClusterSpecInput {
     pause?: string;
   };
   /**
-   * kubelet settings shared by every node (S18).
+   * kubelet settings shared by every node.
    */
   kubelet?: {
     /**
@@ -298,7 +298,7 @@ export interface ClusterSpecInput {
      */
     rootDir?: string;
     /**
-     * Nodes register themselves (--register-node). When false, Node objects are generated for the admin to create (S29).
+     * Nodes register themselves (--register-node). When false, Node objects are generated for the admin to create.
      */
     registerNode?: boolean;
     /**
@@ -307,7 +307,7 @@ export interface ClusterSpecInput {
     resolvConf?: string;
   };
   /**
-   * The machines of the cluster (S2): x86_64 Linux; at least 4 recommended.
+   * The machines of the cluster: x86_64 Linux; at least 4 recommended.
    *
    * @minItems 1
    *
@@ -345,7 +345,7 @@ export interface ClusterSpecInput {
     };
   }[];
   /**
-   * Node hygiene (S22).
+   * Node hygiene.
    */
   hygiene?: {
     /**
@@ -372,7 +372,7 @@ export interface ClusterSpecInput {
     installPackages?: boolean;
   };
   /**
-   * Cluster addons (S30).
+   * Cluster addons.
    */
   addons?: {
     /**
@@ -402,19 +402,19 @@ export interface ClusterSpec {
    */
   kind: "Cluster";
   /**
-   * CLUSTER_NAME (S8): short and unique; tags cloud resources and is passed as --cluster-name. A DNS label of lowercase letters, digits and '-', at most 32 characters, starting with a letter.
+   * CLUSTER_NAME: short and unique; tags cloud resources and is passed as --cluster-name. A DNS label of lowercase letters, digits and '-', at most 32 characters, starting with a letter.
    */
   name: string;
   /**
-   * Kubernetes release to generate for: the seed's era (1.1, 1.2) or a current release (1.30-1.36). A minor version ('1.34') uses the known patch release of that minor; a full version ('1.34.2') tags the images exactly. A leading 'v' is accepted.
+   * Kubernetes release to generate for: the from-scratch guide's (1.1, 1.2) or a current release (1.30-1.36). A minor version ('1.34') uses the known patch release of that minor; a full version ('1.34.2') tags the images exactly. A leading 'v' is accepted.
    */
   kubernetesVersion: string;
   /**
-   * Cloud provider integration (S1). Legacy versions know the in-tree providers; current versions only 'external' (an out-of-tree cloud-controller-manager) or none.
+   * Cloud provider integration. Legacy versions know the in-tree providers; current versions only 'external' (an out-of-tree cloud-controller-manager) or none.
    */
   cloudProvider: {
     /**
-     * Provider name: none (bare metal), an in-tree provider of the seed's era, or external.
+     * Provider name: none (bare metal), an in-tree provider of Kubernetes 1.1 and 1.2, or external.
      */
     name: "none" | "aws" | "gce" | "mesos" | "openstack" | "ovirt" | "rackspace" | "vagrant" | "external";
     /**
@@ -433,11 +433,11 @@ export interface ClusterSpec {
     };
   };
   /**
-   * Security mode, certificates and credentials (S11-S15).
+   * Security mode, certificates and credentials.
    */
   security: {
     /**
-     * https: certificates and user credentials (recommended, S11). firewall-only: plain HTTP protected only by a firewall (legacy versions < 1.20).
+     * https: certificates and user credentials (recommended). firewall-only: plain HTTP protected only by a firewall (legacy versions < 1.20).
      */
     mode: "https" | "firewall-only";
     /**
@@ -474,11 +474,11 @@ export interface ClusterSpec {
       keyFile?: string;
     };
     /**
-     * How kubelets and kube-proxies authenticate (S15): admin-shared (they use the admin's credentials), per-role (one token shared by all kubelets, one by all kube-proxies, one for the admin), per-entity (one credential per kubelet, kube-proxy and admin; the only layout for current versions). Default: per-role for legacy versions, per-entity for current ones.
+     * How kubelets and kube-proxies authenticate: admin-shared (they use the admin's credentials), per-role (one token shared by all kubelets, one by all kube-proxies, one for the admin), per-entity (one credential per kubelet, kube-proxy and admin; the only layout for current versions). Default: per-role for legacy versions, per-entity for current ones.
      */
     credentialLayout: "admin-shared" | "per-role" | "per-entity";
     /**
-     * Legacy HTTP basic auth (basic_auth.csv, S13): rows password,user,uid. Removed in Kubernetes 1.19.
+     * Legacy HTTP basic auth (basic_auth.csv): rows password,user,uid. Removed in Kubernetes 1.19.
      */
     basicAuth: {
       /**
@@ -493,11 +493,11 @@ export interface ClusterSpec {
       users: string[];
     };
     /**
-     * Allow privileged containers (--allow-privileged). Default: false for the seed's versions (S26: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.
+     * Allow privileged containers (--allow-privileged). Default: false for Kubernetes 1.1 and 1.2 (the guide: only if users are trusted with root on the nodes), true for current ones, as kubeadm sets it: CNI, storage and monitoring DaemonSets run privileged. false refuses every privileged pod, weave's among them.
      */
     allowPrivileged: boolean;
     /**
-     * Administrator identities: each gets a credential (token or client certificate) and an admin kubeconfig (S14).
+     * Administrator identities: each gets a credential (token or client certificate) and an admin kubeconfig.
      *
      * @minItems 1
      *
@@ -523,11 +523,11 @@ export interface ClusterSpec {
     apiserverExtraSANs: string[];
   };
   /**
-   * Pod and service networking and the address plan (S3-S7, S20, S21).
+   * Pod and service networking and the address plan.
    */
   network: {
     /**
-     * routed: routable pod IPs with a route per node (S3a, best performance). overlay: an overlay network (S3b).
+     * routed: routable pod IPs with a route per node (best performance). overlay: an overlay network.
      */
     mode: "routed" | "overlay";
     /**
@@ -535,11 +535,11 @@ export interface ClusterSpec {
      */
     overlay: "flannel" | "weave" | "openvswitch";
     /**
-     * CLUSTER_SUBNET (S4): the cluster's pod range, split into one range per node.
+     * CLUSTER_SUBNET: the cluster's pod range, split into one range per node.
      */
     podCIDR: string;
     /**
-     * Prefix length of each node's pod range (S4): 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.
+     * Prefix length of each node's pod range: 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.
      */
     nodePodCIDRPrefix: number;
     /**
@@ -547,7 +547,7 @@ export interface ClusterSpec {
      */
     maxPodsPerNode: number;
     /**
-     * SERVICE_CLUSTER_IP_RANGE (S5): virtual IPs of services. It cannot be changed while services run.
+     * SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run.
      */
     serviceCIDR: string;
     /**
@@ -563,11 +563,11 @@ export interface ClusterSpec {
      */
     mtu: number;
     /**
-     * Masquerade traffic leaving the pod range (S21): iptables -t nat -A POSTROUTING ! -d CLUSTER_SUBNET -m addrtype ! --dst-type LOCAL -j MASQUERADE.
+     * Masquerade traffic leaving the pod range: iptables -t nat -A POSTROUTING ! -d CLUSTER_SUBNET -m addrtype ! --dst-type LOCAL -j MASQUERADE.
      */
     masquerade: boolean;
     /**
-     * The per-node pod bridge (S20).
+     * The per-node pod bridge.
      */
     bridge: {
       /**
@@ -581,15 +581,15 @@ export interface ClusterSpec {
     };
   };
   /**
-   * Where clients reach the apiserver (S6, S26).
+   * Where clients reach the apiserver.
    */
   controlPlane: {
     /**
-     * MASTER_IP: the static address of the master (S6); must be a control-plane node's IP. Default: the first control-plane node's IP.
+     * MASTER_IP: the static address of the master; must be a control-plane node's IP. Default: the first control-plane node's IP.
      */
     masterIP: string;
     /**
-     * Secure port of the apiserver. Default: 443 for legacy versions (the seed's), 6443 for current ones.
+     * Secure port of the apiserver. Default: 443 for Kubernetes 1.1 and 1.2 (the guide's), 6443 for current ones.
      */
     apiserverPort: number;
     /**
@@ -619,7 +619,7 @@ export interface ClusterSpec {
     };
   };
   /**
-   * Container runtime on every node (S9, S16, S17).
+   * Container runtime on every node.
    */
   runtime: {
     /**
@@ -646,7 +646,7 @@ export interface ClusterSpec {
     insecureRegistries: string[];
   };
   /**
-   * etcd, the cluster's store (S25).
+   * etcd, the cluster's store.
    */
   etcd: {
     /**
@@ -655,7 +655,7 @@ export interface ClusterSpec {
     dataDir: string;
   };
   /**
-   * Image sources (S10); set them to a private registry for air-gapped clusters.
+   * Image sources; set them to a private registry for air-gapped clusters.
    */
   images: {
     /**
@@ -676,7 +676,7 @@ export interface ClusterSpec {
     pause?: string;
   };
   /**
-   * kubelet settings shared by every node (S18).
+   * kubelet settings shared by every node.
    */
   kubelet: {
     /**
@@ -684,7 +684,7 @@ export interface ClusterSpec {
      */
     rootDir: string;
     /**
-     * Nodes register themselves (--register-node). When false, Node objects are generated for the admin to create (S29).
+     * Nodes register themselves (--register-node). When false, Node objects are generated for the admin to create.
      */
     registerNode: boolean;
     /**
@@ -693,7 +693,7 @@ export interface ClusterSpec {
     resolvConf?: string;
   };
   /**
-   * The machines of the cluster (S2): x86_64 Linux; at least 4 recommended.
+   * The machines of the cluster: x86_64 Linux; at least 4 recommended.
    *
    * @minItems 1
    *
@@ -731,7 +731,7 @@ export interface ClusterSpec {
     };
   }[];
   /**
-   * Node hygiene (S22).
+   * Node hygiene.
    */
   hygiene: {
     /**
@@ -758,7 +758,7 @@ export interface ClusterSpec {
     installPackages: boolean;
   };
   /**
-   * Cluster addons (S30).
+   * Cluster addons.
    */
   addons: {
     /**
