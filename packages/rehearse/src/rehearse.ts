@@ -427,13 +427,21 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       }
     });
 
+    // Where the admin bundle's steps run: the admin's machine on the LAN, or in firewall-only mode the
+    // master, as admin/README.md says (only the nodes and pods may reach the plain-HTTP port).
+    const master = plan.nodes.find((node) => node.roles.includes("control-plane"));
+    const adminSteps =
+      plan.security.mode === "firewall-only" && master
+        ? (nodes.get(master.name)?.options.namespace ?? adminNamespace)
+        : adminNamespace;
+    if (adminSteps !== adminNamespace) log(`admin steps run on ${master?.name ?? "?"} (firewall-only mode)`);
     const kubectl: Kubectl = (args, runOptions = {}) =>
       run(
         "ip",
         [
           "netns",
           "exec",
-          adminNamespace,
+          adminSteps,
           join(options.binaries, "kubectl"),
           "--kubeconfig",
           bundles.adminKubeconfig,
@@ -538,7 +546,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         [
           "netns",
           "exec",
-          adminNamespace,
+          adminSteps,
           "env",
           `PATH=${options.binaries}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
           `KUBECONFIG=${bundles.adminKubeconfig}`,
