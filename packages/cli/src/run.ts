@@ -5,10 +5,10 @@ import {
   DEFAULT_KUBERNETES_VERSION,
   RELEASE_LINES,
   SpecError,
-  formatIssue,
   resolveKubernetesVersion,
 } from "@kubescratch/core";
 import { closestName } from "./args.js";
+import { printSpecError } from "./spec-input.js";
 import { generateCommand, generateHelp } from "./commands/generate.js";
 import { initCommand, initHelp } from "./commands/init.js";
 import { planCommand, planHelp } from "./commands/plan.js";
@@ -109,8 +109,7 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     return await command.run(io, args);
   } catch (caught) {
     if (caught instanceof SpecError) {
-      for (const issue of caught.issues) io.err(`${formatIssue(issue, caught.fileName)}\n`);
-      for (const warning of caught.warnings) io.err(`${formatIssue(warning, caught.fileName)}\n`);
+      printSpecError(io, caught);
       io.err(
         `${caught.issues.length} ${caught.issues.length === 1 ? "error" : "errors"}: the spec is invalid.\n`,
       );

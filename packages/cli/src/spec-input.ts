@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import {
+  formatIssue,
   parseSpecText,
   positionIssues,
   positionOf,
@@ -42,6 +43,12 @@ function notUtf8(caught: NotUtf8Error, fileName: string): SpecError {
     [],
     fileName,
   );
+}
+
+/** A SpecError's problems, then its warnings, one line each on stderr. */
+export function printSpecError(io: Io, error: SpecError): void {
+  for (const issue of error.issues) io.err(`${formatIssue(issue, error.fileName)}\n`);
+  for (const warning of error.warnings) io.err(`${formatIssue(warning, error.fileName)}\n`);
 }
 
 /** A problem found after reading (e.g. against the state), placed in the spec's file. */

@@ -11,6 +11,7 @@ import {
   parseIp,
 } from "@kubescratch/core";
 import { waitFor, type RunOptions, type RunResult } from "./exec.js";
+import { tail } from "./layout.js";
 import type { SandboxNode } from "./sandbox.js";
 import type { CheckResult } from "./rehearse.js";
 import {
@@ -72,7 +73,7 @@ async function check(name: string, test: () => Promise<string | undefined>): Pro
 }
 
 function output(result: RunResult): string {
-  return `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-6).join("\n");
+  return tail(result, 6);
 }
 
 /** The node asks the DNS Service for kubernetes.default and gets the kubernetes Service's address. */

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { waitFor, type RunResult } from "./exec.js";
+import { tail } from "./layout.js";
 import type { SandboxNode } from "./sandbox.js";
 import type { Kubectl } from "./checks.js";
 
@@ -80,9 +81,8 @@ export function renewalDue(settings: KubeletSettings, now: number): boolean {
   );
 }
 
-function output(result: RunResult): string {
-  return `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-6).join("\n");
-}
+/** The last lines a failed command printed, as the checks report them. */
+const output = (result: RunResult): string => tail(result, 6);
 
 interface SigningRequest {
   metadata: { name: string; creationTimestamp?: string };

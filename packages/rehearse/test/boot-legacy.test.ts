@@ -5,45 +5,11 @@
 // systemd-nspawn node with Debian's docker.io, the admin's `kubectl apply -f addons/` (kube-system
 // and kube-dns v11) and the admin bundle's validate-cluster.sh with the release's own kubectl.
 // Kubernetes v1.2.7 is built from its module zip in GOPATH mode (packages/rehearse/legacy). Needs root.
-import { execFile } from "node:child_process";
-import { resolve, join } from "node:path";
-import { promisify } from "node:util";
-import { buildAssets, formatReport, type AssetFolders, type RehearsalReport } from "@kubescratch/rehearse";
+import { buildAssets, formatReport, type AssetFolders } from "@kubescratch/rehearse";
+import { rehearseSpec } from "./rehearse-cli.js";
 
-const execFileAsync = promisify(execFile);
-const ROOT = join(__dirname, "..", "..", "..");
-const CLI = join(ROOT, "packages", "cli", "dist", "main.js");
 const MINUTE = 60_000;
 const SPEC = "fixtures/specs/seed-https.yaml";
-
-/** `kubescratch rehearse SPEC --json` as a user runs it: its exit code and its report. */
-async function rehearseLegacy(
-  spec: string,
-  assets: AssetFolders,
-): Promise<{ code: number; report: RehearsalReport }> {
-  try {
-    const { stdout } = await execFileAsync(
-      process.execPath,
-      [
-        CLI,
-        "rehearse",
-        resolve(ROOT, spec),
-        "--binaries",
-        assets.binaries,
-        "--images",
-        assets.images,
-        "--json",
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    return { code: 0, report: JSON.parse(stdout) as RehearsalReport };
-  } catch (caught) {
-    const failure = caught as { code?: number; stdout?: string; stderr?: string };
-    if (failure.code !== 4 || !failure.stdout)
-      throw new Error(`kubescratch rehearse ${spec} exited ${failure.code}: ${failure.stderr ?? ""}`);
-    return { code: 4, report: JSON.parse(failure.stdout) as RehearsalReport };
-  }
-}
 
 describe("booting the guide's own era (Kubernetes 1.2.7, docker)", () => {
   let assets: AssetFolders;
@@ -54,7 +20,7 @@ describe("booting the guide's own era (Kubernetes 1.2.7, docker)", () => {
   it(
     "master and 3 workers install from their bundles; every node Ready, addons applied, validate.sh and validate-cluster.sh pass with kubectl 1.2.7",
     async () => {
-      const { code, report } = await rehearseLegacy(SPEC, assets);
+      const { code, report } = await rehearseSpec(SPEC, assets);
       expect(report.passed ? "" : formatReport(report)).toBe("");
       expect(code).toBe(0);
       expect(report.kubernetesVersion).toBe("1.2.7");
@@ -95,7 +61,7 @@ describe("booting the guide's own era (Kubernetes 1.2.7, docker)", () => {
   it(
     "seed-firewall: plain HTTP behind the firewall; the admin steps run on the master, as its admin README says, and everything passes",
     async () => {
-      const { code, report } = await rehearseLegacy("fixtures/specs/seed-firewall.yaml", assets);
+      const { code, report } = await rehearseSpec("fixtures/specs/seed-firewall.yaml", assets);
       expect(report.passed ? "" : formatReport(report)).toBe("");
       expect(code).toBe(0);
       const checks = [...report.nodes.flatMap((node) => node.checks), ...report.clusterChecks].map(

@@ -1,54 +1,14 @@
 // The generated bundles boot a real cluster: real kube-apiserver, controller-manager, scheduler,
 // kubelet, kube-proxy, etcd and CoreDNS built from their Go modules, on systemd-nspawn nodes of this
 // host, through `kubescratch rehearse` exactly as a user runs it. Needs root (CI runs as root).
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { DEFAULT_KUBERNETES_VERSION } from "@kubescratch/core";
 import { buildAssets, formatReport, type AssetFolders, type RehearsalReport } from "@kubescratch/rehearse";
+import { rehearseSpec, ROOT } from "./rehearse-cli.js";
 
-const execFileAsync = promisify(execFile);
-const ROOT = join(__dirname, "..", "..", "..");
-const CLI = join(ROOT, "packages", "cli", "dist", "main.js");
 const MINUTE = 60_000;
-
-interface Rehearsal {
-  readonly code: number;
-  readonly report: RehearsalReport;
-  readonly log: string;
-}
-
-async function rehearseSpec(
-  spec: string,
-  assets: AssetFolders,
-  extra: readonly string[] = [],
-): Promise<Rehearsal> {
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      process.execPath,
-      [
-        CLI,
-        "rehearse",
-        resolve(ROOT, spec),
-        "--binaries",
-        assets.binaries,
-        "--images",
-        assets.images,
-        "--json",
-        ...extra,
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    return { code: 0, report: JSON.parse(stdout) as RehearsalReport, log: stderr };
-  } catch (caught) {
-    const failure = caught as { code?: number; stdout?: string; stderr?: string };
-    if (failure.code === 4 && failure.stdout)
-      return { code: 4, report: JSON.parse(failure.stdout) as RehearsalReport, log: failure.stderr ?? "" };
-    throw new Error(`kubescratch rehearse ${spec} exited ${failure.code}: ${failure.stderr ?? ""}`);
-  }
-}
 
 function failures(report: RehearsalReport): string {
   return report.passed ? "" : formatReport(report);

@@ -2,7 +2,7 @@ import { formatIssue, resolveKubernetesVersion, SpecError } from "@kubescratch/c
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
-import { readSpec } from "../spec-input.js";
+import { printSpecError, readSpec } from "../spec-input.js";
 
 export const validateHelp = `Usage: kubescratch validate SPEC [SPEC...]
 
@@ -52,8 +52,7 @@ export function validateCommand(io: Io, args: readonly string[]): ExitCode {
     } catch (caught) {
       if (caught instanceof SpecError) {
         invalid += 1;
-        for (const issue of caught.issues) io.err(`${formatIssue(issue, caught.fileName)}\n`);
-        for (const warning of caught.warnings) io.err(`${formatIssue(warning, caught.fileName)}\n`);
+        printSpecError(io, caught);
       } else if (caught instanceof CommandFailure) {
         unreadable += 1;
         io.err(`kubescratch validate: ${caught.message}\n`);

@@ -203,11 +203,13 @@ export interface PemBlock {
   readonly der: string;
 }
 
+/** A PEM block: its label, then its base64 body. */
+export const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
 /** Every PEM block in the text, in order. */
 export function pemDecode(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  const pattern = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-  for (const match of text.matchAll(pattern)) {
+  for (const match of text.matchAll(PEM_BLOCK)) {
     const body = (match[2] ?? "").replace(/\s+/g, "");
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new DerError(`the ${match[1]} block is not valid base64`);
     blocks.push({ label: match[1] ?? "", der: fromBase64(body) });

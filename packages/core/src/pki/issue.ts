@@ -13,6 +13,7 @@ import {
   type RandomSource,
   type TokenCredential,
 } from "./credentials.js";
+import { safeFileName } from "../artifact.js";
 import { sha256Hex } from "../bytes.js";
 import { DerError, fromUint8Array, pemDecode, pemEncode, toUint8Array } from "./der.js";
 import { isRsa, readPrivateKey, type KeyAlgorithm, type KeyCapability, type PrivateKeyInfo } from "./keys.js";
@@ -547,7 +548,7 @@ export async function issuePki(spec: ClusterSpec, plan: ClusterPlan, options: Pk
         severity: "warning",
         pointer: "/security/ca",
         message: `certificate ${request.id} (${formatName(request.subject)}) waits for your CA's signature.`,
-        fix: `Sign its request (csr/${request.id.replace(/[^A-Za-z0-9._-]/g, "_")}.csr in the admin bundle), put the PEM certificate in the state under certificates["${request.id}"].certificate, and generate again.`,
+        fix: `Sign its request (csr/${safeFileName(request.id)}.csr in the admin bundle), put the PEM certificate in the state under certificates["${request.id}"].certificate, and generate again.`,
       });
     }
   }

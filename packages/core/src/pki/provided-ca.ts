@@ -4,7 +4,7 @@
 import { DAY_MS, day } from "./time.js";
 import { SpecError } from "../spec/errors.js";
 import type { ClusterSpec } from "../spec/generated/types.js";
-import { DerError, pemDecode, pemEncode } from "./der.js";
+import { DerError, PEM_BLOCK, pemDecode, pemEncode } from "./der.js";
 import { publicKeyAlgorithm, readPrivateKey, type KeyAlgorithm, type PrivateKeyInfo } from "./keys.js";
 import { parseCertificate, type ParsedCertificate } from "./x509.js";
 
@@ -140,8 +140,6 @@ export function providedCa(
   }
   return { certificatePem, parsed, keyAlgorithm, privateKeyPem: `${keySource.text.trim()}\n` };
 }
-
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /** What a PEM text holds besides its one block, said for a message; undefined when nothing. */
 function beyondOneBlock(text: string): string | undefined {

@@ -31,8 +31,10 @@ export class SpecError extends Error {
   }
 }
 
+/** C0 and C1 controls, DEL and the Unicode line and paragraph separators: what breaks a line. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, "g");
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /** Control characters (line breaks among them) as escapes: a problem always prints as one line. */

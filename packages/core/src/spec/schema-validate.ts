@@ -5,7 +5,7 @@ import { closest, distance } from "fastest-levenshtein";
 import { clusterSchema } from "./generated/cluster-schema.js";
 import { validate as compiledValidator } from "./generated/cluster-validate.js";
 import type { JsonSchema } from "./json-schema.js";
-import { pointerOf, segmentsOf, type SpecIssue } from "./errors.js";
+import { CONTROL_CHARACTER, pointerOf, segmentsOf, type SpecIssue } from "./errors.js";
 
 /**
  * ajv's validator for the schema, compiled by `pnpm gen` (Ajv2020 with allErrors, useDefaults,
@@ -40,8 +40,6 @@ export function validateAgainstSchema(document: unknown): SpecIssue[] {
 const MULTI_LINE_VALUES = new Set(["/security/ca/certificate", "/security/ca/key"]);
 const PEM_LINE_BREAKS = /\r?\n/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * Keys and string values holding a control character (a line break, a tab, NUL, DEL...): every
