@@ -1,6 +1,6 @@
 // Generates the TypeScript view of schemas/cluster.schema.json (the single source of truth):
-//   packages/core/src/spec/generated/cluster-schema.ts  the schema as a module (the core cannot read files)
-//   packages/core/src/spec/generated/types.ts           ClusterSpecInput (what users write) and
+//   packages/core/src/validation/generated/cluster-schema.ts  the schema as a module (the core cannot read files)
+//   packages/core/src/validation/generated/types.ts           ClusterSpecInput (what users write) and
 //                                                       ClusterSpec (what parseSpec returns, defaults applied)
 // `node scripts/gen-spec-types.mjs --check` exits 1 when the committed files are stale.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -14,7 +14,7 @@ import * as prettier from "prettier";
 const standaloneCode = standaloneCodeModule.default;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const schemaPath = join(root, "schemas/cluster.schema.json");
-const outDir = join(root, "packages/core/src/spec/generated");
+const outDir = join(root, "packages/core/src/validation/generated");
 
 // Fields without a static default that normalisation fills from the Kubernetes version or from
 // other fields; they are required in the resolved ClusterSpec.

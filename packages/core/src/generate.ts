@@ -6,9 +6,9 @@ import { renderCluster } from "./components/index.js";
 import { issuePki, type Pki, type PkiOptions } from "./pki/issue.js";
 import { readPkiState, type PkiState } from "./pki/state.js";
 import { planCluster, type ClusterPlan } from "./plan/plan.js";
-import { SpecError, type SpecIssue } from "./spec/errors.js";
-import type { ClusterSpec, ClusterSpecInput } from "./spec/generated/types.js";
-import { parseSpec, parseSpecText } from "./spec/parse.js";
+import { SpecError, type SpecIssue } from "./validation/errors.js";
+import type { ClusterSpec, ClusterSpecInput } from "./validation/generated/types.js";
+import { parseSpec, parseSpecText } from "./validation/parse.js";
 
 /** What a generation leaves for the next one: the address decisions and every key and credential. */
 export interface ClusterState {

@@ -5,12 +5,12 @@ export {
   positionIssues,
   type ParseOptions,
   type ValidatedSpec,
-} from "./spec/parse.js";
-export { SpecError, formatIssue, type SpecIssue } from "./spec/errors.js";
-export { SPEC_LIMITS, positionOf } from "./spec/read-text.js";
-export type { ClusterSpec, ClusterSpecInput } from "./spec/generated/types.js";
-export { clusterSchema } from "./spec/generated/cluster-schema.js";
-export type { JsonSchema } from "./spec/json-schema.js";
+} from "./validation/parse.js";
+export { SpecError, formatIssue, type SpecIssue } from "./validation/errors.js";
+export { SPEC_LIMITS, positionOf } from "./validation/read-text.js";
+export type { ClusterSpec, ClusterSpecInput } from "./validation/generated/types.js";
+export { clusterSchema } from "./validation/generated/cluster-schema.js";
+export type { JsonSchema } from "./validation/json-schema.js";
 export {
   planCluster,
   type ClusterPlan,

@@ -1,8 +1,8 @@
 import { cidrsOverlap, formatCidr, parseCidr, parseIp, subnetAt, subnetIndex } from "../src/net/ip.js";
 import { resolveKubernetesVersion, RELEASE_LINES } from "../src/versions/kubernetes.js";
-import { OPTION_WINDOWS } from "../src/spec/compatibility.js";
+import { OPTION_WINDOWS } from "../src/validation/compatibility.js";
 import { clusterSchema } from "../src/index.js";
-import { segmentsOf } from "../src/spec/errors.js";
+import { segmentsOf } from "../src/validation/errors.js";
 
 describe("addresses", () => {
   it.each(["10.0.0.1", "255.255.255.255", "fd00::1", "::1"])("%s is an address", (text) => {

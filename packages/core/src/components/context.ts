@@ -3,7 +3,7 @@
 import type { Artifact, ArtifactKind } from "../artifact.js";
 import type { Pki } from "../pki/issue.js";
 import type { ClusterPlan, NodePlan } from "../plan/plan.js";
-import type { ClusterSpec } from "../spec/generated/types.js";
+import type { ClusterSpec } from "../validation/generated/types.js";
 import type { VersionProfile } from "../versions/profile.js";
 
 export interface ClusterContext {

@@ -4,7 +4,7 @@ import type { Artifact } from "../artifact.js";
 import { pkiArtifacts } from "../pki/artifacts.js";
 import type { Pki } from "../pki/issue.js";
 import type { ClusterPlan } from "../plan/plan.js";
-import type { ClusterSpec } from "../spec/generated/types.js";
+import type { ClusterSpec } from "../validation/generated/types.js";
 import { apiserverEndpointArtifacts } from "./apiserver-endpoint.js";
 import { cloudConfigArtifacts, clusterObjectArtifacts } from "./cluster-objects.js";
 import type { ClusterContext, NodeContext } from "./context.js";

@@ -2,7 +2,7 @@
 // current releases authenticate every component with a client certificate instead.
 import { csvField } from "../render/quote.js";
 import type { ClusterPlan } from "../plan/plan.js";
-import type { ClusterSpec } from "../spec/generated/types.js";
+import type { ClusterSpec } from "../validation/generated/types.js";
 import { base64, fromUint8Array } from "./der.js";
 
 /** Cryptographically secure random bytes; the CLI passes Node's randomBytes, tests a seeded source. */

@@ -3,8 +3,8 @@
 // signs in table order (CAs first), and fills in tokens, passwords and kubeconfigs.
 import { DAY_MS, day } from "./time.js";
 import type { ClusterPlan } from "../plan/plan.js";
-import type { SpecIssue } from "../spec/errors.js";
-import type { ClusterSpec } from "../spec/generated/types.js";
+import type { SpecIssue } from "../validation/errors.js";
+import type { ClusterSpec } from "../validation/generated/types.js";
 import {
   generateToken,
   passwordRequests,

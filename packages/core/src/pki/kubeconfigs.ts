@@ -5,7 +5,7 @@ import { toYaml } from "../render/yaml.js";
 import { adminKubeconfigPath } from "../artifact.js";
 import { hostPort } from "../net/ip.js";
 import type { ClusterPlan, NodePlan } from "../plan/plan.js";
-import type { ClusterSpec } from "../spec/generated/types.js";
+import type { ClusterSpec } from "../validation/generated/types.js";
 import type { Era } from "../versions/kubernetes.js";
 import { componentTokenId } from "./credentials.js";
 import { base64, utf8Bytes } from "./der.js";

@@ -4,7 +4,7 @@
 import { canonicalIp } from "../net/ip.js";
 import { DAY_MS } from "./time.js";
 import type { ClusterPlan, NodePlan } from "../plan/plan.js";
-import type { ClusterSpec } from "../spec/generated/types.js";
+import type { ClusterSpec } from "../validation/generated/types.js";
 import type { Era } from "../versions/kubernetes.js";
 import type { DistinguishedName, ExtendedKeyUsage, KeyUsage, SubjectNames } from "./x509.js";
 

@@ -2,8 +2,8 @@
 // key. Checked before anything is issued: a CA, usable for signing, valid now, outliving the leaves
 // that will be issued today, and its key the one the certificate names.
 import { DAY_MS, day } from "./time.js";
-import { SpecError } from "../spec/errors.js";
-import type { ClusterSpec } from "../spec/generated/types.js";
+import { SpecError } from "../validation/errors.js";
+import type { ClusterSpec } from "../validation/generated/types.js";
 import { DerError, PEM_BLOCK, pemDecode, pemEncode } from "./der.js";
 import { publicKeyAlgorithm, readPrivateKey, type KeyAlgorithm, type PrivateKeyInfo } from "./keys.js";
 import { parseCertificate, type ParsedCertificate } from "./x509.js";

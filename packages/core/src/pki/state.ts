@@ -1,7 +1,7 @@
 // The PKI state: every key, certificate, request, token and password made for a cluster, so the next
 // generation can reuse what is still right byte for byte. It is secret (it holds every private key)
 // and plain JSON, ordered by id so that it diffs well.
-import { SpecError, type SpecIssue } from "../spec/errors.js";
+import { SpecError, type SpecIssue } from "../validation/errors.js";
 
 export interface StoredCertificate {
   /** PEM private key. */

@@ -14,7 +14,7 @@ import {
   subnetIndex,
   type Cidr,
 } from "../net/ip.js";
-import type { ClusterSpec } from "../spec/generated/types.js";
+import type { ClusterSpec } from "../validation/generated/types.js";
 import { resolveKubernetesVersion } from "../versions/kubernetes.js";
 import { versionProfile, type VersionProfile } from "../versions/profile.js";
 
