@@ -20,100 +20,6 @@ export const ENDPOINT_UNITS: readonly string[] = [HAPROXY_UNIT, KEEPALIVED_UNIT]
 export const HAPROXY_BINARY = "/usr/sbin/haproxy";
 export const KEEPALIVED_BINARY = "/usr/sbin/keepalived";
 
-const HAPROXY_CONFIG = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-global
-  log stdout format raw local0 notice
-
-defaults
-  mode tcp
-  log global
-  option dontlognull
-  timeout connect 5s
-  # Watches and exec streams stay open for minutes; the apiserver ends them itself.
-  timeout client 1h
-  timeout server 1h
-
-frontend kube-apiserver
-  bind {{bind}}
-  default_backend kube-apiservers
-
-backend kube-apiservers
-  # An apiserver takes traffic only while it answers /readyz (anonymous, system:public-info-viewer).
-  option httpchk
-  http-check connect ssl
-  http-check send meth GET uri /readyz
-  http-check expect status 200
-  balance roundrobin
-  # A server marked down loses its connections at once, so clients reconnect to another one instead
-  # of waiting on a dead peer.
-  default-server inter 2s fall 2 rise 2 on-marked-down shutdown-sessions
-{{#each servers}}  server {{name}} {{address}} check verify none
-{{/each}}`;
-
-const KEEPALIVED_CONFIG = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-global_defs {
-  router_id {{node}}
-  enable_script_security
-  script_user nobody
-}
-
-vrrp_script check_apiserver {
-  script "{{checkScript}}"
-  interval 3
-  timeout 5
-  fall 2
-  rise 2
-}
-
-vrrp_instance kube_apiserver {
-  state BACKUP
-  interface {{interface}}
-  virtual_router_id {{virtualRouterId}}
-  priority {{priority}}
-  advert_int 1
-  unicast_src_ip {{nodeIp}}
-  unicast_peer {
-{{#each peers}}    {{this}}
-{{/each}}  }
-  virtual_ipaddress {
-    {{vip}}/32 dev {{interface}}
-  }
-  track_script {
-    check_apiserver
-  }
-}
-`;
-
-const CHECK_SCRIPT = `#!/bin/sh
-# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-# No credentials are sent and only the status matters, so the serving certificate is not verified.
-exec curl --silent --fail --insecure --max-time 2 --output /dev/null {{url}}
-`;
-
-const UNIT = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-[Unit]
-Description={{description}}
-Documentation={{documentation}}
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-{{#if dynamicUser}}DynamicUser=yes
-{{/if}}{{#if checkConfig}}ExecStartPre={{checkConfig}}
-{{/if}}ExecStart={{execStart}}
-{{#if reload}}ExecReload={{reload}}
-{{/if}}KillMode=mixed
-Restart=always
-RestartSec=2
-
-[Install]
-WantedBy=multi-user.target
-`;
-
 function unitArtifact(
   context: NodeContext,
   path: string,
@@ -127,11 +33,15 @@ function unitArtifact(
     reload?: string;
   },
 ): Artifact {
-  return artifact(path, renderTemplate(UNIT, { path, node: context.node.name, ...facts }), {
-    kind: "systemd-unit",
-    why: facts.why,
-    requirements: ["S6", "S25"],
-  });
+  return artifact(
+    path,
+    renderTemplate("apiserver-endpoint.service.hbs", { path, node: context.node.name, ...facts }),
+    {
+      kind: "systemd-unit",
+      why: facts.why,
+      requirements: ["S6", "S25"],
+    },
+  );
 }
 
 /** The control-plane nodes' own load balancer and virtual IP, when the endpoint asks for them. */
@@ -151,7 +61,7 @@ export function apiserverEndpointArtifacts(context: NodeContext): Artifact[] {
   return [
     artifact(
       HAPROXY_CONFIG_PATH,
-      renderTemplate(HAPROXY_CONFIG, {
+      renderTemplate("haproxy.cfg.hbs", {
         path: HAPROXY_CONFIG_PATH,
         node: node.name,
         why: haproxyWhy,
@@ -165,7 +75,7 @@ export function apiserverEndpointArtifacts(context: NodeContext): Artifact[] {
     ),
     artifact(
       KEEPALIVED_CONFIG_PATH,
-      renderTemplate(KEEPALIVED_CONFIG, {
+      renderTemplate("keepalived.conf.hbs", {
         path: KEEPALIVED_CONFIG_PATH,
         node: node.name,
         why: keepalivedWhy,
@@ -181,7 +91,7 @@ export function apiserverEndpointArtifacts(context: NodeContext): Artifact[] {
     ),
     artifact(
       CHECK_SCRIPT_PATH,
-      renderTemplate(CHECK_SCRIPT, {
+      renderTemplate("check-apiserver.sh.hbs", {
         path: CHECK_SCRIPT_PATH,
         node: node.name,
         why: checkWhy,

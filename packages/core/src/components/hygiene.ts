@@ -3,6 +3,7 @@
 // daemons and, on control-plane nodes, the apiserver's health endpoint (monit), and the packages all
 // of that needs plus the storage plugin clients, installed by one script of the install step.
 import type { Artifact } from "../artifact.js";
+import { templateText } from "../render/template.js";
 import { artifact, isControlPlane, type NodeContext } from "./context.js";
 import { KUBE_PROXY_BINARY } from "./kube-proxy.js";
 import { KUBELET_BINARY } from "./kubelet.js";
@@ -204,62 +205,12 @@ function monitArtifact(context: NodeContext): Artifact {
  * Bash: missing_packages NAME... prints each named Debian package that is not installed. Read by
  * install.sh's preflight and by the hygiene script, so both agree on what is missing.
  */
-export const MISSING_PACKAGES = `missing_packages() {
-  local package status
-  for package in "$@"; do
-    status=$(dpkg-query -W -f='\${Status}' "$package" 2>/dev/null) || status=""
-    [[ $status == "install ok installed" ]] || printf '%s\\n' "$package"
-  done
-}`;
 
 /**
  * Bash: package_source_answers prints the first apt source that accepts a TCP connection within 3
  * seconds (or a local file: source), else what it tried, and fails. Read by install.sh's preflight
  * and by the hygiene script, so neither waits on a network that is not there.
  */
-export const PACKAGE_SOURCE_PROBE = `package_source_answers() {
-  local uri host port tried=""
-  while read -r uri; do
-    case $uri in
-      file:* | cdrom:*)
-        printf '%s\\n' "$uri"
-        return 0
-        ;;
-      http://* | https://*)
-        host=\${uri#*://}
-        host=\${host%%/*}
-        host=\${host##*@}
-        port=80
-        [[ $uri == https://* ]] && port=443
-        if [[ $host == \\[* ]]; then
-          [[ $host == *\\]:* ]] && port=\${host##*\\]:}
-          host=\${host#\\[}
-          host=\${host%%\\]*}
-        elif [[ $host == *:* ]]; then
-          port=\${host##*:}
-          host=\${host%%:*}
-        fi
-        [[ " $tried " != *" $host:$port "* ]] || continue
-        # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
-        if timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" 2>/dev/null; then
-          printf '%s\\n' "$host:$port"
-          return 0
-        fi
-        tried="$tried $host:$port"
-        ;;
-    esac
-  done < <(
-    sed -n -E 's/^[[:space:]]*deb[[:space:]]+(\\[[^]]*\\][[:space:]]+)?([^[:space:]]+).*/\\2/p' \\
-      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
-    sed -n -E 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | tr ' ' '\\n'
-  )
-  if [[ -n $tried ]]; then
-    printf '%s did not answer within 3 seconds\\n' "\${tried# }"
-  else
-    printf 'no apt source is configured\\n'
-  fi
-  return 1
-}`;
 
 /** apt-get's own bounds, so a node whose package source does not answer gives up in seconds. */
 const APT_BOUNDS = [
@@ -289,13 +240,13 @@ function packagesScript(context: NodeContext, packages: readonly string[]): Arti
     "  printf 'hygiene: apt-get or dpkg-query not found; install %s with the package manager of this node\\n' \"${packages[*]}\"",
     "  exit 3",
     "fi",
-    ...MISSING_PACKAGES.split("\n"),
+    ...templateText("missing-packages.sh").split("\n"),
     'mapfile -t wanted < <(missing_packages "${packages[@]}")',
     'reason=""',
   ];
   if (install) {
     lines.push(
-      ...PACKAGE_SOURCE_PROBE.split("\n"),
+      ...templateText("package-source-probe.sh").split("\n"),
       'if [ "${#wanted[@]}" -gt 0 ] && ! source_answers=$(package_source_answers); then',
       '  reason="no package source answers ($source_answers)"',
       "  wanted_later=1",

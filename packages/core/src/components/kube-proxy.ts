@@ -14,24 +14,6 @@ export const KUBE_PROXY_CONFIG_PATH = "/var/lib/kube-proxy/config.yaml";
 export const KUBE_PROXY_KUBECONFIG = "/var/lib/kube-proxy/kubeconfig";
 export const KUBE_PROXY_BINARY = "/usr/local/bin/kube-proxy";
 
-const KUBE_PROXY_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-{{#each notes}}# {{this}}
-{{/each}}[Unit]
-Description=Kubernetes kube-proxy
-Documentation=https://kubernetes.io/docs/reference/command-line-tools-reference/kube-proxy/
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-ExecStart={{execStart}}
-Restart=always
-RestartSec=5
-
-[Install]
-WantedBy=multi-user.target
-`;
-
 /** kube-proxy's command-line flags for this node. */
 export function kubeProxyFlags(context: NodeContext): string[] {
   const { plan, profile, node } = context;
@@ -75,7 +57,7 @@ export function kubeProxyArtifacts(context: NodeContext): Artifact[] {
   const notes = legacy ? ["The seed writes --api-servers for kube-proxy; its real flag is --master."] : [];
   const unit = artifact(
     KUBE_PROXY_UNIT_PATH,
-    renderTemplate(KUBE_PROXY_UNIT, {
+    renderTemplate("kube-proxy.service.hbs", {
       path: KUBE_PROXY_UNIT_PATH,
       node: node.name,
       why,

@@ -29,24 +29,6 @@ export const KUBELET_KUBECONFIG = "/var/lib/kubelet/kubeconfig";
 /** The release tarball's server/bin binaries are installed here in both eras (S9). */
 export const KUBELET_BINARY = "/usr/local/bin/kubelet";
 
-const KUBELET_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-[Unit]
-Description=Kubernetes kubelet
-Documentation=https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/
-Wants=network-online.target
-After=network-online.target {{runtimeUnit}}
-Requires={{runtimeUnit}}
-
-[Service]
-ExecStart={{execStart}}
-Restart=always
-RestartSec=10
-
-[Install]
-WantedBy=multi-user.target
-`;
-
 /** `ExecStart=` value: the binary and one flag per line, joined with backslash continuations. */
 export function execStart(binary: string, args: readonly string[]): string {
   return [binary, ...args].map(systemdWord).join(" \\\n  ");
@@ -194,7 +176,7 @@ export function kubeletArtifacts(context: NodeContext): Artifact[] {
     : `Runs the kubelet on ${node.name}: its settings are in ${KUBELET_CONFIG_PATH}, its credentials in ${KUBELET_KUBECONFIG}.`;
   const unit = artifact(
     KUBELET_UNIT_PATH,
-    renderTemplate(KUBELET_UNIT, {
+    renderTemplate("kubelet.service.hbs", {
       path: KUBELET_UNIT_PATH,
       node: node.name,
       why,

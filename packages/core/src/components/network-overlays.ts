@@ -319,45 +319,6 @@ export function overlayObjects(context: ClusterContext): KubernetesObject[] {
   return [];
 }
 
-const FLANNEL_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-[Unit]
-Description=flannel overlay network (VXLAN) for the pods of {{node}}
-Documentation=https://github.com/flannel-io/flannel
-Wants=network-online.target
-After=network-online.target {{networkUnit}}
-
-[Service]
-# Waits for its network configuration in etcd (network/flannel-etcd.sh of the admin bundle).
-ExecStart={{execStart}}
-Restart=always
-RestartSec=5
-
-[Install]
-WantedBy=multi-user.target
-`;
-
-const FLANNEL_ETCD_SCRIPT = `#!/usr/bin/env bash
-# {{path}}: written by kubescratch for cluster {{cluster}}.
-# {{why}}
-# Run it once, anywhere etcdctl (etcd 2) reaches the cluster's etcd, before or after flanneld starts;
-# flanneld waits for the configuration. Running it again rewrites the same values.
-set -euo pipefail
-
-# etcd 2's API, where flannel of the seed's era reads its configuration (etcdctl 3.x needs telling).
-export ETCDCTL_API=2
-endpoints={{endpoints}}
-
-# The flannel network: the cluster pod range, one /{{prefix}} per node, VXLAN encapsulation.
-etcdctl --endpoints "$endpoints" set {{configKey}} '{{config}}'
-
-# Reservations (leases without a TTL, flannel's Documentation/reservations.md): every node leases
-# the range the plan gave it, the one its cbr0 and docker already use.
-{{#each reservations}}
-etcdctl --endpoints "$endpoints" set {{key}} '{{value}}'
-{{/each}}
-`;
-
 function subnetKey(node: NodePlan): string {
   return `${FLANNEL_ETCD_PREFIX}/subnets/${node.podCIDR.replace("/", "-")}`;
 }
@@ -381,7 +342,7 @@ export function flannelUnitArtifacts(context: NodeContext, networkUnit: string):
   return [
     artifact(
       FLANNEL_UNIT_PATH,
-      renderTemplate(FLANNEL_UNIT, {
+      renderTemplate("flanneld.service.hbs", {
         path: FLANNEL_UNIT_PATH,
         node: node.name,
         why,
@@ -415,7 +376,7 @@ export function overlayClusterArtifacts(context: ClusterContext): Artifact[] {
     return [
       artifact(
         FLANNEL_ETCD_SCRIPT_PATH,
-        renderTemplate(FLANNEL_ETCD_SCRIPT, {
+        renderTemplate("flannel-etcd-config.sh.hbs", {
           path: FLANNEL_ETCD_SCRIPT_PATH,
           cluster: plan.clusterName,
           why,

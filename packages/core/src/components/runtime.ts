@@ -36,141 +36,10 @@ export function runtimeUnit(context: Pick<NodeContext, "spec" | "profile">): str
   }
 }
 
-const DOCKER_DEFAULTS = `# {{path}}: written by kubescratch for node {{node}} (S16).
-# Read by docker.service (EnvironmentFile=) and by the distribution's docker init script.
-# --bridge: pods join the node's own bridge, addressed from the node's pod range (S20).
-# --iptables=false, --ip-masq=false: kube-proxy owns iptables, pod IPs are routed as they are, and
-#   traffic leaving the cluster range is masqueraded by one rule of the node's network setup (S21).
-{{#each notes}}# {{this}}
-{{/each}}DOCKER_OPTS="{{options}}"
-DOCKER_NOFILE={{nofile}}
-`;
-
-const DOCKER_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-[Unit]
-Description=Docker container runtime for the kubelet
-Documentation=https://docs.docker.com
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-EnvironmentFile=-{{defaultsPath}}
-# docker 1.8-1.11, the releases the seed's kubelets were validated with, start as "docker daemon".
-ExecStart=/usr/bin/docker daemon $DOCKER_OPTS
-# DOCKER_NOFILE, written out: systemd does not expand variables in resource limits.
-LimitNOFILE={{nofile}}
-LimitNPROC=infinity
-LimitCORE=infinity
-Delegate=yes
-Restart=always
-RestartSec=5
-
-[Install]
-WantedBy=multi-user.target
-`;
-
-const RKT_METADATA_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-[Unit]
-Description=rkt metadata service
-Documentation=https://github.com/rkt/rkt
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-ExecStart=/usr/bin/rkt metadata-service
-Restart=always
-RestartSec=5
-
-[Install]
-WantedBy=multi-user.target
-`;
-
-const RKT_API_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-[Unit]
-Description=rkt api-service
-Documentation=https://github.com/rkt/rkt
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-ExecStart=/usr/bin/rkt api-service --listen={{listen}}
-Restart=always
-RestartSec=5
-
-[Install]
-WantedBy=multi-user.target
-`;
-
 /** Where rkt reads its CNI networks; the file's "name" is the one the kubelet passes as --net. */
 export const RKT_NETWORK_PATH = "/etc/rkt/net.d/k8s.conf";
 
-const CONTAINERD_UNIT = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-[Unit]
-Description=containerd container runtime
-Documentation=https://containerd.io
-After=network.target local-fs.target
-
-[Service]
-ExecStartPre=-/sbin/modprobe overlay
-ExecStart=/usr/bin/containerd
-Type=notify
-# containerd's shims keep the containers running when containerd itself restarts.
-Delegate=yes
-KillMode=process
-Restart=always
-RestartSec=5
-LimitNOFILE={{nofile}}
-LimitNPROC=infinity
-LimitCORE=infinity
-TasksMax=infinity
-OOMScoreAdjust=-999
-
-[Install]
-WantedBy=multi-user.target
-`;
-
 // Version 2 schema: containerd 1.x reads it natively and 2.x migrates it on load.
-const CONTAINERD_CONFIG = `# {{path}}: written by kubescratch for node {{node}}.
-# {{why}}
-version = 2
-root = {{root}}
-
-[grpc]
-  address = {{socket}}
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = {{sandboxImage}}
-
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        # The kubelet's cgroupDriver is systemd; both must agree.
-        SystemdCgroup = true
-
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    # runtime.cniBinDir: where this node's CNI plugins are.
-    bin_dir = {{cniBinDir}}
-    conf_dir = "/etc/cni/net.d"
-
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    # One directory per registry host with a hosts.toml (the insecure registries of the spec).
-    config_path = {{certsDir}}
-`;
-
-const REGISTRY_HOSTS = `# {{path}}: written by kubescratch (S16).
-# {{why}}
-server = {{server}}
-skip_verify = true
-`;
 
 /** An insecure registry containerd can be told about: host[:port], not the seed's CIDR form. */
 function isRegistryHost(entry: string): boolean {
@@ -217,7 +86,7 @@ function dockerArtifacts(context: NodeContext): Artifact[] {
   return [
     artifact(
       DOCKER_DEFAULTS_PATH,
-      renderTemplate(DOCKER_DEFAULTS, {
+      renderTemplate("docker.defaults.hbs", {
         path: DOCKER_DEFAULTS_PATH,
         node: node.name,
         notes,
@@ -232,7 +101,7 @@ function dockerArtifacts(context: NodeContext): Artifact[] {
     ),
     artifact(
       unitPath,
-      renderTemplate(DOCKER_UNIT, {
+      renderTemplate("docker.service.hbs", {
         path: unitPath,
         node: node.name,
         why,
@@ -251,11 +120,15 @@ function rktArtifacts(context: NodeContext): Artifact[] {
     const unitPath = `${UNIT_DIR}/rkt-metadata.service`;
     const why = `The rkt metadata service on ${node.name}, as the seed asks ("systemd-run rkt metadata-service", S17). The 1.1 kubelet registers no pod with it (run-prepared --mds-register=false); it serves apps that ask rkt's metadata themselves.`;
     return [
-      artifact(unitPath, renderTemplate(RKT_METADATA_UNIT, { path: unitPath, node: node.name, why }), {
-        kind: "systemd-unit",
-        why,
-        requirements: ["S17", "S24"],
-      }),
+      artifact(
+        unitPath,
+        renderTemplate("rkt-metadata.service.hbs", { path: unitPath, node: node.name, why }),
+        {
+          kind: "systemd-unit",
+          why,
+          requirements: ["S17", "S24"],
+        },
+      ),
     ];
   }
   const unitPath = `${UNIT_DIR}/rkt-api.service`;
@@ -263,7 +136,7 @@ function rktArtifacts(context: NodeContext): Artifact[] {
   const artifacts = [
     artifact(
       unitPath,
-      renderTemplate(RKT_API_UNIT, { path: unitPath, node: node.name, why, listen: rkt.apiService }),
+      renderTemplate("rkt-api.service.hbs", { path: unitPath, node: node.name, why, listen: rkt.apiService }),
       { kind: "systemd-unit", why, requirements: ["S17", "S24"] },
     ),
   ];
@@ -304,7 +177,7 @@ function containerdArtifacts(context: NodeContext): Artifact[] {
   const artifacts = [
     artifact(
       CONTAINERD_CONFIG_PATH,
-      renderTemplate(CONTAINERD_CONFIG, {
+      renderTemplate("containerd-config.toml.hbs", {
         path: CONTAINERD_CONFIG_PATH,
         node: node.name,
         why: configWhy,
@@ -318,7 +191,7 @@ function containerdArtifacts(context: NodeContext): Artifact[] {
     ),
     artifact(
       unitPath,
-      renderTemplate(CONTAINERD_UNIT, {
+      renderTemplate("containerd.service.hbs", {
         path: unitPath,
         node: node.name,
         why: unitWhy,
@@ -331,11 +204,15 @@ function containerdArtifacts(context: NodeContext): Artifact[] {
     const path = `${CONTAINERD_CERTS_DIR}/${host}/hosts.toml`;
     const why = `Lets containerd pull from ${host} over plain HTTP without certificate checks (the seed's --insecure-registry).`;
     artifacts.push(
-      artifact(path, renderTemplate(REGISTRY_HOSTS, { path, why, server: tomlString(`http://${host}`) }), {
-        kind: "config",
-        why,
-        requirements: ["S16"],
-      }),
+      artifact(
+        path,
+        renderTemplate("containerd-hosts.toml.hbs", { path, why, server: tomlString(`http://${host}`) }),
+        {
+          kind: "config",
+          why,
+          requirements: ["S16"],
+        },
+      ),
     );
   }
   return artifacts;
