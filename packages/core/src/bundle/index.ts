@@ -261,7 +261,7 @@ export interface PackedBundle {
   readonly parts: readonly (Uint8Array | DeflatedPart)[];
 }
 
-interface BundleFile {
+export interface BundleFile {
   /** Relative path inside the bundle. */
   readonly path: string;
   readonly mode: number;
@@ -373,12 +373,8 @@ function mtimeOf(cluster: GeneratedCluster): number {
   return Math.floor(Date.parse(cluster.state.createdAt) / 1000);
 }
 
-/** A node's bundle, packed but not compressed yet (see finishBundle). */
-export function packNode(
-  cluster: GeneratedCluster,
-  node: NodeOutput,
-  options: BundleOptions = DEFAULT_OPTIONS,
-): PackedBundle {
+/** Every file of a node's bundle: its artifacts, then install.sh and validate.sh. */
+export function nodeBundleFiles(cluster: GeneratedCluster, node: NodeOutput): BundleFile[] {
   const plan = cluster.plan;
   const nodePlan = plan.nodes.find((entry) => entry.name === node.name);
   if (!nodePlan) throw new Error(`unreachable: ${node.name} is not in the plan`);
@@ -473,6 +469,16 @@ export function packNode(
     { path: "install.sh", mode: 0o755, content: install },
     { path: "validate.sh", mode: 0o755, content: validate },
   ];
+  return files;
+}
+
+/** A node's bundle, packed but not compressed yet (see finishBundle). */
+export function packNode(
+  cluster: GeneratedCluster,
+  node: NodeOutput,
+  options: BundleOptions = DEFAULT_OPTIONS,
+): PackedBundle {
+  const files = nodeBundleFiles(cluster, node);
   return {
     fileName: `${node.name}.tar.gz`,
     parts: pack(files, mtimeOf(cluster), options, sharedCacheOf(cluster, options)),
@@ -497,7 +503,8 @@ export function bundleNode(
   return finishBundle(packNode(cluster, node, options), options);
 }
 
-export function packAdmin(cluster: GeneratedCluster, options: BundleOptions = DEFAULT_OPTIONS): PackedBundle {
+/** Every file of the admin bundle: its artifacts, then README.md, validate-cluster.sh and the nginx example. */
+export function adminBundleFiles(cluster: GeneratedCluster): BundleFile[] {
   const plan = cluster.plan;
   const admin = cluster.admin.artifacts;
   const kubeconfig =
@@ -544,6 +551,11 @@ export function packAdmin(cluster: GeneratedCluster, options: BundleOptions = DE
     })),
     ...extra,
   ];
+  return files;
+}
+
+export function packAdmin(cluster: GeneratedCluster, options: BundleOptions = DEFAULT_OPTIONS): PackedBundle {
+  const files = adminBundleFiles(cluster);
   return {
     fileName: "admin.tar.gz",
     parts: pack(files, mtimeOf(cluster), options, sharedCacheOf(cluster, options)),
