@@ -104,7 +104,7 @@ describe("the published package", () => {
       join(project, "use.ts"),
       [
         'import { generateCluster, type GeneratedCluster } from "@kubescratch/core/node";',
-        'import { parseSpecText, type ClusterSpec, type Artifact } from "@kubescratch/core";',
+        'import { parseSpecText, type ClusterSpec, type ClusterSpecInput, type Artifact } from "@kubescratch/core";',
         "const spec: ClusterSpec = parseSpecText('apiVersion: kubescratch.dev/v1alpha1\\nkind: Cluster\\nname: x\\nnodes: []').spec;",
         "export async function files(): Promise<readonly Artifact[]> {",
         "  const cluster: GeneratedCluster = await generateCluster(spec);",
@@ -112,29 +112,47 @@ describe("the published package", () => {
         "}",
         "// @ts-expect-error: a misspelt option is a type error for tool authors",
         "void generateCluster(spec, { previousStat: undefined });",
+        "const input: ClusterSpecInput = {",
+        '  apiVersion: "kubescratch.dev/v1alpha1",',
+        '  kind: "Cluster",',
+        '  name: "typed",',
+        '  nodes: [{ name: "a", ip: "10.0.0.1", roles: ["control-plane", "etcd", "worker"] }],',
+        "};",
+        "void generateCluster(input);",
+        "// @ts-expect-error: a spec field of the wrong type is a type error, not a run-time surprise",
+        'void generateCluster({ ...input, network: { maxPodsPerNode: "110" } });',
       ].join("\n"),
     );
-    writeFileSync(
-      join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          target: "ES2022",
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: [],
-        },
-        files: ["use.ts"],
-      }),
-    );
-    const result = spawnSync(
-      "node",
-      [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
-      { cwd: project, encoding: "utf8" },
-    );
-    expect(result.stdout + result.stderr).toBe("");
-    expect(result.status).toBe(0);
+    // Tool authors compile with either resolution: Node's own, or a bundler's (Vite, esbuild, webpack).
+    for (const [module, moduleResolution] of [
+      ["NodeNext", "NodeNext"],
+      ["ESNext", "Bundler"],
+    ]) {
+      writeFileSync(
+        join(project, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            module,
+            moduleResolution,
+            target: "ES2022",
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: [],
+          },
+          files: ["use.ts"],
+        }),
+      );
+      const result = spawnSync(
+        "node",
+        [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
+        { cwd: project, encoding: "utf8" },
+      );
+      expect({ moduleResolution, output: result.stdout + result.stderr }).toEqual({
+        moduleResolution,
+        output: "",
+      });
+      expect(result.status).toBe(0);
+    }
   });
 });
