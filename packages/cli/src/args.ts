@@ -26,9 +26,16 @@ export function parseCommandArgs<T extends Options>(
         `--${name}`,
         ...(option.short ? [`-${option.short}`] : []),
       ]);
-      const suggestion = closestName(unknown, flags);
+      // A one-letter flag is near every other one: only long options get a suggestion.
+      const suggestion = unknown.startsWith("--") ? closestName(unknown, flags) : undefined;
       throw new UsageError(`unknown option ${unknown}${suggestion ? `; did you mean ${suggestion}?` : ""}`);
     }
+    // Node's other messages quote its own syntax ("Option '-o, --output <value>' argument missing"):
+    // said in this CLI's words instead.
+    const missing = /^Option '([^']+?)(?: <value>)?' argument missing/.exec(message)?.[1];
+    if (missing !== undefined) throw new UsageError(`${missing} needs a value`);
+    const extra = /^Option '([^']+)' does not take an argument/.exec(message)?.[1];
+    if (extra !== undefined) throw new UsageError(`${extra} takes no value`);
     throw new UsageError(message);
   }
 }

@@ -17,9 +17,11 @@ import { siteCommand, siteHelp } from "./commands/site.js";
 import { validateCommand, validateHelp } from "./commands/validate.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "./exit-codes.js";
 import type { Io } from "./io.js";
+import { errorDocument, printJson, wantsJson, type ErrorKind } from "./json.js";
 
 export { EXIT, type ExitCode } from "./exit-codes.js";
 export { nodeIo, type Io } from "./io.js";
+export type { ErrorDocument, IssueJson } from "./json.js";
 
 interface Command {
   readonly summary: string;
@@ -58,7 +60,7 @@ ${Object.entries(COMMANDS)
   .join("\n")}
 
 Run \`kubescratch help COMMAND\` (or COMMAND --help) for a command's options, \`kubescratch --version\`
-for the version.
+for the version. Every command takes --json: stdout is then one JSON document, even on failure.
 Exit codes: 0 ok, 1 invalid spec, 2 usage error, 3 anything else, 4 a rehearsal check failed.
 `;
 
@@ -101,32 +103,38 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = COMMANDS[name];
+  const json = wantsJson(args);
   if (!command) {
     io.err(`kubescratch: ${unknownCommand(name)}\n\n${mainHelp}`);
+    if (json) printJson(io, errorDocument("usage", EXIT.usage, unknownCommand(name)));
     return EXIT.usage;
   }
+  // With --json, a failure is a document on stdout too (the same words stay on stderr).
+  const fail = (kind: ErrorKind, code: ExitCode, message: string, caught: unknown): ExitCode => {
+    if (json) printJson(io, errorDocument(kind, code, message, caught));
+    return code;
+  };
   try {
     return await command.run(io, args);
   } catch (caught) {
     if (caught instanceof SpecError) {
       printSpecError(io, caught);
-      io.err(
-        `${caught.issues.length} ${caught.issues.length === 1 ? "error" : "errors"}: the spec is invalid.\n`,
-      );
-      return EXIT.invalidSpec;
+      const count = `${caught.issues.length} ${caught.issues.length === 1 ? "error" : "errors"}: the spec is invalid.`;
+      io.err(`${count}\n`);
+      return fail("invalid-spec", EXIT.invalidSpec, count, caught);
     }
     if (caught instanceof UsageError) {
       io.err(`kubescratch ${name}: ${caught.message}\n\n${command.help}`);
-      return EXIT.usage;
+      return fail("usage", EXIT.usage, caught.message, caught);
     }
     if (caught instanceof CommandFailure) {
       io.err(`kubescratch ${name}: ${caught.message}\n`);
-      return EXIT.failure;
+      return fail("failure", EXIT.failure, caught.message, caught);
     }
     const detail = caught instanceof Error ? caught.message : String(caught);
     io.err(
       `kubescratch ${name}: internal error: ${detail}\nPlease report this with the spec that caused it.\n`,
     );
-    return EXIT.failure;
+    return fail("internal", EXIT.failure, `internal error: ${detail}`, caught);
   }
 }

@@ -305,6 +305,10 @@ describe("usage and failures", () => {
     [[], /^Usage: kubescratch COMMAND/],
     [["frobnicate"], /unknown command "frobnicate"/],
     [["plan", "--bogus", "x.yaml"], /unknown option --bogus\n/],
+    [["plan", "x.yaml", "--previous"], /^kubescratch plan: --previous needs a value\n/],
+    [["generate", "x.yaml", "-o"], /^kubescratch generate: -o, --output needs a value\n/],
+    [["plan", "--json=yes", "x.yaml"], /^kubescratch plan: --json takes no value\n/],
+    [["plan", "-x", "x.yaml"], /^kubescratch plan: unknown option -x\n/],
     [["plan"], /plan needs exactly one SPEC file/],
     [["validate"], /validate needs at least one SPEC file/],
     [
@@ -336,6 +340,8 @@ describe("usage and failures", () => {
     const result = kubescratch(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+    // In this CLI's words: none of Node's quoting ('--x', '-- "--x"') reaches the user.
+    expect(result.stderr.split("\n")[0]).not.toContain("'");
   });
 
   it("a missing file is exit 3 with one clear line", () => {

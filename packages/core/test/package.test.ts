@@ -61,6 +61,21 @@ describe("the published package", () => {
     expect(listed.filter((path) => path.endsWith(".tsbuildinfo"))).toEqual([]);
   });
 
+  it("exports the schema with its published $id, for editors and `kubescratch init`", () => {
+    writeFileSync(
+      join(project, "schema.mjs"),
+      [
+        'import { createRequire } from "node:module";',
+        'import { readFileSync } from "node:fs";',
+        'const path = createRequire(import.meta.url).resolve("@kubescratch/core/cluster.schema.json");',
+        'console.log(path.endsWith("/node_modules/@kubescratch/core/dist/cluster.schema.json"), JSON.parse(readFileSync(path, "utf8")).$id);',
+      ].join("\n"),
+    );
+    const result = spawnSync("node", ["schema.mjs"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("true https://kubescratch.dev/schemas/v1alpha1/cluster.schema.json\n");
+  });
+
   it("is loadable with require() too (Node.js 20.19+ loads ES modules through require)", () => {
     writeFileSync(
       join(project, "use.cjs"),

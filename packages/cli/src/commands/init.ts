@@ -3,15 +3,18 @@ import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import { printJson } from "../json.js";
 
-export const initHelp = `Usage: kubescratch init [FILE] [--force] [--schema URL]
+export const initHelp = `Usage: kubescratch init [FILE] [--force] [--schema URL] [--json]
 
 Writes a commented starter cluster spec to FILE (default: standard output). Its first line tells
 editors with the YAML language server where the schema is, so they complete and check every field.
 
 Options:
   --force        overwrite FILE if it exists
-  --schema URL   schema location for the editor line (default: the schema shipped with kubescratch)
+  --schema URL   schema location for the editor line (default: the schema shipped with kubescratch,
+                 as a path relative to FILE's folder, wherever kubescratch is installed)
+  --json         print {file, schema, text} on stdout (file is null without FILE; text is the spec)
   -h, --help     show this help
 
 Exit codes: 0 ok, 2 usage error, 3 the file exists or cannot be written.
@@ -74,6 +77,7 @@ export function initCommand(io: Io, args: readonly string[]): ExitCode {
   const { values, positionals } = parseCommandArgs(args, {
     force: { type: "boolean" },
     schema: { type: "string" },
+    json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -86,7 +90,8 @@ export function initCommand(io: Io, args: readonly string[]): ExitCode {
   const schema = values.schema ?? shippedSchemaLocation(target ? dirname(target) : io.cwd());
   const text = starterSpec(schema);
   if (!target) {
-    io.out(text);
+    if (values.json) printJson(io, { file: null, schema, text });
+    else io.out(text);
     return EXIT.ok;
   }
   if (io.exists(target) && !values.force) {
@@ -99,6 +104,7 @@ export function initCommand(io: Io, args: readonly string[]): ExitCode {
       `cannot write ${file ?? ""}: ${(caught as { code?: string }).code ?? String(caught)}`,
     );
   }
-  io.err(`wrote ${file ?? ""}; check it with: kubescratch validate ${file ?? ""}\n`);
+  if (values.json) printJson(io, { file: target, schema, text });
+  else io.err(`wrote ${file ?? ""}; check it with: kubescratch validate ${file ?? ""}\n`);
   return EXIT.ok;
 }

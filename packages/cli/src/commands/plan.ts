@@ -9,6 +9,7 @@ import {
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import { issuesJson } from "../json.js";
 import { readSpec } from "../spec-input.js";
 
 export const planHelp = `Usage: kubescratch plan SPEC [--json] [--previous PLAN.json]
@@ -19,7 +20,8 @@ DNS service IPs, the master IP and the etcd members; then every certificate the 
 subject, signer, the nodes that hold it, its not-after date if it were issued now, and what renews it.
 
 Options:
-  --json                print the plan as JSON (the input of --previous)
+  --json                print the plan as JSON (the input of --previous), with its certificates and
+                        the spec's warnings
   --previous PLAN.json  a plan printed earlier with --json: nodes that exist in it keep their pod
                         CIDRs, so adding or removing nodes never moves the others
   -h, --help            show this help
@@ -159,7 +161,7 @@ export function planCommand(io: Io, args: readonly string[]): ExitCode {
   const certificates = planCertificates({ plan, spec: spec.spec }, io.now());
   io.out(
     values.json
-      ? `${JSON.stringify({ ...plan, certificates }, null, 2)}\n`
+      ? `${JSON.stringify({ ...plan, certificates, warnings: issuesJson(spec.warnings, fileName) }, null, 2)}\n`
       : `${formatPlan(plan)}\n${formatCertificates(certificates, plan)}`,
   );
   return EXIT.ok;

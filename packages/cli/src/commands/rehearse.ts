@@ -6,6 +6,7 @@ import { formatReport, rehearse } from "@kubescratch/rehearse";
 import { parseCommandArgs } from "../args.js";
 import { CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import { printJson } from "../json.js";
 import { generateCommand } from "./generate.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -38,7 +39,7 @@ Options:
                         where generate would keep them on that day)
   --timeout SECONDS     how long nodes and pods may take to become ready (default 300)
   --keep                leave the nodes running for inspection (the report says where)
-  --json                print the report as JSON on stdout
+  --json                print the report as JSON on stdout, with the spec's warnings
   -h, --help            show this help
 
 Exit codes: 0 every check passed, 1 invalid spec, 2 usage error, 3 could not rehearse, 4 a check failed.
@@ -90,11 +91,19 @@ export async function rehearseCommand(io: Io, args: readonly string[]): Promise<
     }
     // generate's summary is not this command's output: its problems still reach stderr.
     const issuedAt = new Date(io.now().getTime() - age * DAY_MS);
+    let summary = "";
     const generated = await generateCommand(
-      { ...io, out: () => undefined, now: () => issuedAt },
+      {
+        ...io,
+        out: (text) => {
+          summary += text;
+        },
+        now: () => issuedAt,
+      },
       generateArgs,
     );
     if (generated !== EXIT.ok) return generated;
+    const { warnings } = JSON.parse(summary) as { warnings: unknown[] };
     const report = await rehearse({
       output,
       binaries: resolve(io.cwd(), values.binaries),
@@ -105,7 +114,8 @@ export async function rehearseCommand(io: Io, args: readonly string[]): Promise<
       ...(values["lose-node"] === undefined ? {} : { loseNode: values["lose-node"] }),
       log: (line) => io.err(`rehearse: ${line}\n`),
     });
-    io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    if (values.json) printJson(io, { ...report, warnings });
+    else io.out(formatReport(report));
     return report.passed ? EXIT.ok : EXIT.checkFailed;
   } catch (caught) {
     if (caught instanceof UsageError || caught instanceof CommandFailure) throw caught;

@@ -7,9 +7,10 @@ import { renderSiteFiles, type PreviousGeneration } from "@kubescratch/site";
 import { parseCommandArgs } from "../args.js";
 import { cannotWrite, CommandFailure, EXIT, UsageError, type ExitCode } from "../exit-codes.js";
 import type { Io, Staging } from "../io.js";
+import { issuesJson, printJson } from "../json.js";
 import { readSpec } from "../spec-input.js";
 
-export const siteHelp = `Usage: kubescratch site SPEC -o DIR [--state FILE] [--include-secrets] [--previous DIR]
+export const siteHelp = `Usage: kubescratch site SPEC -o DIR [--state FILE] [--include-secrets] [--previous DIR] [--json]
 
 Writes the review site of SPEC's generation to DIR: an overview (topology, address plan,
 certificates, warnings), and one page per node with its file tree and every file's content, mode,
@@ -28,6 +29,7 @@ Options:
                             the tarballs (which hold them); every page then says so
   --previous DIR            a previous \`kubescratch generate\` output (DIR/nodes/*.tar.gz,
                             DIR/admin.tar.gz): changed, added and removed files are marked, with diffs
+  --json                    print a machine-readable summary on stdout (README.md, "The CLI")
   -h, --help                show this help
 
 Exit codes: 0 ok, 1 invalid spec or state, 2 usage error, 3 unreadable or unwritable file, other failure.
@@ -67,7 +69,27 @@ function readPrevious(directory: string): PreviousGeneration {
     throw new CommandFailure(
       `${directory} holds no tarballs (nodes/*.tar.gz, admin.tar.gz): --previous takes a kubescratch generate output`,
     );
-  return { bundles };
+  const podCIDRs = previousPodCIDRs(join(directory, "plan.json"));
+  return { bundles, ...(podCIDRs ? { podCIDRs } : {}) };
+}
+
+/**
+ * Each node's pod range in the previous generation's plan.json (generate writes it next to the
+ * tarballs): the site then says which ranges were kept and which are new. None without a readable one.
+ */
+function previousPodCIDRs(path: string): Record<string, string> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const plan = JSON.parse(readFileSync(path, "utf8")) as {
+      nodes?: { name?: unknown; podCIDR?: unknown }[];
+    };
+    const ranges: Record<string, string> = {};
+    for (const node of plan.nodes ?? [])
+      if (typeof node.name === "string" && typeof node.podCIDR === "string") ranges[node.name] = node.podCIDR;
+    return ranges;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function siteCommand(io: Io, args: readonly string[]): Promise<ExitCode> {
@@ -76,6 +98,7 @@ export async function siteCommand(io: Io, args: readonly string[]): Promise<Exit
     state: { type: "string" },
     "include-secrets": { type: "boolean" },
     previous: { type: "string" },
+    json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -150,6 +173,19 @@ export async function siteCommand(io: Io, args: readonly string[]): Promise<Exit
     }
   } finally {
     await staging.dispose();
+  }
+  if (values.json) {
+    printJson(io, {
+      cluster: cluster.plan.clusterName,
+      output,
+      index: join(output, "index.html"),
+      pages,
+      nodes: cluster.nodes.length,
+      includeSecrets,
+      state: values.state === undefined ? null : resolve(io.cwd(), values.state),
+      warnings: issuesJson([...spec.warnings, ...cluster.pki.warnings], fileName),
+    });
+    return EXIT.ok;
   }
   io.out(
     `${values.output}: ${pages} pages for ${cluster.nodes.length} nodes and the admin bundle${includeSecrets ? ", secrets shown" : ", secrets redacted"}; open ${join(values.output, "index.html")}\n`,
