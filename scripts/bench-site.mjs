@@ -1,6 +1,7 @@
 // pnpm bench:site: the review site of a large cluster. Runs the real `kubescratch generate` and then
 // `kubescratch site --state` (under /usr/bin/time -v: wall time, peak RSS) for each size, and reports
-// pages, pages per node, total and largest page size, and whether the site stays navigable: the
+// pages, pages per node, total and largest page size, the search index's size, the certificate
+// inventory's pages (issue 16: none past 2 MB at 5,000 nodes), and whether the site stays navigable: the
 // overview links every node, a node page links every file of its tarball (its own section, or the
 // page of a file several nodes share), and no page is one giant page. The site runs --runs times
 // (default 3) on the same generation; the table gives the median time and peak RSS, and each run.
@@ -96,6 +97,8 @@ for (const count of values.nodes.split(",").map(Number)) {
       largest,
       largestNode: Math.max(...nodePages.map((file) => file.size)),
       overview: statSync(join(site, "index.html")).size,
+      searchIndex: statSync(join(site, "assets", "search-index.js")).size,
+      certificatePages: pages.filter((file) => /^certificates(-\d+)?\.html$/.test(file.path)),
       navigable:
         linkedNodes.size === count &&
         nodePages.length === count &&
@@ -125,6 +128,8 @@ console.log(
     "overview KB",
     "largest page",
     "largest node page KB",
+    "search index KB",
+    "certificate pages (largest KB)",
     "navigable",
     "site runs s",
   ].join(" | "),
@@ -143,6 +148,8 @@ for (const row of rows) {
       Math.round(row.overview / 1024),
       `${row.largest.path} (${Math.round(row.largest.size / 1024)} KB)`,
       Math.round(row.largestNode / 1024),
+      Math.round(row.searchIndex / 1024),
+      `${row.certificatePages.length} (${Math.round(Math.max(...row.certificatePages.map((file) => file.size)) / 1024)})`,
       row.navigable ? "yes" : "NO",
       row.render.runs.map((seconds) => seconds.toFixed(1)).join(" "),
     ].join(" | "),

@@ -9,9 +9,9 @@ export const SITE_CSS = `:root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 a{color:var(--accent)}
 a:focus-visible,button:focus-visible,input:focus-visible,.current{outline:2px solid var(--focus);outline-offset:2px}
-main{padding:1rem;max-width:80rem;margin:0 auto}
+main{padding:1rem;max-width:80rem;margin:0 auto;overflow-wrap:anywhere}
 header.top{display:flex;flex-wrap:wrap;gap:.5rem 1rem;justify-content:space-between;align-items:center;padding:.5rem 1rem;border-bottom:1px solid var(--line);background:var(--panel)}
-header.top nav{display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:center}
+header.top nav{display:flex;flex-wrap:wrap;gap:.25rem .75rem;align-items:center;min-width:0;overflow-wrap:anywhere}
 .sep{color:var(--muted)}
 button.theme{background:none;border:1px solid var(--line);color:var(--fg);border-radius:4px;padding:0 .5rem;font-size:1rem}
 footer.bottom{color:var(--muted);font-size:.85rem;padding:1rem;border-top:1px solid var(--line)}
@@ -21,8 +21,17 @@ h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:2rem;border-bo
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}
 .scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;font-size:.9rem;width:100%}
+table{border-collapse:collapse;font-size:.9rem;width:100%;overflow-wrap:normal}
 th,td{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top}
+/* A table never breaks a value in two (a browser may break after any hyphen: 2036-/11-26, worker-/3):
+   its cells keep their lines and the table scrolls in its own box. Only the cells that hold lists or
+   prose wrap, between their entries. */
+td,th{white-space:nowrap}
+td a,td code,td .nw{white-space:nowrap}
+#all-certificates td:nth-child(8),#certificate-table td:nth-child(8),table:not([id]) td:last-child{white-space:normal;min-width:15rem}
+/* The certificate tables are wider than most screens: their id column stays in view as they scroll. */
+:where(#all-certificates,#certificate-table) :is(td,th):first-child{position:sticky;left:0;z-index:1}
+:where(#all-certificates,#certificate-table) td:first-child{background:var(--bg)}
 th{background:var(--panel)}
 tr.expiring td,li.expiring{background:var(--warn-bg)}
 tr.expired td{background:var(--bad-bg)}
@@ -43,9 +52,11 @@ ul.tree{padding-left:0}
 ul.tree li{margin:.1rem 0}
 ul.tree .dir>span{font-weight:600;color:var(--muted)}
 .why{color:var(--muted);font-size:.85rem}
+ul.steps{margin:0;padding-left:1.1rem}ul.steps li{margin:.1rem 0}
 input[type=search]{font:inherit;padding:.35rem .5rem;width:100%;max-width:30rem;border:1px solid var(--line);border-radius:4px;background:var(--bg);color:var(--fg)}
 .hidden{display:none !important}
-svg.topology{max-width:100%;height:auto;font:12px system-ui,sans-serif}
+/* The diagram keeps its size (12 px labels stay readable); on a narrow screen its box scrolls. */
+svg.topology{display:block;max-width:none;height:auto;font:12px system-ui,sans-serif}
 svg.topology rect{fill:var(--panel);stroke:var(--line)}
 svg.topology .t-net{fill:var(--ok-bg);stroke:var(--ok)}
 svg.topology text{fill:var(--fg)}svg.topology .t-name{font-weight:700}svg.topology .t-master{fill:var(--muted)}
@@ -60,7 +71,10 @@ section.file:target>h3{background:var(--warn-bg)}
 .holders{font-size:.85rem;overflow-wrap:anywhere}
 .usage{display:inline-block;width:6rem;height:.6rem;background:var(--panel);border:1px solid var(--line);vertical-align:middle}
 .usage>span{display:block;height:100%;background:var(--accent)}
-@media (max-width:40rem){main{padding:.5rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}th,td{padding:.2rem .3rem}}
+/* On a phone the certificate tables stack: one card per certificate, one line per column, each line
+   labelled by its column (the header row is hidden). */
+@media (max-width:40rem){:is(#all-certificates,#certificate-table),:is(#all-certificates,#certificate-table) :is(tbody,tr,td){display:block}:is(#all-certificates,#certificate-table) thead{display:none}:is(#all-certificates,#certificate-table) tr{border:1px solid var(--line);border-radius:6px;margin-bottom:.5rem}:is(#all-certificates,#certificate-table) td,:is(#all-certificates,#certificate-table) td:first-child{position:relative;left:auto;border:0;border-top:1px solid var(--line);padding-left:5.5rem;min-width:0;font-size:.85rem}:is(#all-certificates,#certificate-table) td:first-child{border-top:0;font-weight:600}:is(#all-certificates,#certificate-table) td::before{position:absolute;left:.4rem;color:var(--muted);font-weight:400}:is(#all-certificates,#certificate-table) td:nth-child(1)::before{content:"id"}:is(#all-certificates,#certificate-table) td:nth-child(2)::before{content:"subject"}:is(#all-certificates,#certificate-table) td:nth-child(3)::before{content:"issuer"}:is(#all-certificates,#certificate-table) td:nth-child(4)::before{content:"SANs"}:is(#all-certificates,#certificate-table) td:nth-child(5)::before{content:"usage"}:is(#all-certificates,#certificate-table) td:nth-child(6)::before{content:"key"}:is(#all-certificates,#certificate-table) td:nth-child(7)::before{content:"not after"}:is(#all-certificates,#certificate-table) td:nth-child(8)::before{content:"held by"}:is(#all-certificates,#certificate-table) td:nth-child(9)::before{content:"status"}}
+@media (max-width:40rem){main{padding:.5rem}header.top{position:relative;padding:.4rem 3rem .4rem .5rem}header.top nav.global{font-size:.9rem;gap:.2rem .6rem}button.theme{position:absolute;top:.4rem;right:.5rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}th,td{padding:.2rem .3rem}}
 `;
 
 /** The client script: theme, filter boxes, keyboard navigation, and the search page. */
@@ -98,8 +112,7 @@ export const SITE_JS = `(function () {
         });
       });
     });
-    var search = document.getElementById("search");
-    if (search && window.KUBESCRATCH_INDEX) setUpSearch(search, window.KUBESCRATCH_INDEX);
+    // The search page's own script (assets/search.js) runs the search.
     var cursor = -1;
     function items() {
       return Array.prototype.filter.call(document.querySelectorAll("[data-nav]"), function (element) {
@@ -169,46 +182,5 @@ export const SITE_JS = `(function () {
       else if (event.key === "u") { var up = document.querySelectorAll(".crumbs a"); if (up.length) window.location.href = up[up.length - 1].href; }
     });
   });
-  function setUpSearch(input, index) {
-    var results = document.getElementById("results");
-    var count = document.getElementById("result-count");
-    var limit = 200;
-    function run() {
-      var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
-      results.textContent = "";
-      if (words.length === 0) { count.textContent = index.files.length + " files; type to search."; return; }
-      var shown = 0, total = 0;
-      for (var i = 0; i < index.files.length; i += 1) {
-        var entry = index.files[i];
-        var whyText = index.whys[entry[3]] || "";
-        var haystack = (entry[0] + " " + entry[1] + " " + entry[2] + " " + whyText).toLowerCase();
-        if (!words.every(function (word) { return haystack.indexOf(word) !== -1; })) continue;
-        total += 1;
-        if (shown >= limit) continue;
-        shown += 1;
-        var item = document.createElement("li");
-        var link = document.createElement("a");
-        link.href = entry[4];
-        link.setAttribute("data-nav", "");
-        link.textContent = entry[0] + ": " + entry[1];
-        var kind = document.createElement("span");
-        kind.className = "badge";
-        kind.textContent = entry[2];
-        var why = document.createElement("div");
-        why.className = "why";
-        why.textContent = whyText;
-        item.appendChild(link);
-        item.appendChild(document.createTextNode(" "));
-        item.appendChild(kind);
-        item.appendChild(why);
-        results.appendChild(item);
-      }
-      count.textContent = total + " matching files" + (total > shown ? ", first " + shown + " shown" : "") + ".";
-    }
-    input.addEventListener("input", run);
-    var query = /[?&]q=([^&]*)/.exec(window.location.search);
-    if (query) input.value = decodeURIComponent(query[1].replace(/\\+/g, " "));
-    run();
-  }
 })();
 `;

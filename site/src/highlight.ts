@@ -9,7 +9,9 @@ export type Language = "yaml" | "json" | "shell" | "ini" | "csv" | "pem" | "text
 export function languageOf(path: string, kind: string | undefined, text: string): Language {
   const name = path.slice(path.lastIndexOf("/") + 1);
   if (/\.(crt|pem|key|pub|csr)$/.test(name) || /^-----BEGIN /.test(text)) return "pem";
-  if (/\.json$/.test(name) || /^\s*[{[]/.test(text)) return "json";
+  // JSON by its first character, for files named otherwise (CNI's .conf): an object, or an array whose
+  // first element starts like JSON (an INI file's "[Unit]" is no array).
+  if (/\.json$/.test(name) || /^\s*(?:\{|\[\s*(?:[{["\d-]|\]|true|false|null|$))/.test(text)) return "json";
   if (
     /\.(ya?ml|kubeconfig)$/.test(name) ||
     kind === "kubeconfig" ||
@@ -82,20 +84,32 @@ function tokenize(line: string, rules: Tokenizer | undefined): string {
 
 const STRING_DQ = /"(?:[^"\\]|\\.)*"?/y;
 const STRING_SQ = /'[^']*'?/y;
-const NUMBER = /-?\b\d+(?:\.\d+)?\b/y;
+/**
+ * A literal is a whole token: a run of letters, digits and `. : / + - _` that starts with a digit (or
+ * `v` and a digit, or a minus and a digit) and is not the tail of a longer token. So `v1.36.4`,
+ * `1.34.8-1`, `2036-11-26T00:00:00Z` and `10.200.0.0/24` are one literal each, while the digits of
+ * `worker-3`, `kube-apiserver:v1.36.4` or `registry.local:5000` belong to their word and stay plain.
+ */
+const TOKEN_BEFORE = "(?<![\\w.:/+-])";
+const TOKEN_AFTER = "(?![\\w.:/+-]*\\w)";
+const NUMBER = new RegExp(`${TOKEN_BEFORE}(?:-?\\d|v\\d)(?:[\\w.:/+-]*\\w)?`, "y");
+/** Words of a language (keywords, literals) only when they stand alone: not `no` of `no-op`. */
+function words(list: string): RegExp {
+  return new RegExp(`${TOKEN_BEFORE}(?:${list})${TOKEN_AFTER}`, "y");
+}
 
 const YAML_RULES: readonly Rule[] = [
   [/#.*$/y, "c"],
   [/(?<=^\s*(?:- )*)[^\s#:"'][^:#]*?(?=:(?:\s|$))/y, "k"],
   [STRING_DQ, "s"],
   [STRING_SQ, "s"],
-  [/\b(?:true|false|null|yes|no)\b/y, "n"],
+  [words("true|false|null|yes|no"), "n"],
   [NUMBER, "n"],
 ];
 const JSON_RULES: readonly Rule[] = [
   [/"(?:[^"\\]|\\.)*"(?=\s*:)/y, "k"],
   [STRING_DQ, "s"],
-  [/\b(?:true|false|null)\b/y, "n"],
+  [words("true|false|null"), "n"],
   [NUMBER, "n"],
 ];
 const SHELL_RULES: readonly Rule[] = [
@@ -104,7 +118,9 @@ const SHELL_RULES: readonly Rule[] = [
   [STRING_DQ, "s"],
   [/\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[0-9@#?$!*-])/y, "v"],
   [
-    /\b(?:if|then|else|elif|fi|for|while|until|do|done|case|esac|in|function|return|local|set|export|readonly|exit)\b/y,
+    words(
+      "if|then|else|elif|fi|for|while|until|do|done|case|esac|in|function|return|local|set|export|readonly|exit",
+    ),
     "k",
   ],
 ];

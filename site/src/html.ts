@@ -95,7 +95,7 @@ export function layout(options: LayoutOptions): string {
 <nav class="global" aria-label="Site">
 <a href="${link("index.html")}">Overview</a>
 <a href="${link("certificates.html")}">Certificates</a>
-<a href="${link("requirements.html")}">Requirements</a>
+<a href="${link("requirements.html")}">Guide steps</a>
 <a href="${link("search.html")}" data-key="/">Search</a>
 <button type="button" class="theme" data-theme-toggle aria-label="Switch light or dark theme">&#9680;</button>
 </nav>

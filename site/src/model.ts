@@ -60,6 +60,7 @@ export interface FileView {
   readonly textIsExact: boolean;
   readonly redacted: Redacted;
   readonly certificate?: IssuedCertificate;
+  /** Its change in this bundle against the same bundle of the previous generation (if one is given). */
   readonly change?: ChangeStatus;
   /** The previous generation's text when changed (not for secret files). */
   readonly previousText?: string;
@@ -67,7 +68,7 @@ export interface FileView {
   readonly page: string;
   /** The id of its section on its bundle's page; none for a shared file (its page is its own). */
   readonly anchor?: string;
-  /** The same file (same path, bytes, mode, facts and change) in other bundles too: shown once. */
+  /** The same file (same path, bytes, mode and facts) in other bundles too: shown once. */
   readonly shared?: SharedFileView;
 }
 
@@ -75,10 +76,19 @@ export interface FileView {
 export interface SharedFileView {
   /** Site path of its page: shared/<path>.<start of sha256>.html. */
   readonly page: string;
-  /** The bundles that hold it, in bundle order. */
-  readonly holders: readonly { readonly id: string; readonly name: string }[];
+  /** The bundles that hold it, in bundle order, each with the file's change in that bundle. */
+  readonly holders: readonly SharedHolder[];
   /** Its holders are every node (and not the admin bundle). */
   readonly everyNode: boolean;
+}
+
+/** A bundle that holds a shared file, and how the file changed in it (its bundles may differ). */
+export interface SharedHolder {
+  readonly id: string;
+  readonly name: string;
+  readonly change?: ChangeStatus;
+  /** The bundle's previous text of the file, when it changed and is not secret. */
+  readonly previousText?: string;
 }
 
 export interface BundleView {
@@ -103,6 +113,11 @@ export interface BundleView {
 export interface PreviousGeneration {
   /** Previous tarballs: name is the node's name, or "admin" for admin.tar.gz. */
   readonly bundles: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+  /**
+   * Each node's pod range in the previous generation (its plan.json), by node name: then the site
+   * says whether a range was kept or newly allocated. Without it the site only says "allocated".
+   */
+  readonly podCIDRs?: Readonly<Record<string, string>>;
 }
 
 /** Faster primitives the caller may bring (the CLI brings Node's); the results are the same. */
@@ -167,15 +182,18 @@ function textIsExact(text: string, bytes: Uint8Array): boolean {
   return !bom && !NOT_KEPT_IN_HTML.test(text);
 }
 
-/** A file of a bundle with everything but where the site shows it. */
-type FileFacts = Omit<FileView, "page" | "anchor" | "shared">;
+/** A file of a bundle with everything but where the site shows it and its change in that bundle. */
+type FileFacts = Omit<FileView, "page" | "anchor" | "shared" | "change" | "previousText">;
 
-/** Files with the same key and bytes, held by several bundles: read, decoded and redacted once. */
+/**
+ * Files with the same key and bytes, held by several bundles: read, decoded and redacted once. The
+ * change is not part of what makes files the same: a file a new node holds byte for byte like the
+ * others is the same file, added in that bundle and unchanged (or changed) in the others.
+ */
 interface FileGroup {
   readonly bytes: Uint8Array;
   readonly facts: FileFacts;
-  readonly holders: { readonly id: string; readonly name: string }[];
-  page?: string;
+  readonly holders: SharedHolder[];
 }
 
 /**
@@ -201,9 +219,12 @@ export function buildBundles(
   for (const certificate of cluster.pki.certificates)
     if (certificate.certificatePem) certificates.set(certificate.certificatePem.trim(), certificate);
   const previousByName = new Map(previous?.bundles.map((entry) => [entry.name, entry.bytes]) ?? []);
-  // Every file by what makes it the same file to a reviewer: path, mode, sha256, the artifact's facts
-  // and its change (with the previous bytes): then its bytes decide.
+  // Every file by what makes it the same file to a reviewer: path, mode, sha256 and the artifact's
+  // facts: then its bytes decide.
   const groups = new Map<string, FileGroup[]>();
+  // Previous texts by sha256: a file that changed the same way in many bundles (a routes table when a
+  // node joins) is decoded once, not once per bundle.
+  const previousTexts = new Map<string, string>();
 
   const view = (
     id: string,
@@ -212,7 +233,7 @@ export function buildBundles(
     artifacts: readonly Artifact[],
     node: NodePlan | undefined,
     tarballPath: string,
-  ): { bundle: Omit<BundleView, "files">; files: FileGroup[] } => {
+  ): { bundle: Omit<BundleView, "files">; files: { group: FileGroup; holder: SharedHolder }[] } => {
     const files = readTarGz(bundle.bytes, options.gunzip);
     const sums = sumsOf(files);
     const byPath = new Map(artifacts.map((artifact) => [artifact.path.replace(/^\/+/, ""), artifact]));
@@ -221,8 +242,7 @@ export function buildBundles(
     const previousMap = new Map(previousFiles?.map((file) => [file.path, file]) ?? []);
     const previousSecrets = previousFiles ? secretPaths(previousFiles) : new Set<string>();
     const previousSums = previousFiles ? sumsOf(previousFiles) : new Map<string, string>();
-    const holder = { id, name };
-    const fileGroups = files.map((file): FileGroup => {
+    const fileGroups = files.map((file): { group: FileGroup; holder: SharedHolder } => {
       const artifact = byPath.get(file.path);
       const extra = BUNDLE_FILES[file.path];
       const secret = artifact?.secret ?? false;
@@ -230,7 +250,8 @@ export function buildBundles(
       const why = artifact?.why ?? extra?.why ?? "Part of the bundle.";
       const requirements = artifact?.requirements ?? extra?.requirements ?? [];
       const before = previousMap.get(file.path);
-      const change: ChangeStatus | undefined = previousFiles
+      // In a bundle the previous generation did not have, every file is added.
+      const change: ChangeStatus | undefined = previous
         ? before === undefined
           ? "added"
           : equalBytes(before.bytes, file.bytes) && before.mode === file.mode
@@ -238,8 +259,18 @@ export function buildBundles(
             : "changed"
         : undefined;
       const fileSha = sums.get(file.path) ?? hash(file.bytes);
-      const showPrevious =
-        change === "changed" && before !== undefined && !secret && !previousSecrets.has(file.path);
+      let previousText: string | undefined;
+      if (change === "changed" && before !== undefined && !secret && !previousSecrets.has(file.path)) {
+        const previousSha = previousSums.get(file.path) ?? hash(before.bytes);
+        previousText = previousTexts.get(previousSha);
+        if (previousText === undefined) previousTexts.set(previousSha, (previousText = textOf(before.bytes)));
+      }
+      const holder: SharedHolder = {
+        id,
+        name,
+        ...(change ? { change } : {}),
+        ...(previousText !== undefined ? { previousText } : {}),
+      };
       const key = [
         file.path,
         file.mode,
@@ -249,18 +280,12 @@ export function buildBundles(
         why,
         requirements.join(" "),
         artifact?.path ?? "",
-        change ?? "",
-        showPrevious ? (previousSums.get(file.path) ?? hash(before.bytes)) : "",
       ].join("\u0000");
       const known = groups.get(key);
-      const same = known?.find(
-        (group) =>
-          equalBytes(group.bytes, file.bytes) &&
-          (!showPrevious || group.facts.previousText === textOf(before.bytes)),
-      );
+      const same = known?.find((group) => equalBytes(group.bytes, file.bytes));
       if (same) {
         same.holders.push(holder);
-        return same;
+        return { group: same, holder };
       }
       const text = textOf(file.bytes);
       const certificate = kind === "certificate" ? certificates.get(text.trim()) : undefined;
@@ -278,13 +303,11 @@ export function buildBundles(
         textIsExact: textIsExact(text, file.bytes),
         redacted: redact(text, secret, kind),
         ...(certificate ? { certificate } : {}),
-        ...(change ? { change } : {}),
-        ...(showPrevious ? { previousText: textOf(before.bytes) } : {}),
       };
       const group: FileGroup = { bytes: file.bytes, facts, holders: [holder] };
       if (known) known.push(group);
       else groups.set(key, [group]);
-      return group;
+      return { group, holder };
     });
     const current = new Set(files.map((file) => file.path));
     return {
@@ -297,7 +320,7 @@ export function buildBundles(
         page: `${id}/index.html`,
         bytes: bundle.bytes,
         sha256: hash(bundle.bytes),
-        secretCount: fileGroups.filter((group) => group.facts.secret).length,
+        secretCount: fileGroups.filter(({ group }) => group.facts.secret).length,
         ...(previous
           ? {
               change:
@@ -333,9 +356,18 @@ export function buildBundles(
     const anchors = new Set<string>();
     return {
       ...bundle,
-      files: files.map((group): FileView => {
+      files: files.map(({ group, holder }): FileView => {
+        const change = {
+          ...(holder.change ? { change: holder.change } : {}),
+          ...(holder.previousText !== undefined ? { previousText: holder.previousText } : {}),
+        };
         if (group.holders.length < 2)
-          return { ...group.facts, page: bundle.page, anchor: anchorOf(group.facts.path, anchors) };
+          return {
+            ...group.facts,
+            ...change,
+            page: bundle.page,
+            anchor: anchorOf(group.facts.path, anchors),
+          };
         let shared = sharedViews.get(group);
         if (shared === undefined) {
           const base = `shared/${group.facts.path}.${group.facts.sha256.slice(0, 12)}`;
@@ -348,7 +380,7 @@ export function buildBundles(
           shared = { page, holders: group.holders, everyNode };
           sharedViews.set(group, shared);
         }
-        return { ...group.facts, page: shared.page, shared };
+        return { ...group.facts, ...change, page: shared.page, shared };
       }),
     };
   });

@@ -142,11 +142,14 @@ describe("renderSite", () => {
     const routes = shownFile(site, "nodes/worker-1", "etc/kubernetes/network/pod-routes");
     expect(routes.html).toContain('<span class="badge changed">changed</span>');
     expect(routes.section).toMatch(/<span class="l add">\+.*192\.168\.50\.24/);
-    // The new node's table has the same bytes but no previous one to differ from: shown on its page.
+    // The new node's table holds the same bytes as the others': the same shared page, which marks the
+    // file added in worker-4's bundle and changed in the others (issue 16).
     const added = shownFile(site, "nodes/worker-4", "etc/kubernetes/network/pod-routes");
-    expect(added.page).toBe("nodes/worker-4/index.html");
-    expect(added.html).toContain('<h1>Node worker-4 <span class="badge added">added</span></h1>');
-    expect(added.section).not.toContain("Changed since the previous generation");
+    expect(added.page).toBe(routes.page);
+    expect(added.html).toContain('worker-4</a> <span class="badge added">added</span>');
+    expect(added.section).toMatch(/This file is changed in \d+ bundles, added in 1 bundle\./);
+    const worker4 = text(site.pages.find((page) => page.path === "nodes/worker-4/index.html")?.content ?? "");
+    expect(worker4).toContain('<h1>Node worker-4 <span class="badge added">added</span></h1>');
   });
 });
 
