@@ -94,7 +94,7 @@ export {
   type ManifestEntry,
   type PackedBundle,
 } from "./bundle/index.js";
-export { CHECK_IMAGES } from "./components/context.js";
+export { CHECK_IMAGES } from "./install-paths.js";
 export { FLANNEL_IMAGE, FLANNEL_CNI_PLUGIN_IMAGE } from "./components/network-overlays.js";
 export { CONTROL_PLANE_ROLE_LABEL, controlPlaneTaint } from "./components/kubelet.js";
 export { cloudInit } from "./bundle/cloud-init.js";

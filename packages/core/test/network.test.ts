@@ -27,11 +27,11 @@ import {
 } from "../src/components/network-overlays.js";
 import {
   AUTO_UPGRADES_PATH,
-  HYGIENE_PACKAGES_PATH,
   LOGROTATE_PATH,
   MONIT_PATH,
   UNATTENDED_UPGRADES_PATH,
 } from "../src/components/hygiene.js";
+import { HYGIENE_PACKAGES_PATH } from "../src/install-paths.js";
 import { run } from "./tools/netns.js";
 import { validateKubernetesObject } from "./tools/kubernetes-validate.js";
 import {

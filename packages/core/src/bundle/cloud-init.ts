@@ -2,7 +2,7 @@
 // runcmd for the install steps, for clouds and configuration-management tools that take user-data.
 import { toYaml } from "../render/yaml.js";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
-import { base64, utf8Bytes } from "../pki/der.js";
+import { utf8Base64 } from "../bytes.js";
 import {
   hygieneScript,
   kubeletResolvConf,
@@ -29,7 +29,7 @@ export function cloudInit(cluster: GeneratedCluster, node: NodeOutput): string {
       permissions: `0${(artifact.mode & 0o7777).toString(8)}`,
       owner: "root:root",
       encoding: "b64",
-      content: base64(utf8Bytes(artifact.content)),
+      content: utf8Base64(artifact.content),
     })),
     runcmd: [
       ["mkdir", "-p", ...SERVICE_DIRECTORIES],

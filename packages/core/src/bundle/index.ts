@@ -6,14 +6,15 @@ import { sha256Hex, utf8Encode } from "../bytes.js";
 import {
   CHECK_SCRIPT_PATH,
   ENDPOINT_UNITS,
+  HYGIENE_PACKAGES_PATH,
   KEEPALIVED_CONFIG_PATH,
-} from "../components/apiserver-endpoint.js";
-import { MANIFEST_DIR } from "../components/context.js";
-import { RESOLV_CONF_LINK } from "../components/kubelet.js";
+  MANIFEST_DIR,
+  RESOLV_CONF_LINK,
+} from "../install-paths.js";
 import { runtimeUnit } from "../components/runtime.js";
 import type { VersionProfile } from "../versions/profile.js";
 import { hostPort } from "../net/ip.js";
-import { HYGIENE_PACKAGES_PATH, hygienePackages } from "../components/hygiene.js";
+import { hygienePackages } from "../components/hygiene.js";
 import { flannelCniConfig } from "../components/network-overlays.js";
 import type { GeneratedCluster, NodeOutput } from "../generate.js";
 import {
@@ -236,11 +237,6 @@ export interface BundleOptions {
   readonly deflater?: Deflater;
   /** A faster SHA-256 (hex), e.g. Node's native one; the result is the same, only the speed differs. */
   readonly sha256?: (bytes: Uint8Array) => string;
-  /**
-   * A faster UTF-8 encoder, e.g. the Node runtime's native one; it must give the bytes of
-   * utf8Encode (a lone surrogate becomes U+FFFD), so only the speed differs.
-   */
-  readonly utf8?: (text: string) => Uint8Array;
 }
 
 const DEFAULT_OPTIONS: BundleOptions = {};
@@ -311,20 +307,19 @@ function pack(
   shared: SharedCache,
 ): (Uint8Array | DeflatedPart)[] {
   const hash = options.sha256 ?? sha256Hex;
-  const encode = options.utf8 ?? utf8Encode;
   const tailFiles: SharedFile[] = [];
   const encoded = files.map((file) => {
     if (file.artifact?.sameOnEveryNode) {
       let known = shared.files.get(file.content);
       if (known === undefined || known.path !== file.path || known.mode !== file.mode) {
-        const bytes = encode(file.content);
+        const bytes = utf8Encode(file.content);
         known = { path: file.path, mode: file.mode, bytes, sha256: hash(bytes) };
         shared.files.set(file.content, known);
       }
       tailFiles.push(known);
       return { ...file, content: known.bytes, sha256: known.sha256 };
     }
-    const content = encode(file.content);
+    const content = utf8Encode(file.content);
     return { path: file.path, mode: file.mode, content, sha256: hash(content), artifact: file.artifact };
   });
   const manifest: ManifestEntry[] = encoded.flatMap((file) =>
@@ -342,12 +337,12 @@ function pack(
         ]
       : [],
   );
-  const manifestBytes = encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  const manifestBytes = utf8Encode(`${JSON.stringify(manifest, null, 2)}\n`);
   const hashed = [
     ...encoded,
     { path: "MANIFEST.json", mode: 0o644, content: manifestBytes, sha256: hash(manifestBytes) },
   ].sort(byPath);
-  const sums = encode(hashed.map((file) => `${file.sha256}  ${file.path}\n`).join(""));
+  const sums = utf8Encode(hashed.map((file) => `${file.sha256}  ${file.path}\n`).join(""));
   // The shared files go last, after the sorted rest: their compressed tail is the same everywhere.
   const isTail = new Set(tailFiles.map((file) => file.path));
   const entries: TarEntry[] = [...hashed, { path: "SHA256SUMS", mode: 0o644, content: sums, sha256: "" }]

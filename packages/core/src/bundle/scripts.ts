@@ -1,12 +1,14 @@
 // The shell scripts inside the bundles: install.sh and validate.sh for every node; validate-cluster.sh,
 // the nginx example and the README for the admin. Pure functions from facts to script text: every
-// decision (which checks, which values, where backups go) is made here in TypeScript; the bash that
-// comes out only carries the values and does what it is told. Values reach bash single-quoted, so a
-// path or a name can never be read as code.
+// decision (which checks, which values, where backups go) is made here in TypeScript; the text itself
+// lives in packages/core/templates/ (install-head.sh.hbs and install.sh, validate.sh.hbs and
+// validate/, validate-cluster-head.sh.hbs and validate-cluster.sh, admin-README.md.hbs), and the bash
+// that comes out only carries the values and does what it is told. Values reach bash single-quoted,
+// so a path or a name can never be read as code.
 import { shellQuote } from "../render/quote.js";
 import { toYaml } from "../render/yaml.js";
-import { CHECK_IMAGES, MANIFEST_DIR } from "../components/context.js";
-import { templateText } from "../render/template.js";
+import { CHECK_IMAGES, MANIFEST_DIR } from "../install-paths.js";
+import { renderTemplate, templateText } from "../render/template.js";
 
 export interface InstallScriptInput {
   readonly nodeName: string;
@@ -117,10 +119,6 @@ const BUNDLE_OWN_FILES = new Set(["install.sh", "validate.sh", "MANIFEST.json", 
 
 export { shellQuote };
 
-function lines(...parts: readonly (string | readonly string[])[]): string {
-  return `${parts.flat().join("\n")}\n`;
-}
-
 /** A bash array assignment, one element (or row of elements) per line. */
 function bashArray(name: string, rows: readonly (readonly string[])[]): string[] {
   if (rows.length === 0) return [`${name}=()`];
@@ -171,9 +169,9 @@ function minorOf(version: string): number | undefined {
 // ---------------------------------------------------------------------------------------------
 // install.sh
 
-// The part of install.sh that does not depend on the node. Variables it expects from the generated
-// head: NODE_NAME, KUBERNETES_VERSION, FILES (rows of path, mode, secret|plain, backup name),
-// NETWORK_SCRIPTS, UNITS, and the function preflight.
+// templates/install.sh is the part of install.sh that does not depend on the node. Variables it
+// expects from the head (install-head.sh.hbs): NODE_NAME, KUBERNETES_VERSION, FILES (rows of path,
+// mode, secret|plain, backup name), NETWORK_SCRIPTS, UNITS, and the function preflight.
 
 /** install.sh for one node: verifies the bundle, checks the node, places the files, starts the units. */
 export function installScript(input: InstallScriptInput): string {
@@ -274,19 +272,18 @@ export function installScript(input: InstallScriptInput): string {
         ]
       : []),
   ];
-  const head = [
-    "#!/usr/bin/env bash",
-    `# install.sh for node ${input.nodeName} (kubescratch, Kubernetes ${input.kubernetesVersion}).`,
-    "# Checks this bundle and the node, places every file at its install path (keeping a backup of any",
-    "# file it replaces), then runs the network scripts and starts the node's services (S24).",
-    "# Usage: sudo ./install.sh [--dry-run] [--root DIR]   (exit 0 done, 1 a check failed, 2 usage)",
-    "set -euo pipefail",
-    "umask 022",
-    "",
-    `NODE_NAME=${shellQuote(input.nodeName)}`,
-    `KUBERNETES_VERSION=${shellQuote(input.kubernetesVersion)}`,
-    "# Install path, mode, secret (never shown) or plain, backup name: every file of this bundle.",
-    ...bashArray(
+  // The head carries the node's values (shell-quoted in `shell`, arrays written by bashArray); the
+  // body, templates/install.sh, is the same on every node.
+  const head = renderTemplate("install-head.sh.hbs", {
+    nodeName: input.nodeName,
+    kubernetesVersion: input.kubernetesVersion,
+    shell: {
+      nodeName: shellQuote(input.nodeName),
+      kubernetesVersion: shellQuote(input.kubernetesVersion),
+      resolvConfLink: shellQuote(input.resolvConf?.link ? input.resolvConf.path : ""),
+      hygieneScript: shellQuote(input.hygieneScript ?? ""),
+    },
+    files: bashArray(
       "FILES",
       input.files.map((file) => [
         file.path,
@@ -294,111 +291,39 @@ export function installScript(input: InstallScriptInput): string {
         file.secret ? "secret" : "plain",
         backupPath(file.path),
       ]),
-    ),
-    "# Created if missing, after the files.",
-    ...bashArray(
+    ).join("\n"),
+    directories: bashArray(
       "DIRECTORIES",
       (input.directories ?? []).map((directory) => [directory]),
-    ),
-    "# The kubelet's resolv.conf, linked to the node's upstream name servers (empty: the spec names a file).",
-    `RESOLV_CONF_LINK=${shellQuote(input.resolvConf?.link ? input.resolvConf.path : "")}`,
-    "# Run in this order once the files are in place.",
-    ...bashArray(
+    ).join("\n"),
+    networkScripts: bashArray(
       "NETWORK_SCRIPTS",
       input.networkScripts.map((script) => [script]),
-    ),
-    "# Enabled and started in this order.",
-    ...bashArray(
+    ).join("\n"),
+    units: bashArray(
       "UNITS",
       input.units.map((unit) => [unit]),
-    ),
-    "# Run once the units run: optional packages (S22), reported when they cannot be installed.",
-    `HYGIENE_SCRIPT=${shellQuote(input.hygieneScript ?? "")}`,
-    "",
-    "# What this node needs before anything is installed (S2, S9, S17, S24).",
-    "preflight() {",
-    ...preflight.map((line) => `  ${line}`),
-    "}",
-    "",
-    templateText("missing-packages.sh"),
-    "",
-    templateText("package-source-probe.sh"),
-  ];
-  return lines(head) + templateText("install.sh");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Shared by validate.sh and validate-cluster.sh: one line per check, a summary, the exit status.
-
-function optionsParser(script: string, usage: readonly string[], extra: readonly string[] = []): string[] {
-  return [
-    "usage() {",
-    "  cat <<'USAGE'",
-    ...usage,
-    "USAGE",
-    "}",
-    "while (($# > 0)); do",
-    "  case $1 in",
-    ...extra.map((line) => `    ${line}`),
-    "    -h | --help)",
-    "      usage",
-    "      exit 0",
-    "      ;;",
-    "    *)",
-    `      printf '${script}: unknown option: %s\\n' "$1" >&2`,
-    "      usage >&2",
-    "      exit 2",
-    "      ;;",
-    "  esac",
-    "  shift",
-    "done",
-  ];
+    ).join("\n"),
+    preflight,
+    missingPackages: templateText("missing-packages.sh"),
+    packageSourceProbe: templateText("package-source-probe.sh"),
+  });
+  return head + templateText("install.sh");
 }
 
 // ---------------------------------------------------------------------------------------------
 // validate.sh
 
-const CONTAINER_LISTERS: Readonly<Record<ValidateScriptInput["runtime"], { how: string; body: string[] }>> = {
-  docker: {
-    how: "docker ps | grep",
-    body: [
-      "container_running() {",
-      "  local listing",
-      "  listing=$(docker ps) || return 1",
-      '  grep -- "$1" <<<"$listing" || {',
-      '    printf \'no running container matches %s in "docker ps"\\n\' "$1"',
-      "    return 1",
-      "  }",
-      "}",
-    ],
-  },
-  containerd: {
-    how: "crictl ps --name",
-    body: [
-      "container_running() {",
-      "  local ids",
-      '  ids=$(crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps --name "$1" -q) || return 1',
-      "  [[ -n $ids ]] || {",
-      '    printf \'no running container named %s in "crictl ps"\\n\' "$1"',
-      "    return 1",
-      "  }",
-      "}",
-    ],
-  },
-  rkt: {
-    how: "rkt list | grep",
-    body: [
-      "container_running() {",
-      "  local listing",
-      "  listing=$(rkt list) || return 1",
-      '  grep -- "$1" <<<"$listing" || {',
-      '    printf \'no running app matches %s in "rkt list"\\n\' "$1"',
-      "    return 1",
-      "  }",
-      "}",
-    ],
-  },
-};
+const CONTAINER_LISTERS = {
+  docker: { how: "docker ps | grep", body: "validate/container-running-docker.sh" },
+  containerd: { how: "crictl ps --name", body: "validate/container-running-containerd.sh" },
+  rkt: { how: "rkt list | grep", body: "validate/container-running-rkt.sh" },
+} as const satisfies Record<ValidateScriptInput["runtime"], { how: string; body: string }>;
+
+/** A bash function of validate.sh, from templates/validate/, without its final newline. */
+function validateFunction(name: Parameters<typeof templateText>[0]): string {
+  return templateText(name).trimEnd();
+}
 
 /** validate.sh for one node: the seed's checks (S29, S31) for what runs on it. */
 export function validateScript(input: ValidateScriptInput): string {
@@ -437,28 +362,14 @@ export function validateScript(input: ValidateScriptInput): string {
   check("kubelet.service is active", "systemctl", "is-active", "kubelet.service");
   check("kube-proxy.service is active", "systemctl", "is-active", "kube-proxy.service");
   for (const unit of input.otherUnits ?? []) check(`${unit} is active`, "systemctl", "is-active", unit);
-  if (controlPlane || etcd) functions.push(...runtime.body);
+  if (controlPlane || etcd) functions.push(validateFunction(runtime.body));
   if (etcd) check(`an etcd container runs (${runtime.how} etcd)`, "container_running", "etcd");
   if (controlPlane) {
+    // /api through kubectl when the node has credentials, else plain curl (the seed's insecure port).
     functions.push(
-      "says_ok() {",
-      "  local body",
-      '  body=$("${CURL[@]}" "$1") || return 1',
-      "  [[ $body == ok ]] || {",
-      "    printf 'answered %s, not ok\\n' \"${body:0:300}\"",
-      "    return 1",
-      "  }",
-      "}",
-      "lists_versions() {",
-      "  local body",
-      kubectl
-        ? '  body=$("${KUBECTL[@]}" --server "$APISERVER" get --raw /api) || return 1'
-        : '  body=$("${CURL[@]}" "$APISERVER/api") || return 1',
-      "  [[ $body == *'\"versions\"'* ]] || {",
-      '    printf \'answered %s, without "versions"\\n\' "${body:0:300}"',
-      "    return 1",
-      "  }",
-      "}",
+      validateFunction(
+        kubectl ? "validate/apiserver-answers-kubectl.sh" : "validate/apiserver-answers-curl.sh",
+      ),
     );
     check(
       `the apiserver container runs (${runtime.how} ${input.runtime === "containerd" ? "kube-apiserver" : "apiserver"})`,
@@ -470,16 +381,7 @@ export function validateScript(input: ValidateScriptInput): string {
   }
   if (https) {
     check("the kubelet healthz (http://127.0.0.1:10248/healthz) says ok", "kubelet_healthy");
-    functions.push(
-      "kubelet_healthy() {",
-      "  local body",
-      "  body=$(curl -fsS --max-time 10 http://127.0.0.1:10248/healthz) || return 1",
-      "  [[ $body == ok ]] || {",
-      "    printf 'answered %s, not ok\\n' \"${body:0:300}\"",
-      "    return 1",
-      "  }",
-      "}",
-    );
+    functions.push(validateFunction("validate/kubelet-healthy.sh"));
   }
   if (input.endpointUrl !== undefined) {
     noControlCharacters("endpoint URL", input.endpointUrl);
@@ -493,14 +395,9 @@ export function validateScript(input: ValidateScriptInput): string {
       ...(input.caFile ? ["--cacert", input.caFile] : []),
     ];
     functions.push(
-      "endpoint_healthy() {",
-      "  local body",
-      `  body=$(${endpointCurl.map(shellQuote).join(" ")} ${shellQuote(`${endpoint}/healthz`)}) || return 1`,
-      "  [[ $body == ok ]] || {",
-      "    printf 'answered %s, not ok\\n' \"${body:0:300}\"",
-      "    return 1",
-      "  }",
-      "}",
+      renderTemplate("validate/endpoint-healthy.sh.hbs", {
+        curl: [...endpointCurl, `${endpoint}/healthz`].map(shellQuote).join(" "),
+      }).trimEnd(),
     );
     check(
       `the API endpoint ${endpoint} answers /healthz with a certificate for its host`,
@@ -508,7 +405,7 @@ export function validateScript(input: ValidateScriptInput): string {
     );
   }
   if (kubectl) {
-    functions.push("node_registered() {", '  "${KUBECTL[@]}" get node "$NODE_NAME" -o name', "}");
+    functions.push(validateFunction("validate/node-registered.sh"));
     check(`node ${input.nodeName} is registered (kubectl get node ${input.nodeName})`, "node_registered");
   } else {
     checks.push(
@@ -516,52 +413,19 @@ export function validateScript(input: ValidateScriptInput): string {
     );
   }
 
-  return lines(
-    "#!/usr/bin/env bash",
-    `# validate.sh for node ${input.nodeName} (kubescratch): the seed's checks for what runs here (S29, S31).`,
-    '# One line per check (ok / FAIL), then "N passed, N failed". Exit 0 all passed, 1 a check failed, 2 usage.',
-    "set -euo pipefail",
-    "",
+  return renderTemplate("validate.sh.hbs", {
+    nodeName: input.nodeName,
     variables,
-    "",
-    [
-      "usage() {",
-      "  cat <<'USAGE'",
-      "Usage: validate.sh",
-      "",
-      "Checks this node: its runtime, kubelet and kube-proxy run; on the control plane the apiserver",
-      "container runs, /healthz says ok and /api lists the API versions; the node is registered.",
-      "Exit status: 0 all passed, 1 a check failed, 2 usage error.",
-      "USAGE",
-      "}",
-      "if (($# > 0)); then",
-      "  case $1 in",
-      "    -h | --help)",
-      "      usage",
-      "      exit 0",
-      "      ;;",
-      "    *)",
-      "      printf 'validate.sh: unknown option: %s\\n' \"$1\" >&2",
-      "      usage >&2",
-      "      exit 2",
-      "      ;;",
-      "  esac",
-      "fi",
-    ],
-    "",
-    templateText("check-functions.sh"),
+    checkFunctions: templateText("check-functions.sh"),
     functions,
-    "",
-    `printf 'node %s\\n' "$NODE_NAME"`,
     checks,
-    "summary",
-    "((FAILED == 0)) || exit 1",
-  );
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // validate-cluster.sh (admin bundle)
 
+// What the probe pod prints when a check passes; templates/validate-cluster.sh looks for the same words.
 const DNS_OK = "KUBESCRATCH-DNS-OK";
 const NGINX_OK = "KUBESCRATCH-NGINX-OK";
 
@@ -585,279 +449,6 @@ function probePod(clusterDomain: string): string {
   });
 }
 
-const VALIDATE_CLUSTER_BODY = `KEEP=0
-TIMEOUT=180
-${optionsParser(
-  "validate-cluster.sh",
-  [
-    "Usage: validate-cluster.sh [--timeout SECONDS] [--keep]",
-    "",
-    "Checks the cluster from the admin machine (S29, S31): the apiserver is healthy, every node is",
-    "registered and Ready, the DNS service has the kubelets' --cluster-dns address, the nginx example",
-    "(nginx-example.yaml) runs and answers through its service, and kubernetes.default resolves from a",
-    "pod. Everything it creates lives in the namespace kubescratch-check, deleted at the end.",
-    "KUBECONFIG defaults to this bundle's admin kubeconfig.",
-    "",
-    "  --timeout SECONDS  how long to wait for nodes and pods (default 180)",
-    "  --keep             leave the namespace kubescratch-check for inspection",
-    "",
-    "Exit status: 0 all passed, 1 a check failed, 2 usage error.",
-  ],
-  [
-    "--keep) KEEP=1 ;;",
-    "--timeout)",
-    "  [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || {",
-    "    printf 'validate-cluster.sh: --timeout needs a number of seconds\\n' >&2",
-    "    exit 2",
-    "  }",
-    "  TIMEOUT=$2",
-    "  shift",
-    "  ;;",
-  ],
-).join("\n")}
-
-${templateText("check-functions.sh")}
-say() { printf '%s\\n' "$*"; }
-
-# wait_until COMMAND...: retries every 3 seconds until WAIT_DEADLINE (when set) or for TIMEOUT seconds;
-# on failure prints the last output.
-WAIT_DEADLINE=""
-wait_until() {
-  local deadline=\${WAIT_DEADLINE:-$((SECONDS + TIMEOUT))} output
-  while true; do
-    if output=$("$@" 2>&1); then
-      return 0
-    fi
-    if ((SECONDS >= deadline)); then
-      printf '%s\\n(gave up after %s seconds)\\n' "$output" "$TIMEOUT"
-      return 1
-    fi
-    sleep 3
-  done
-}
-
-api_healthy() {
-  local body
-  if ((SEED_KUBECTL)); then
-    body=$(kubectl get componentstatuses 2>&1) || {
-      printf '%s\\n' "$body"
-      return 1
-    }
-    [[ $body == *Healthy* && $body != *Unhealthy* ]] || {
-      printf 'kubectl get componentstatuses:\\n%s\\n' "\${body:0:600}"
-      return 1
-    }
-    return 0
-  fi
-  body=$(kubectl get --raw /livez 2>&1) || body=$(kubectl get --raw /healthz 2>&1) || {
-    printf '%s\\n' "$body"
-    return 1
-  }
-  [[ $body == ok ]] || {
-    printf 'answered %s, not ok\\n' "\${body:0:300}"
-    return 1
-  }
-}
-
-node_ready() {
-  local status
-  status=$(kubectl get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') || return 1
-  [[ $status == True ]] || {
-    printf 'node %s: Ready is %s\\n' "$1" "\${status:-not reported}"
-    return 1
-  }
-}
-
-dns_service() {
-  local addresses
-  addresses=$(kubectl get services --all-namespaces -o jsonpath='{.items[*].spec.clusterIP}') || return 1
-  [[ " $addresses " == *" $DNS_SERVICE_IP "* ]] || {
-    printf 'no service has %s (the kubelets'"'"' --cluster-dns): apply addons/dns.yaml\\n' "$DNS_SERVICE_IP"
-    return 1
-  }
-}
-
-# The DNS service's own namespace and name, then its ready addresses: on a fresh cluster CoreDNS may
-# still be starting when the nginx pods already run, and a probe before then finds no DNS.
-dns_endpoints() {
-  local service addresses
-  service=$(kubectl get services --all-namespaces -o jsonpath="{range .items[?(@.spec.clusterIP==\\"$DNS_SERVICE_IP\\")]}{.metadata.namespace} {.metadata.name}{end}") || return 1
-  [[ -n $service ]] || {
-    printf 'no service has %s\\n' "$DNS_SERVICE_IP"
-    return 1
-  }
-  addresses=$(kubectl --namespace "\${service% *}" get endpoints "\${service#* }" -o jsonpath='{.subsets[*].addresses[*].ip}') || return 1
-  [[ -n $addresses ]] || {
-    printf 'service %s/%s has no ready endpoint yet (kubectl --namespace %s get pods)\\n' "\${service% *}" "\${service#* }" "\${service% *}"
-    return 1
-  }
-}
-
-namespace_listed() {
-  local names
-  names=$(kubectl get namespaces "$@" -o name) || return 2
-  grep -qx -e "namespace/$NAMESPACE" -e "namespaces/$NAMESPACE" <<<"$names"
-}
-
-namespace_gone() {
-  local listed=0
-  namespace_listed || listed=$?
-  ((listed == 1)) || {
-    printf 'namespace %s is still there\\n' "$NAMESPACE"
-    return 1
-  }
-}
-
-# The check namespace must be free. Left over from an interrupted run (it carries kubescratch's
-# label): deleted and waited for. Someone else's namespace of that name is never touched.
-namespace_free() {
-  local listed=0
-  namespace_listed || listed=$?
-  ((listed != 2)) || return 1
-  ((listed == 1)) && return 0
-  listed=0
-  namespace_listed -l "$CHECK_LABEL" || listed=$?
-  if ((listed != 0)); then
-    printf 'namespace %s exists and was not made by kubescratch (no label %s): remove or rename it\\n' \\
-      "$NAMESPACE" "$CHECK_LABEL"
-    return 1
-  fi
-  kubectl delete namespace "$NAMESPACE" || return 1
-  wait_until namespace_gone
-}
-
-nginx_available() {
-  local available phases
-  if [[ $NGINX_CONTROLLER == replicationcontroller ]]; then
-    phases=$(kubectl --namespace "$NAMESPACE" get pods -l app=nginx -o jsonpath='{.items[*].status.phase}') || return 1
-    available=$(grep -o Running <<<"$phases" | wc -l)
-    ((available == 2)) || {
-      printf 'replication controller nginx: %s of 2 pods running (%s)\\n' "$available" "\${phases:-none}"
-      return 1
-    }
-    return 0
-  fi
-  available=$(kubectl --namespace "$NAMESPACE" get deployment nginx -o jsonpath='{.status.availableReplicas}') || return 1
-  [[ $available == 2 ]] || {
-    printf 'deployment nginx: %s of 2 replicas available\\n' "\${available:-0}"
-    return 1
-  }
-}
-
-nginx_endpoints() {
-  local addresses count
-  addresses=$(kubectl --namespace "$NAMESPACE" get endpoints nginx -o jsonpath='{.subsets[*].addresses[*].ip}') || return 1
-  count=$(wc -w <<<"$addresses")
-  ((count == 2)) || {
-    printf 'service nginx has %s endpoint(s): %s\\n' "$count" "$addresses"
-    return 1
-  }
-}
-
-start_probe() {
-  kubectl create -f - <<<"$PROBE_POD"
-}
-
-probe_finished() {
-  local phase
-  phase=$(kubectl --namespace "$NAMESPACE" get pod probe -o jsonpath='{.status.phase}') || return 1
-  [[ $phase == Succeeded || $phase == Failed ]] || {
-    printf 'pod probe is %s\\n' "\${phase:-Pending}"
-    return 1
-  }
-}
-
-PROBE_LOG=""
-probe_says() {
-  grep -qx -- "$1" <<<"$PROBE_LOG" || {
-    printf '%s\\n' "$PROBE_LOG"
-    return 1
-  }
-}
-
-cleanup() {
-  if ((CREATED && !KEEP)); then
-    if kubectl delete namespace "$NAMESPACE" >/dev/null 2>&1; then
-      say "cleaned up: deleted namespace $NAMESPACE"
-    else
-      say "could not delete namespace $NAMESPACE: kubectl delete namespace $NAMESPACE"
-    fi
-  elif ((CREATED)); then
-    say "kept namespace $NAMESPACE (--keep): kubectl delete namespace $NAMESPACE when done"
-  fi
-}
-CREATED=0
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "cluster $CLUSTER_NAME, KUBECONFIG=$KUBECONFIG"
-check "kubectl is installed" command -v kubectl
-if ((FAILED == 0)); then
-  check "the apiserver is healthy (kubectl get --raw /livez or /healthz; componentstatuses on 1.1 and 1.2)" api_healthy
-fi
-if ((FAILED > 0)); then
-  say "the apiserver cannot be reached: nothing else can be checked"
-  summary
-  exit 1
-fi
-
-# The nodes share one deadline: a cluster whose nodes are all down fails in TIMEOUT seconds, not N times that.
-WAIT_DEADLINE=$((SECONDS + TIMEOUT))
-for ((i = 0; i < \${#NODES[@]}; i++)); do
-  check "node \${NODES[i]} is registered and Ready" wait_until node_ready "\${NODES[i]}"
-done
-WAIT_DEADLINE=""
-check "a service has the cluster DNS address $DNS_SERVICE_IP (S30)" dns_service
-
-say "--- kubectl get nodes"
-kubectl get nodes -o wide || true
-say "--- kubectl get pods --all-namespaces (static pods show as mirror pods named <pod>-<node>)"
-kubectl get pods --all-namespaces -o wide || true
-say "--- kubectl get services --all-namespaces"
-kubectl get services --all-namespaces || true
-say "---"
-
-# Each step needs the one before: after a failure the rest are skipped, not waited for.
-BROKEN=0
-step() {
-  local before=$FAILED
-  if ((BROKEN)); then
-    skip "$1 (an earlier step failed)"
-    return 0
-  fi
-  check "$@"
-  ((FAILED == before)) || BROKEN=1
-}
-step "namespace $NAMESPACE is free for the checks" namespace_free
-# From here on the namespace may exist: the cleanup deletes it (check runs commands in a subshell, so
-# this is set here, not in the step).
-((BROKEN)) || CREATED=1
-step "the nginx example is applied (nginx-example.yaml)" kubectl apply -f "$HERE/nginx-example.yaml"
-step "$NGINX_CONTROLLER nginx has 2 available replicas" wait_until nginx_available
-step "service nginx has 2 endpoints" wait_until nginx_endpoints
-step "the cluster DNS service has a ready endpoint" wait_until dns_endpoints
-step "the probe pod starts (busybox)" start_probe
-step "the probe pod finishes" wait_until probe_finished
-PROBE_CHECKS=(
-  "pods use the cluster DNS server $DNS_SERVICE_IP (resolv.conf)" "nameserver $DNS_SERVICE_IP"
-  "kubernetes.default resolves from a pod (nslookup)" ${DNS_OK}
-  "nginx answers through its service from a pod (wget)" ${NGINX_OK}
-)
-if ((!BROKEN)); then
-  PROBE_LOG=$(kubectl --namespace "$NAMESPACE" logs probe 2>&1) || true
-fi
-for ((i = 0; i < \${#PROBE_CHECKS[@]}; i += 2)); do
-  if ((BROKEN)); then
-    skip "\${PROBE_CHECKS[i]} (an earlier step failed)"
-  else
-    check "\${PROBE_CHECKS[i]}" probe_says "\${PROBE_CHECKS[i + 1]}"
-  fi
-done
-
-summary
-((FAILED == 0)) || exit 1
-`;
-
 /** validate-cluster.sh for the admin bundle: the cluster-wide checks of S29 and S31. */
 export function validateClusterScript(input: ValidateClusterScriptInput): string {
   noControlCharacters("cluster name", input.clusterName);
@@ -868,35 +459,26 @@ export function validateClusterScript(input: ValidateClusterScriptInput): string
     : `"$HERE"/${shellQuote(input.kubeconfigFile)}`;
   const minor = input.kubernetesVersion === undefined ? undefined : minorOf(input.kubernetesVersion);
   const seedKubectl = minor !== undefined && minor < 3;
-  return (
-    lines(
-      "#!/usr/bin/env bash",
-      `# validate-cluster.sh for cluster ${input.clusterName} (kubescratch): from the admin machine, checks that`,
-      "# every node is Ready, the apiserver is healthy, DNS answers and an nginx example runs (S29, S30, S31).",
-      '# One line per check (ok / FAIL), then "N passed, N failed". Exit 0 all passed, 1 a check failed, 2 usage.',
-      "set -euo pipefail",
-      "",
-      'HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)',
-      `export KUBECONFIG="\${KUBECONFIG:-${kubeconfig}}"`,
-      `CLUSTER_NAME=${shellQuote(input.clusterName)}`,
-      ...bashArray(
-        "NODES",
-        input.nodeNames.map((name) => [name]),
-      ),
-      `DNS_SERVICE_IP=${shellQuote(input.dnsServiceIp)}`,
-      `NAMESPACE=${shellQuote(CHECK_NAMESPACE)}`,
-      "# The kubectl of the seed's releases: no get --raw, and (1.1) no Deployment.",
-      `SEED_KUBECTL=${seedKubectl ? 1 : 0}`,
-      `NGINX_CONTROLLER=${nginxController(input.kubernetesVersion)}`,
-      `CHECK_LABEL=${shellQuote(`${CHECK_LABEL}=${CHECK_LABEL_VALUE}`)}`,
-      "PROBE_POD=$(",
-      "  cat <<'YAML'",
-      probePod(input.clusterDomain).trimEnd(),
-      "YAML",
-      ")",
-      "",
-    ) + VALIDATE_CLUSTER_BODY
-  );
+  // The values reach bash shell-quoted (`shell`); the comment names the cluster as it is.
+  const head = renderTemplate("validate-cluster-head.sh.hbs", {
+    clusterName: input.clusterName,
+    kubeconfig,
+    nodes: bashArray(
+      "NODES",
+      input.nodeNames.map((name) => [name]),
+    ).join("\n"),
+    shell: {
+      clusterName: shellQuote(input.clusterName),
+      dnsServiceIp: shellQuote(input.dnsServiceIp),
+      namespace: shellQuote(CHECK_NAMESPACE),
+      checkLabel: shellQuote(`${CHECK_LABEL}=${CHECK_LABEL_VALUE}`),
+    },
+    seedKubectl: seedKubectl ? 1 : 0,
+    nginxController: nginxController(input.kubernetesVersion),
+    probePod: probePod(input.clusterDomain).trimEnd(),
+  });
+  // The head (values, options), the shared check functions, then the checks themselves.
+  return `${head}${templateText("check-functions.sh")}\n${templateText("validate-cluster.sh")}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -985,62 +567,20 @@ export function adminReadme(input: AdminReadmeInput): string {
     controlPlane.length > 0 ? `the control-plane nodes: ${names(controlPlane, "control-plane")}` : undefined,
     workers.length > 0 ? `the workers: ${names(workers, "worker")}` : undefined,
   ].filter((step): step is string => step !== undefined);
-  return lines(
-    `# Cluster ${input.clusterName}: admin bundle`,
-    "",
-    `Kubernetes ${input.kubernetesVersion}, generated by kubescratch. Each node has its own bundle`,
-    "(`<node>.tar.gz`); this one is for the administrator's machine. It holds the admin credentials:",
-    "keep it private.",
-    "",
-    "## What is in it",
-    "",
-    "- `README.md`: this file.",
-    `- \`${kubeconfig}\`: kubectl configuration (cluster, credentials, context) for an administrator (S14).`,
-    "- `addons/*.yaml`: cluster objects to apply once the control plane runs" +
-      (input.dnsEnabled ? " (among them the DNS addon, S30)." : "."),
-    "- `nodes.yaml` (when present): what the kubelets cannot set on their own Nodes (the spec's labels, the",
-    "  control-plane role label and taint, each node's planned pod range, which flannel reads), or the whole",
-    "  Node objects of kubelets that do not register themselves (S29).",
-    "- `images.txt`: the images and binaries to mirror for an air-gapped install (S9, S10).",
-    "- `validate-cluster.sh`: checks the whole cluster from here (S29, S31); `nginx-example.yaml` is its example.",
-    "- `MANIFEST.json` (every file, its mode and why it exists) and `SHA256SUMS`.",
-    "",
-    "## Nodes",
-    "",
-    "| node | roles | address |",
-    "| --- | --- | --- |",
-    input.nodes.map((node) => `| ${node.name} | ${node.roles.join(", ")} | ${node.ip} |`),
-    "",
-    "## Install, in this order",
-    "",
-    steps.map((step, index) => `${index + 1}. ${step[0]?.toUpperCase() ?? ""}${step.slice(1)}.`),
-    "",
-    "A node that holds several roles is installed at its first step. Finish each step before the next;",
-    "on each node:",
-    "",
-    "```sh",
-    "scp <node>.tar.gz <node>:            # from this machine",
-    "mkdir -p d && tar -xzf <node>.tar.gz -C d",
-    "sudo d/install.sh --dry-run          # checks the node, shows what would change",
-    "sudo d/install.sh                    # installs and starts the node's services",
-    "sudo d/validate.sh                   # the node's own checks",
-    "```",
-    "",
-    "`install.sh` refuses a damaged bundle, lists every missing prerequisite with its fix, keeps a",
-    "`.kubescratch-backup` of any file it replaces, and can be run again safely.",
-    "",
-    ...(input.kubectlOnNode === undefined
-      ? ["Then, from this machine:"]
-      : [
-          `Then, on \`${input.kubectlOnNode}\` (the firewall lets only the nodes and the pods reach the`,
-          "apiserver's plain-HTTP port, S11): copy this bundle there, unpack it, and run",
-        ]),
-    "",
-    "```sh",
-    `export KUBECONFIG="$PWD/${kubeconfig}"`,
-    "if [ -f nodes.yaml ]; then kubectl apply -f nodes.yaml; fi",
-    "kubectl apply -f addons/",
-    "./validate-cluster.sh",
-    "```",
-  );
+  return renderTemplate("admin-README.md.hbs", {
+    clusterName: input.clusterName,
+    kubernetesVersion: input.kubernetesVersion,
+    kubeconfig,
+    addonsEnd: input.dnsEnabled ? " (among them the DNS addon, S30)." : ".",
+    nodes: input.nodes.map((node) => ({ name: node.name, roles: node.roles.join(", "), ip: node.ip })),
+    steps: steps.map((step, index) => `${index + 1}. ${step[0]?.toUpperCase() ?? ""}${step.slice(1)}.`),
+    // Where kubectl runs: here, or (firewall-only) on a node that may reach the plain-HTTP port.
+    then:
+      input.kubectlOnNode === undefined
+        ? ["Then, from this machine:"]
+        : [
+            `Then, on \`${input.kubectlOnNode}\` (the firewall lets only the nodes and the pods reach the`,
+            "apiserver's plain-HTTP port, S11): copy this bundle there, unpack it, and run",
+          ],
+  });
 }

@@ -9,14 +9,14 @@ import type { Artifact } from "../artifact.js";
 import { renderTemplate } from "../render/template.js";
 import { artifact, hostPort, isControlPlane, type NodeContext } from "./context.js";
 import { execStart } from "./kubelet.js";
+import {
+  CHECK_SCRIPT_PATH,
+  HAPROXY_CONFIG_PATH,
+  HAPROXY_UNIT,
+  KEEPALIVED_CONFIG_PATH,
+  KEEPALIVED_UNIT,
+} from "../install-paths.js";
 
-export const ENDPOINT_DIRECTORY = "/etc/kubernetes/apiserver-endpoint";
-export const HAPROXY_CONFIG_PATH = `${ENDPOINT_DIRECTORY}/haproxy.cfg`;
-export const KEEPALIVED_CONFIG_PATH = `${ENDPOINT_DIRECTORY}/keepalived.conf`;
-export const CHECK_SCRIPT_PATH = `${ENDPOINT_DIRECTORY}/check-apiserver.sh`;
-export const HAPROXY_UNIT = "kube-apiserver-lb.service";
-export const KEEPALIVED_UNIT = "kube-apiserver-vip.service";
-export const ENDPOINT_UNITS: readonly string[] = [HAPROXY_UNIT, KEEPALIVED_UNIT];
 export const HAPROXY_BINARY = "/usr/sbin/haproxy";
 export const KEEPALIVED_BINARY = "/usr/sbin/keepalived";
 

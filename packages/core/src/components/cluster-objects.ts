@@ -9,9 +9,9 @@ import { hostPort } from "../net/ip.js";
 import type { LegacyProbe } from "../versions/profile.js";
 import { overlayObjects } from "./network-overlays.js";
 import { CONTROL_PLANE_ROLE_LABEL, CONTROL_PLANE_TAINT, controlPlaneTaint } from "./kubelet.js";
+import { CHECK_IMAGES } from "../install-paths.js";
 import {
   artifact,
-  CHECK_IMAGES,
   CLOUD_CONFIG_PATH,
   cloudProvider,
   hasCloudConfig,

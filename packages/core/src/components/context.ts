@@ -54,10 +54,6 @@ export function artifact(path: string, content: string, facts: ArtifactFacts): A
 
 export { hostPort } from "../net/ip.js";
 
-/** The images validate-cluster.sh runs: its probe pod and the nginx example it serves through a Service. */
-export const CHECK_IMAGES = { probe: "busybox:1.28", web: "nginx:1.27" } as const;
-
-export const MANIFEST_DIR = "/etc/kubernetes/manifests";
 export const CLOUD_CONFIG_PATH = "/etc/kubernetes/cloud-config";
 
 /** The seed's in-tree providers and today's "external"; none means bare metal (S1). */

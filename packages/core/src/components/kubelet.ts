@@ -17,9 +17,9 @@ import {
   cloudProvider,
   hasCloudConfig,
   hostPort,
-  MANIFEST_DIR,
   type NodeContext,
 } from "./context.js";
+import { MANIFEST_DIR, RESOLV_CONF_LINK } from "../install-paths.js";
 import { CONTAINERD_SOCKET, runtimeUnit } from "./runtime.js";
 
 export const KUBELET_UNIT_PATH = "/etc/systemd/system/kubelet.service";
@@ -113,13 +113,6 @@ export function kubeletFlags(context: NodeContext): string[] {
 }
 
 /** KubeletConfiguration (kubelet.config.k8s.io/v1beta1): the current home of the seed's kubelet flags. */
-/**
- * The kubelet's resolv.conf when the spec names none: install.sh links it to systemd-resolved's
- * upstream list where resolved runs (as kubeadm picks /run/systemd/resolve/resolv.conf), else to
- * /etc/resolv.conf. A stub 127.0.0.53 handed to CoreDNS would have it forward to itself.
- */
-export const RESOLV_CONF_LINK = "/etc/kubernetes/resolv.conf";
-
 /** kubeadm's label and taint for control-plane nodes (cmd/kubeadm/app/constants). */
 export const CONTROL_PLANE_ROLE_LABEL = "node-role.kubernetes.io/control-plane";
 export const CONTROL_PLANE_TAINT = { key: CONTROL_PLANE_ROLE_LABEL, effect: "NoSchedule" } as const;

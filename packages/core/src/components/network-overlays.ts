@@ -15,7 +15,7 @@
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import type { NodePlan } from "../plan/plan.js";
-import { renderTemplate } from "../render/template.js";
+import { renderTemplate, templateText } from "../render/template.js";
 import { artifact, type ClusterContext, type NodeContext } from "./context.js";
 import { podMTU } from "./network-mtu.js";
 
@@ -396,17 +396,7 @@ export function overlayClusterArtifacts(context: ClusterContext): Artifact[] {
       // weave with the seed's releases: see the note's text.
       const why = "Explains why weave is not generated for the seed's releases and what to use instead.";
       return [
-        artifact(
-          WEAVE_NOTE_PATH,
-          [
-            "weave for Kubernetes (weave-kube) runs as a DaemonSet with an init container that installs",
-            "its CNI plugin; the kubelets of Kubernetes 1.1 and 1.2 have neither init containers (1.6) nor",
-            "CNI pods through this runtime setup, so no weave manifest is generated for them.",
-            "Use network.overlay flannel or openvswitch with these releases, or a current release with weave.",
-            "",
-          ].join("\n"),
-          { kind: "text", why, requirements: ["S3"] },
-        ),
+        artifact(WEAVE_NOTE_PATH, templateText("weave.txt"), { kind: "text", why, requirements: ["S3"] }),
       ];
     }
     const overlay = network.overlay;
@@ -414,15 +404,15 @@ export function overlayClusterArtifacts(context: ClusterContext): Artifact[] {
       overlay === "flannel"
         ? `flannel for the pod network: node ranges from ${network.podCIDR}, VXLAN, pod MTU ${mtu}, bridge ${network.bridge.name} made by its CNI plugin.`
         : `weave-net for the pod network: pod addresses from ${network.podCIDR}, pod MTU ${mtu}.`;
-    const header = [
-      `# ${OVERLAY_MANIFEST_PATHS[overlay]}: written by kubescratch for cluster ${plan.clusterName}.`,
-      `# ${why}`,
-      "# Apply once the apiserver is up: kubectl apply -f this file. Pods start once it runs on their node.",
-      ...(overlay === "weave"
-        ? ["# Weaveworks archived weave in 2024; the images are its last release (2.8.1)."]
-        : []),
-      "",
-    ].join("\n");
+    const header = renderTemplate("overlay-manifest-header.yaml.hbs", {
+      path: OVERLAY_MANIFEST_PATHS[overlay],
+      cluster: plan.clusterName,
+      why,
+      notes:
+        overlay === "weave"
+          ? ["Weaveworks archived weave in 2024; the images are its last release (2.8.1)."]
+          : [],
+    });
     return [
       artifact(OVERLAY_MANIFEST_PATHS[overlay], yamlDocuments(header, objects), {
         kind: "kubernetes-manifest",
@@ -450,44 +440,29 @@ export function tunnelPort(node: NodePlan): string {
 }
 
 /**
- * setup.sh's Open vSwitch section: obr0, a VXLAN port per other node (protected ports forward only
- * to the local bridge, never to another tunnel: a full mesh without loops), stale tunnels removed,
- * and a veth pair into the pod bridge.
+ * The values of setup.sh's Open vSwitch section (templates/setup-network/openvswitch.sh.hbs): obr0, a
+ * VXLAN port per other node (protected ports forward only to the local bridge, never to another
+ * tunnel: a full mesh without loops), stale tunnels removed, and a veth pair into the pod bridge.
  */
-export function openvswitchLines(context: NodeContext): string[] {
+export function openvswitchValues(context: NodeContext): Record<string, unknown> {
   const { plan, node } = context;
-  const bridge = plan.network.bridge.name;
-  const mtu = podMTU(plan.network);
   const others = plan.nodes.filter((other) => other.name !== node.name);
-  const lines = [`ovs-vsctl --may-exist add-br ${OVS_BRIDGE}`];
-  for (const other of others) {
-    const port = tunnelPort(other);
-    lines.push(
-      `# to ${other.name} (${other.ip}, pods ${other.podCIDR})`,
-      `ovs-vsctl --may-exist add-port ${OVS_BRIDGE} ${port} \\`,
-      `  -- set interface ${port} type=vxlan options:remote_ip=${other.ip} \\`,
-      `  -- set port ${port} protected=true`,
-    );
-  }
   const keep = others.map(tunnelPort);
-  lines.push(
-    "# Tunnels to nodes that left the cluster.",
-    `for port in $(ovs-vsctl list-ports ${OVS_BRIDGE}); do`,
-    '  case "$port" in',
-    ...(keep.length > 0 ? [`    ${keep.join(" | ")}) ;;`] : []),
-    `    vx*) ovs-vsctl del-port ${OVS_BRIDGE} "$port" ;;`,
-    "  esac",
-    "done",
-    `# ${OVS_BRIDGE} joins ${bridge} through a veth pair.`,
-    `if ! ip link show dev ${OVS_LINK.bridgeSide} >/dev/null 2>&1; then`,
-    `  ip link add name ${OVS_LINK.bridgeSide} type veth peer name ${OVS_LINK.ovsSide}`,
-    "fi",
-    `ip link set dev ${OVS_LINK.bridgeSide} mtu ${mtu} master ${bridge} up`,
-    `ip link set dev ${OVS_LINK.ovsSide} mtu ${mtu} up`,
-    `ovs-vsctl --may-exist add-port ${OVS_BRIDGE} ${OVS_LINK.ovsSide}`,
-    `ip link set dev ${OVS_BRIDGE} up`,
-  );
-  return lines;
+  return {
+    ovsBridge: OVS_BRIDGE,
+    bridge: plan.network.bridge.name,
+    mtu: podMTU(plan.network),
+    tunnels: others.map((other) => ({
+      name: other.name,
+      ip: other.ip,
+      podCIDR: other.podCIDR,
+      port: tunnelPort(other),
+    })),
+    // The case pattern of the tunnels to keep (none: every vx* port goes).
+    keep: keep.length > 0 ? [keep.join(" | ")] : [],
+    bridgeSide: OVS_LINK.bridgeSide,
+    ovsSide: OVS_LINK.ovsSide,
+  };
 }
 
 /** setup.sh's notes for overlays that bring their own bridge or routes: [bridge, routes]. */

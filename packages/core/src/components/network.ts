@@ -8,10 +8,11 @@
 // checks before it changes, so a second run leaves the same routes and rules.
 import type { Artifact } from "../artifact.js";
 import { artifact, cloudProvider, isControlPlane, type ClusterContext, type NodeContext } from "./context.js";
+import { renderTemplate } from "../render/template.js";
 import { podMTU } from "./network-mtu.js";
 import {
   flannelUnitArtifacts,
-  openvswitchLines,
+  openvswitchValues,
   overlayClusterArtifacts,
   overlayNotes,
   OVS_BRIDGE,
@@ -127,26 +128,25 @@ export function firewallRules(context: NodeContext): RuleSet | undefined {
   const family = familyOf(node.ip);
   const host = family === "ipv6" ? 128 : 32;
   const secure = plan.controlPlane.apiserverPort;
-  const lines = [
-    "*filter",
-    `:${FIREWALL_CHAIN} - [0:0]`,
-    `-A ${FIREWALL_CHAIN} -p tcp -m tcp --dport ${secure} -m comment --comment "kube-apiserver secure port (S6)" -j ACCEPT`,
-  ];
+  const insecureAccepts: { match: string; port: number; what: string }[] = [];
+  const insecureRejects: number[] = [];
   const insecure = profile.apiserverInsecurePort;
   if (plan.security.mode === "firewall-only" && insecure !== undefined) {
-    const accept = (match: string, what: string): string =>
-      `-A ${FIREWALL_CHAIN} ${match} -p tcp -m tcp --dport ${insecure} -m comment --comment "${what}" -j ACCEPT`;
-    lines.push(accept("-i lo", "insecure port: this node"));
+    const accept = (match: string, what: string) => insecureAccepts.push({ match, port: insecure, what });
+    accept("-i lo", "insecure port: this node");
     for (const member of plan.nodes.filter((each) => familyOf(each.ip) === family))
-      lines.push(accept(`-s ${member.ip}/${host}`, `insecure port: ${member.name}`));
+      accept(`-s ${member.ip}/${host}`, `insecure port: ${member.name}`);
     if (familyOf(plan.network.podCIDR) === family)
-      lines.push(accept(`-s ${plan.network.podCIDR}`, "insecure port: pods"));
-    lines.push(
-      `-A ${FIREWALL_CHAIN} -p tcp -m tcp --dport ${insecure} -m comment --comment "insecure port: nobody else (S11)" -j REJECT --reject-with tcp-reset`,
-    );
+      accept(`-s ${plan.network.podCIDR}`, "insecure port: pods");
+    insecureRejects.push(insecure);
   }
-  lines.push("COMMIT");
-  return { tool: iptables(family), rules: `${lines.join("\n")}\n` };
+  const rules = renderTemplate("firewall.rules.hbs", {
+    chain: FIREWALL_CHAIN,
+    securePort: secure,
+    insecureAccepts,
+    insecureRejects,
+  });
+  return { tool: iptables(family), rules };
 }
 
 /** kubescratch's CNI bridge configuration: the bridge plugin on the pod bridge, host-local IPAM. */
@@ -178,14 +178,19 @@ export function cniLoopbackConfig(): Record<string, unknown> {
   return { cniVersion: CNI_VERSION, name: "lo", type: "loopback" };
 }
 
-function comment(text: string): string {
-  return `# ${text}`;
-}
-
-/** `ip link show dev X` as a test: quiet, true when the link exists. */
-function linkExists(name: string): string {
-  return `ip link show dev ${name} >/dev/null 2>&1`;
-}
+/** The sections of setup.sh, each a template under templates/setup-network/. */
+type SetupSection =
+  | "forwarding"
+  | "docker0"
+  | "bridge"
+  | "bridge-kubelet"
+  | "bridge-overlay"
+  | "openvswitch"
+  | "routes-from-table"
+  | "routes"
+  | "masquerade"
+  | "no-masquerade"
+  | "firewall";
 
 /** Whether setup.sh routes every other node's pod range from the shared table (S3a). */
 export function routesFromTable(plan: NodeContext["plan"]): boolean {
@@ -202,14 +207,12 @@ const routeTableCache = new WeakMap<object, string>();
 export function podRouteTable(plan: NodeContext["plan"]): string {
   let table = routeTableCache.get(plan);
   if (table === undefined) {
-    const lines = [
-      `# ${POD_ROUTES_PATH}: written by kubescratch; the same file on every node of ${plan.clusterName}.`,
-      "# Every node's pod range (NODE_X_POD_CIDR) and the node that carries it: POD_CIDR NODE_IP NODE_NAME.",
-      `# setup.sh (beside this file) routes each range via its node (S3a), skips the node's own range and`,
-      `# removes its routes (proto ${ROUTE_PROTOCOL}) to ranges no longer listed.`,
-    ];
-    for (const node of plan.nodes) lines.push(`${node.podCIDR} ${node.ip} ${node.name}`);
-    table = `${lines.join("\n")}\n`;
+    table = renderTemplate("pod-routes.hbs", {
+      path: POD_ROUTES_PATH,
+      cluster: plan.clusterName,
+      protocol: ROUTE_PROTOCOL,
+      nodes: plan.nodes,
+    });
     routeTableCache.set(plan, table);
   }
   return table;
@@ -224,187 +227,92 @@ export function networkSetupScript(context: NodeContext): string {
   const ip = family === "ipv6" ? "ip -6" : "ip -4";
   const bridge = network.bridge.name;
   const mtu = podMTU(network);
-  const out: string[] = [
-    "#!/usr/bin/env bash",
-    comment(`${NETWORK_SETUP_PATH}: written by kubescratch for node ${node.name} (${node.ip}).`),
-    comment(networkWhy(context)),
-    "#",
-    comment("It changes kernel network state only (links, addresses, routes, iptables rules, sysctls) and"),
-    comment("writes no file, so it also runs unchanged inside a network namespace. Each step checks before"),
-    comment("it changes: running it again leaves the same routes and rules."),
-    comment(`Cluster pod range (CLUSTER_SUBNET, S4): ${network.podCIDR}`),
-    comment(`This node's pod range (NODE_X_POD_CIDR): ${node.podCIDR}`),
-    comment(
-      `Pod MTU: ${mtu}${network.mode === "overlay" ? ` (network MTU ${network.mtu} less the ${network.overlay ?? ""} encapsulation)` : ""}`,
-    ),
-    "set -euo pipefail",
-  ];
-  let step = 0;
-  const section = (title: string, ...body: string[]): void => {
-    step += 1;
-    out.push("", comment(`${step}. ${title}`), ...body);
+  // Each section is a template of its own under templates/setup-network/; this decides which run,
+  // in which order, and numbers them.
+  const sections: string[] = [];
+  const section = (name: SetupSection, values: Record<string, unknown> = {}): void => {
+    sections.push(
+      renderTemplate(`setup-network/${name}.sh.hbs` as const, {
+        step: sections.length + 1,
+        ...values,
+      }).trimEnd(),
+    );
   };
 
-  section(
-    `Forwarding (S6): pods reach other nodes through this node; ${NETWORK_SYSCTL_PATH} keeps it at boot.`,
-    `sysctl -qw ${forwardingSysctl(family)}=1`,
-    comment("kube-proxy's rules must also see traffic between pods on the same bridge (br_netfilter)."),
-    "if [ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && command -v modprobe >/dev/null 2>&1; then",
-    '  modprobe br_netfilter || echo "setup.sh: br_netfilter is not available; kube-proxy cannot see bridged traffic" >&2',
-    "fi",
-    "if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then",
-    `  sysctl -qw net.bridge.bridge-nf-call-${family === "ipv6" ? "ip6tables" : "iptables"}=1`,
-    "fi",
-  );
-
-  if (spec.runtime.type === "docker") {
-    section(
-      "docker's own bridge (S16): a docker that ran before Kubernetes left docker0 and its NAT rules.",
-      comment("Only while docker0 exists (the first run): later runs must not flush kube-proxy's NAT rules."),
-      `if ${linkExists("docker0")}; then`,
-      "  iptables -t nat -F",
-      "  if iptables -t nat -S DOCKER >/dev/null 2>&1; then",
-      "    iptables -t nat -X DOCKER",
-      "  fi",
-      "  ip link set dev docker0 down",
-      "  ip link delete dev docker0",
-      "fi",
-    );
-  }
-
+  section("forwarding", {
+    sysctlFile: NETWORK_SYSCTL_PATH,
+    forwardingSysctl: forwardingSysctl(family),
+    iptables: family === "ipv6" ? "ip6tables" : "iptables",
+  });
+  if (spec.runtime.type === "docker") section("docker0");
   if (setupCreatesBridge(context)) {
-    section(
-      `The pod bridge ${bridge} (S20): NODE_X_BRIDGE_ADDR ${node.bridgeAddress}, MTU ${mtu}.`,
-      `if ! ${linkExists(bridge)}; then`,
-      `  ip link add name ${bridge} type bridge`,
-      "fi",
-      `ip link set dev ${bridge} mtu ${mtu}`,
-      `ip addr replace ${node.bridgeAddress} dev ${bridge}`,
-      `ip link set dev ${bridge} up`,
-    );
+    section("bridge", { bridge, address: node.bridgeAddress, mtu });
   } else if (network.bridge.management === "kubelet") {
-    section(
-      `The pod bridge ${bridge} (S20) is the kubelet's (--configure-cbr0=true): it creates it once the`,
-      comment("node controller has set Node.spec.podCIDR. Nothing to do here."),
-    );
+    section("bridge-kubelet", { bridge });
   } else {
-    section(`The pod bridge (S20): ${overlayNotes(context)?.bridge ?? ""}`);
+    section("bridge-overlay", { note: overlayNotes(context)?.bridge ?? "" });
   }
-
   if (network.mode === "overlay" && network.overlay === "openvswitch" && setupCreatesBridge(context)) {
-    section(
-      `Open vSwitch overlay (S3b): ${OVS_BRIDGE}, a VXLAN tunnel to every other node, joined to ${bridge}.`,
-      ...openvswitchLines(context),
-    );
+    section("openvswitch", openvswitchValues(context));
   }
 
-  const routed = routesFromTable(plan);
-  const routeBody: string[] = [];
-  if (network.mode === "routed" && network.bridge.management === "kubelet") {
-    routeBody.push(
-      comment(
+  if (routesFromTable(plan)) {
+    section("routes-from-table", {
+      protocol: ROUTE_PROTOCOL,
+      routesFile: POD_ROUTES_PATH.slice(POD_ROUTES_PATH.lastIndexOf("/") + 1),
+      ownPodCIDR: node.podCIDR,
+      ip,
+      clusterPodCIDR: network.podCIDR,
+    });
+  } else {
+    const notes: string[] = [];
+    if (network.mode === "routed" && network.bridge.management === "kubelet") {
+      notes.push(
         cloudProvider(context) !== undefined
           ? `The ${cloudProvider(context) ?? ""} cloud provider's route controller programs them for the ranges the node controller assigns.`
           : "The node controller assigns the ranges: add a route per node once `kubectl get nodes -o wide` shows them.",
-      ),
-    );
-  } else if (network.mode === "overlay" && network.overlay !== "openvswitch") {
-    routeBody.push(
-      comment(overlayNotes(context)?.routes ?? "The overlay routes the other nodes' pod ranges."),
-    );
-  }
-  if (routed) {
-    // One ip process for every route: at 5,000 nodes a process per route would take seconds at boot.
-    routeBody.push(
-      comment(
-        `Every pod range in ${POD_ROUTES_PATH.slice(POD_ROUTES_PATH.lastIndexOf("/") + 1)} (beside this script) but this node's, via its node.`,
-      ),
-      `routes_file="$(dirname -- "\${BASH_SOURCE[0]}")/pod-routes"`,
-      `own_pod_cidr=${node.podCIDR}`,
-      "declare -A listed=()",
-      'batch=""',
-      "while read -r cidr via _name; do",
-      '  case "$cidr" in "" | "#"*) continue ;; esac',
-      '  listed["$cidr"]=1',
-      '  if [ "$cidr" != "$own_pod_cidr" ]; then',
-      `    batch+="route replace $cidr via $via proto ${ROUTE_PROTOCOL}"$'\\n'`,
-      "  fi",
-      'done <"$routes_file"',
-      'if [ -n "$batch" ]; then',
-      `  printf '%s' "$batch" | ${ip} -batch -`,
-      "fi",
-      comment("Routes of an earlier plan (a node that left the cluster) go."),
-      `for route in $(${ip} route show root ${network.podCIDR} proto ${ROUTE_PROTOCOL} | cut -d ' ' -f 1); do`,
-      '  if [ -z "${listed[$route]:-}" ] || [ "$route" = "$own_pod_cidr" ]; then',
-      `    ${ip} route del "$route" proto ${ROUTE_PROTOCOL}`,
-      "  fi",
-      "done",
-    );
-  } else {
-    const routes = overlayRoutes(context);
-    for (const route of routes) {
-      routeBody.push(
-        comment(route.comment),
-        `${ip} route replace ${route.destination} dev ${route.device} proto ${ROUTE_PROTOCOL}`,
       );
+    } else if (network.mode === "overlay" && network.overlay !== "openvswitch") {
+      notes.push(overlayNotes(context)?.routes ?? "The overlay routes the other nodes' pod ranges.");
     }
+    const routes = overlayRoutes(context);
     const keep = routes.map((route) => route.destination);
-    routeBody.push(
-      comment("Routes of an earlier plan go."),
-      `for route in $(${ip} route show root ${network.podCIDR} proto ${ROUTE_PROTOCOL} | cut -d ' ' -f 1); do`,
-      '  case "$route" in',
-      ...(keep.length > 0 ? [`    ${keep.join(" | ")}) ;;`] : []),
-      `    *) ${ip} route del "$route" proto ${ROUTE_PROTOCOL} ;;`,
-      "  esac",
-      "done",
-    );
+    section("routes", {
+      what: network.mode === "routed" ? "Routes to the other nodes' pod ranges (S3a)" : "Routes (S3b)",
+      protocol: ROUTE_PROTOCOL,
+      notes,
+      routes,
+      ip,
+      clusterPodCIDR: network.podCIDR,
+      keep: keep.length > 0 ? [keep.join(" | ")] : [],
+    });
   }
-  step += 1;
-  out.push(
-    "",
-    comment(
-      `${step}. ${
-        network.mode === "routed"
-          ? "Routes to the other nodes' pod ranges (S3a), tagged proto " + String(ROUTE_PROTOCOL) + "."
-          : `Routes (S3b), tagged proto ${ROUTE_PROTOCOL}.`
-      }`,
-    ),
-  );
-  out.push(...routeBody);
 
   const rule = masqueradeRule(context).join(" ");
-  if (network.masquerade) {
-    section(
-      `Masquerade traffic leaving the cluster's pod range (S21), the seed's rule, added once.`,
-      `if ! ${ipt} -t nat -C ${rule} 2>/dev/null; then`,
-      `  ${ipt} -t nat -A ${rule}`,
-      "fi",
-    );
-  } else {
-    section(
-      "No masquerading (network.masquerade is off, S21): remove the rule an earlier plan may have added.",
-      `while ${ipt} -t nat -D ${rule} 2>/dev/null; do :; done`,
-    );
-  }
+  section(network.masquerade ? "masquerade" : "no-masquerade", { iptables: ipt, rule });
 
   const firewall = firewallRules(context);
   if (firewall) {
-    section(
-      plan.security.mode === "firewall-only"
-        ? `Firewall (S6, S11): the apiserver's port ${plan.controlPlane.apiserverPort} open; its insecure port ${profile.apiserverInsecurePort ?? ""} only for the cluster.`
-        : `Firewall (S6): the apiserver's port ${plan.controlPlane.apiserverPort} open.`,
-      comment(
-        `--noflush: only ${FIREWALL_CHAIN} is replaced; the node's own policy decides everything else.`,
-      ),
-      `${firewall.tool}-restore --noflush <<'RULES'`,
-      ...firewall.rules.trimEnd().split("\n"),
-      "RULES",
-      `if ! ${firewall.tool} -C INPUT -j ${FIREWALL_CHAIN} 2>/dev/null; then`,
-      `  ${firewall.tool} -I INPUT 1 -j ${FIREWALL_CHAIN}`,
-      "fi",
-    );
+    section("firewall", {
+      title:
+        plan.security.mode === "firewall-only"
+          ? `Firewall (S6, S11): the apiserver's port ${plan.controlPlane.apiserverPort} open; its insecure port ${profile.apiserverInsecurePort ?? ""} only for the cluster.`
+          : `Firewall (S6): the apiserver's port ${plan.controlPlane.apiserverPort} open.`,
+      chain: FIREWALL_CHAIN,
+      tool: firewall.tool,
+      rules: firewall.rules.trimEnd(),
+    });
   }
-  return `${out.join("\n")}\n`;
+  return renderTemplate("setup-network.sh.hbs", {
+    path: NETWORK_SETUP_PATH,
+    node: node.name,
+    ip: node.ip,
+    why: networkWhy(context),
+    clusterPodCIDR: network.podCIDR,
+    nodePodCIDR: node.podCIDR,
+    mtu: `${mtu}${network.mode === "overlay" ? ` (network MTU ${network.mtu} less the ${network.overlay ?? ""} encapsulation)` : ""}`,
+    sections,
+  });
 }
 
 function networkWhy(context: NodeContext): string {
@@ -416,27 +324,6 @@ function networkWhy(context: NodeContext): string {
       : `the ${plan.network.overlay ?? ""} overlay`;
   return `Sets up the pod network of ${node.name}: forwarding, ${what}${routes}${plan.network.masquerade ? ", masquerading" : ""}${isControlPlane(context) ? " and the apiserver's firewall" : ""}.`;
 }
-
-const NETWORK_UNIT = (path: string, node: string, why: string, before: string, requiredBy: string): string =>
-  [
-    `# ${path}: written by kubescratch for node ${node}.`,
-    `# ${why}`,
-    "[Unit]",
-    `Description=Pod network of ${node} (bridge, routes, masquerading, firewall)`,
-    "Wants=network-online.target",
-    "After=network-online.target",
-    `Before=${before}`,
-    "",
-    "[Service]",
-    "Type=oneshot",
-    "RemainAfterExit=yes",
-    `ExecStart=${NETWORK_SETUP_PATH}`,
-    "",
-    "[Install]",
-    "WantedBy=multi-user.target",
-    ...(requiredBy ? [`RequiredBy=${requiredBy}`] : []),
-    "",
-  ].join("\n");
 
 function jsonFile(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -467,25 +354,25 @@ export function networkArtifacts(context: NodeContext): Artifact[] {
       : []),
     artifact(
       NETWORK_UNIT_PATH,
-      NETWORK_UNIT(
-        NETWORK_UNIT_PATH,
-        node.name,
-        unitWhy,
-        `${runtime} kubelet.service kube-proxy.service`,
+      renderTemplate("kubescratch-network.service.hbs", {
+        path: NETWORK_UNIT_PATH,
+        node: node.name,
+        why: unitWhy,
+        before: `${runtime} kubelet.service kube-proxy.service`,
+        execStart: NETWORK_SETUP_PATH,
         // docker --bridge=cbr0 cannot start without the bridge.
-        context.spec.runtime.type === "docker" && setupCreatesBridge(context) ? runtime : "",
-      ),
+        requiredBy: context.spec.runtime.type === "docker" && setupCreatesBridge(context) ? [runtime] : [],
+      }),
       { kind: "systemd-unit", why: unitWhy, requirements: ["S20", "S24"] },
     ),
     artifact(
       NETWORK_SYSCTL_PATH,
-      [
-        `# ${NETWORK_SYSCTL_PATH}: written by kubescratch for node ${node.name} (S6).`,
-        "# Forwarding for pod traffic, and bridged pod traffic through iptables for kube-proxy.",
-        `${forwardingSysctl(family)} = 1`,
-        `net.bridge.bridge-nf-call-${family === "ipv6" ? "ip6tables" : "iptables"} = 1`,
-        "",
-      ].join("\n"),
+      renderTemplate("network-sysctl.conf.hbs", {
+        path: NETWORK_SYSCTL_PATH,
+        node: node.name,
+        forwardingSysctl: forwardingSysctl(family),
+        iptables: family === "ipv6" ? "ip6tables" : "iptables",
+      }),
       {
         kind: "config",
         why: "Keeps IP forwarding (and iptables for bridged traffic) on across reboots.",
@@ -494,7 +381,7 @@ export function networkArtifacts(context: NodeContext): Artifact[] {
     ),
     artifact(
       NETWORK_MODULES_PATH,
-      `# ${NETWORK_MODULES_PATH}: written by kubescratch. Loaded at boot, before sysctl.d is applied.\nbr_netfilter\n`,
+      renderTemplate("network-modules.conf.hbs", { path: NETWORK_MODULES_PATH }),
       {
         kind: "config",
         why: "Loads br_netfilter at boot, so the bridge-nf-call sysctl exists and kube-proxy sees bridged pod traffic.",
@@ -503,7 +390,7 @@ export function networkArtifacts(context: NodeContext): Artifact[] {
     ),
     artifact(
       ROUTE_PROTOCOLS_PATH,
-      `# ${ROUTE_PROTOCOLS_PATH}: written by kubescratch.\n${ROUTE_PROTOCOL}\tkubescratch\n`,
+      renderTemplate("rt_protos.conf.hbs", { path: ROUTE_PROTOCOLS_PATH, protocol: ROUTE_PROTOCOL }),
       {
         kind: "config",
         why: `Names the routes setup.sh owns ("proto kubescratch" in ip route).`,

@@ -16,9 +16,9 @@ import {
   image,
   isControlPlane,
   isEtcdMember,
-  MANIFEST_DIR,
   type NodeContext,
 } from "./context.js";
+import { MANIFEST_DIR } from "../install-paths.js";
 
 const LEGACY_PKI = "/srv/kubernetes";
 const PKI = "/etc/kubernetes/pki";

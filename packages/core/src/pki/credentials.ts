@@ -3,7 +3,7 @@
 import { csvField } from "../render/quote.js";
 import type { ClusterPlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../validation/generated/types.js";
-import { base64, fromUint8Array } from "./der.js";
+import { base64, fromUint8Array } from "../bytes.js";
 
 /** Cryptographically secure random bytes; the CLI passes Node's randomBytes, tests a seeded source. */
 export type RandomSource = (byteCount: number) => Uint8Array;

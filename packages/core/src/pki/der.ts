@@ -2,10 +2,9 @@
 // RSA (its signer hard-codes sha*WithRSAEncryption and it cannot read EC keys), so the PKI lays out
 // certificates and CSRs from these pieces for every key type and leaves the signature to the
 // injected key capability. Byte data is held as forge's binary strings inside the PKI and crosses
-// its boundary as Uint8Array.
+// its boundary as Uint8Array; the conversions (and base64, hex, UTF-8, SHA-1) are in ../bytes.ts.
 import asn1, { type Asn1 } from "node-forge/lib/asn1.js";
-import sha1 from "node-forge/lib/sha1.js";
-import util from "node-forge/lib/util.js";
+import { base64, fromBase64, utf8Bytes } from "../bytes.js";
 
 export type { Asn1 };
 
@@ -138,56 +137,6 @@ export const CLASS = Class;
 /** Structurally invalid DER where a certificate or key was expected. */
 export class DerError extends Error {
   override readonly name = "DerError";
-}
-
-// btoa and atob are globals of every browser and of Node (16 and later): native, and ten times
-// faster than forge's base64 over the thousands of PEM blocks of a large cluster.
-declare function btoa(data: string): string;
-declare function atob(data: string): string;
-
-// eslint-disable-next-line no-control-regex -- every ASCII character, control characters included
-const ASCII = /^[\x00-\x7f]*$/;
-
-export function utf8Bytes(text: string): string {
-  // PEM, names and URLs are ASCII, whose UTF-8 is the text itself.
-  return ASCII.test(text) ? text : util.encodeUtf8(text);
-}
-
-export function utf8Text(bytes: string): string {
-  return util.decodeUtf8(bytes);
-}
-
-export function toUint8Array(bytes: string): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  for (let index = 0; index < bytes.length; index += 1) out[index] = bytes.charCodeAt(index);
-  return out;
-}
-
-export function fromUint8Array(bytes: Uint8Array): string {
-  let out = "";
-  // Chunked so large inputs do not exceed the argument limit of String.fromCharCode.
-  for (let index = 0; index < bytes.length; index += 8192) {
-    out += String.fromCharCode(...bytes.subarray(index, index + 8192));
-  }
-  return out;
-}
-
-/** Base64 of a binary string (one byte per character). */
-export function base64(bytes: string): string {
-  return btoa(bytes);
-}
-
-/** The binary string of base64 text (validated by the caller). */
-export function fromBase64(text: string): string {
-  return atob(text);
-}
-
-export function hex(bytes: string): string {
-  return util.bytesToHex(bytes);
-}
-
-export function sha1Bytes(bytes: string): string {
-  return sha1.create().update(bytes).digest().getBytes();
 }
 
 /** PEM with LF line endings and 64-column base64, as OpenSSL writes it. */

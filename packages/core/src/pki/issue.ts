@@ -14,8 +14,8 @@ import {
   type TokenCredential,
 } from "./credentials.js";
 import { safeFileName } from "../artifact.js";
-import { sha256Hex } from "../bytes.js";
-import { DerError, fromUint8Array, pemDecode, pemEncode, toUint8Array } from "./der.js";
+import { fromUint8Array, sha256Hex, toUint8Array } from "../bytes.js";
+import { DerError, pemDecode, pemEncode } from "./der.js";
 import { isRsa, readPrivateKey, type KeyAlgorithm, type KeyCapability, type PrivateKeyInfo } from "./keys.js";
 import {
   KUBECONFIG_PROFILES,

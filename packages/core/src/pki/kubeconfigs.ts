@@ -8,7 +8,7 @@ import type { ClusterPlan, NodePlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../validation/generated/types.js";
 import type { Era } from "../versions/kubernetes.js";
 import { componentTokenId } from "./credentials.js";
-import { base64, utf8Bytes } from "./der.js";
+import { utf8Base64 } from "../bytes.js";
 
 export interface KubeconfigProfile {
   readonly name: "admin" | "kubelet" | "kube-proxy" | "controller-manager" | "scheduler";
@@ -99,7 +99,7 @@ export interface KubeconfigContent {
 }
 
 function data(pem: string): string {
-  return base64(utf8Bytes(pem));
+  return utf8Base64(pem);
 }
 
 // The *-data fields are base64 of PEM ("LS0t..." for "---"), a plain YAML scalar.

@@ -1,6 +1,7 @@
 // X.509 certificates and PKCS#10 requests: laid out as DER here, signed by the key capability, and
 // read back for reuse checks. The extensions follow what Go's crypto/x509 (and so kubeadm) writes:
 // critical basic constraints and key usage, extended key usage, SANs, subject and authority key IDs.
+import { binaryHex, fromUint8Array, sha1Bytes, toUint8Array, utf8Text } from "../bytes.js";
 import { formatIp, parseIp } from "../net/ip.js";
 import {
   bitString,
@@ -9,8 +10,6 @@ import {
   contextTag,
   DerError,
   fromDer,
-  fromUint8Array,
-  hex,
   octetString,
   oid,
   OID,
@@ -22,16 +21,13 @@ import {
   readUnsigned,
   sequence,
   set,
-  sha1Bytes,
   smallInteger,
   TAG,
   CLASS,
   time,
   toDer,
-  toUint8Array,
   unsignedInteger,
   utf8,
-  utf8Text,
   type Asn1,
 } from "./der.js";
 import { digestFor, signatureAlgorithmOid, type KeyAlgorithm, type KeyCapability } from "./keys.js";
@@ -316,7 +312,7 @@ export function parseCertificate(der: string): ParsedCertificate {
   }
   return {
     der,
-    serialHex: hex(readUnsigned(serial)),
+    serialHex: binaryHex(readUnsigned(serial)),
     subject: readName(subject),
     subjectName: toDer(subject),
     issuerName: toDer(issuer),

@@ -6,6 +6,9 @@
 // laughs" of 20 lines holds 9^9 values).
 import { printParseErrorCode, visit } from "jsonc-parser";
 import { CORE_SCHEMA, load, YAMLException } from "js-yaml";
+// Where the second document starts, for the "more than one document" error: js-yaml's load only says
+// there is more than one, and its loadAll gives values without positions (see locate.ts for why its
+// listener cannot stand in). `yaml` is the core's second YAML library for that reason, on error paths only.
 import { parseAllDocuments } from "yaml";
 import { pointerOf, type SpecIssue } from "./errors.js";
 

@@ -1,0 +1,3 @@
+node_registered() {
+  "${KUBECTL[@]}" get node "$NODE_NAME" -o name
+}
