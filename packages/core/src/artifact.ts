@@ -30,7 +30,7 @@ export interface Artifact {
   readonly secret: boolean;
   /** One sentence: why the file exists. */
   readonly why: string;
-  /** The seed requirements (S1..S31) it serves. */
+  /** The from-scratch guide's steps it carries out, by id ("S5" is step 5): data for the site, never shown as text. */
   readonly requirements: readonly string[];
   /**
    * The same bytes on every node of the cluster and large enough to matter (the routed cluster's

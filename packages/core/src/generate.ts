@@ -55,7 +55,7 @@ function rangeChange(pointer: string, field: string, before: string, after: stri
   return {
     severity: "error",
     pointer,
-    message: `${field} changed from ${before} (the previous generation) to ${after}; pods and services of a running cluster keep their addresses, so the range cannot change under them (S5).`,
+    message: `${field} changed from ${before} (the previous generation) to ${after}; pods and services of a running cluster keep their addresses, so the range cannot change under them.`,
     fix: `Keep ${field} at ${before}, or, if the cluster is rebuilt from scratch, allow the change explicitly (kubescratch generate --allow-range-change).`,
   };
 }

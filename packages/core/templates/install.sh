@@ -113,9 +113,9 @@ check_platform() {
   kernel=$(uname -s)
   machine=$(uname -m)
   [[ $kernel == Linux ]] ||
-    problem "this is $kernel, not Linux" "run this bundle on an x86_64 Linux node (S2)"
+    problem "this is $kernel, not Linux" "run this bundle on an x86_64 Linux node"
   [[ $machine == x86_64 ]] ||
-    problem "this machine is $machine, not x86_64" "use an x86_64 node: the bundle's binaries are linux-amd64 (S2, S9)"
+    problem "this machine is $machine, not x86_64" "use an x86_64 node: the bundle's binaries are linux-amd64"
 }
 
 check_root_user() {
@@ -125,17 +125,17 @@ check_root_user() {
 check_systemd() {
   local minimum=$1 output version
   if ! command -v systemctl >/dev/null; then
-    problem "systemctl not found: the node's daemons are systemd units (S24)" "use a Linux distribution with systemd"
+    problem "systemctl not found: the node's daemons are systemd units" "use a Linux distribution with systemd"
     return
   fi
   if [[ ! -d /run/systemd/system ]]; then
-    problem "systemd is not running as the init system (no /run/systemd/system)" "boot the node with systemd (S24)"
+    problem "systemd is not running as the init system (no /run/systemd/system)" "boot the node with systemd"
   fi
   output=$(systemctl --version 2>&1) || output=""
   if [[ $output =~ ^systemd\ ([0-9]+) ]]; then
     version=${BASH_REMATCH[1]}
     if ((minimum > 0 && version < minimum)); then
-      problem "systemd is version $version, older than $minimum" "upgrade systemd to $minimum or later (S17)"
+      problem "systemd is version $version, older than $minimum" "upgrade systemd to $minimum or later"
     fi
   else
     problem "'systemctl --version' does not report a systemd version" "check the systemd installation"

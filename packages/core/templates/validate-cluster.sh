@@ -188,7 +188,7 @@ for ((i = 0; i < ${#NODES[@]}; i++)); do
   check "node ${NODES[i]} is registered and Ready" wait_until node_ready "${NODES[i]}"
 done
 WAIT_DEADLINE=""
-check "a service has the cluster DNS address $DNS_SERVICE_IP (S30)" dns_service
+check "a service has the cluster DNS address $DNS_SERVICE_IP" dns_service
 
 say "--- kubectl get nodes"
 kubectl get nodes -o wide || true

@@ -14,7 +14,7 @@ gcr.io/google_containers/skydns:2015-10-13-8c72f8c
 # Images validate-cluster.sh runs for its checks
 busybox:1.28
 
-# Binaries (from the release tarball, S9)
+# Binaries (from the release tarball)
 kubernetes-server-linux-amd64.tar.gz v1.2.7: server/bin/kubelet, server/bin/kube-proxy, server/bin/kubectl
 docker (the OS package of the era; /usr/bin/docker)
 `;

@@ -77,12 +77,12 @@ const VERSION_CHECKS: Readonly<
   kubelet: {
     args: ["--version"],
     expect: (version) => `v${version}`,
-    fix: "install kubelet from kubernetes-server-linux-amd64.tar.gz (server/bin) of this version (S9)",
+    fix: "install kubelet from kubernetes-server-linux-amd64.tar.gz (server/bin) of this version",
   },
   "kube-proxy": {
     args: ["--version"],
     expect: (version) => `v${version}`,
-    fix: "install kube-proxy from kubernetes-server-linux-amd64.tar.gz (server/bin) of this version (S9)",
+    fix: "install kube-proxy from kubernetes-server-linux-amd64.tar.gz (server/bin) of this version",
   },
   containerd: {
     args: ["--version"],
@@ -169,7 +169,7 @@ function versionChecks(profile: VersionProfile): typeof VERSION_CHECKS {
       args: ["version"],
       expect: () => "rkt Version",
       minimum: rkt.minimumVersion,
-      fix: `install rkt ${rkt.minimumVersion} or later: the Kubernetes ${profile.version} kubelet refuses older ones (S17)`,
+      fix: `install rkt ${rkt.minimumVersion} or later: the Kubernetes ${profile.version} kubelet refuses older ones`,
     },
   };
 }

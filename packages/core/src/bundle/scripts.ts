@@ -538,7 +538,7 @@ export function nginxExample(input: { readonly kubernetesVersion?: string } = {}
     },
   ];
   return [
-    "# The nginx example of validate-cluster.sh (S31): two nginx replicas behind a service, in a namespace",
+    "# The nginx example of validate-cluster.sh: two nginx replicas behind a service, in a namespace",
     `# of their own. Delete it with: kubectl delete namespace ${CHECK_NAMESPACE}`,
     objects.map((object) => toYaml(object)).join("---\n"),
   ].join("\n");
@@ -571,7 +571,7 @@ export function adminReadme(input: AdminReadmeInput): string {
     clusterName: input.clusterName,
     kubernetesVersion: input.kubernetesVersion,
     kubeconfig,
-    addonsEnd: input.dnsEnabled ? " (among them the DNS addon, S30)." : ".",
+    addonsEnd: input.dnsEnabled ? " (among them the DNS addon)." : ".",
     nodes: input.nodes.map((node) => ({ name: node.name, roles: node.roles.join(", "), ip: node.ip })),
     steps: steps.map((step, index) => `${index + 1}. ${step[0]?.toUpperCase() ?? ""}${step.slice(1)}.`),
     // Where kubectl runs: here, or (firewall-only) on a node that may reach the plain-HTTP port.
@@ -580,7 +580,7 @@ export function adminReadme(input: AdminReadmeInput): string {
         ? ["Then, from this machine:"]
         : [
             `Then, on \`${input.kubectlOnNode}\` (the firewall lets only the nodes and the pods reach the`,
-            "apiserver's plain-HTTP port, S11): copy this bundle there, unpack it, and run",
+            "apiserver's plain-HTTP port): copy this bundle there, unpack it, and run",
           ],
   });
 }

@@ -466,7 +466,7 @@ export function clusterObjectArtifacts(context: ClusterContext): Artifact[] {
         CHECK_IMAGES.probe,
         CHECK_IMAGES.web,
         "",
-        "# Binaries (from the release tarball, S9)",
+        "# Binaries (from the release tarball)",
         ...binaries,
         "",
       ].join("\n"),

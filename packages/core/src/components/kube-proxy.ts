@@ -54,7 +54,9 @@ export function kubeProxyArtifacts(context: NodeContext): Artifact[] {
   const why = legacy
     ? `Runs kube-proxy on ${node.name}: it programs iptables so that service IPs reach their pods (${plan.security.mode === "https" ? "HTTPS with its kubeconfig" : "plain HTTP behind the firewall"}).`
     : `Runs kube-proxy on ${node.name} with the settings of ${KUBE_PROXY_CONFIG_PATH}: iptables mode, the cluster's pod range and its kubeconfig.`;
-  const notes = legacy ? ["The seed writes --api-servers for kube-proxy; its real flag is --master."] : [];
+  const notes = legacy
+    ? ["The from-scratch guide writes --api-servers for kube-proxy; its real flag is --master."]
+    : [];
   const unit = artifact(
     KUBE_PROXY_UNIT_PATH,
     renderTemplate("kube-proxy.service.hbs", {

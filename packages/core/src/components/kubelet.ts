@@ -165,7 +165,7 @@ export function kubeletArtifacts(context: NodeContext): Artifact[] {
   if (legacy && context.plan.security.mode === "https") requirements.push("S12", "S15");
   if (cloudProvider(context) !== undefined) requirements.push("S1");
   const why = legacy
-    ? `Runs the kubelet on ${node.name} with the seed's flags: it registers the node, runs the static pods of ${MANIFEST_DIR} and the pods the apiserver assigns.`
+    ? `Runs the kubelet on ${node.name} with the from-scratch guide's flags: it registers the node, runs the static pods of ${MANIFEST_DIR} and the pods the apiserver assigns.`
     : `Runs the kubelet on ${node.name}: its settings are in ${KUBELET_CONFIG_PATH}, its credentials in ${KUBELET_KUBECONFIG}.`;
   const unit = artifact(
     KUBELET_UNIT_PATH,

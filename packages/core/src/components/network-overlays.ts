@@ -393,8 +393,8 @@ export function overlayClusterArtifacts(context: ClusterContext): Artifact[] {
   if (network.overlay === "flannel" || network.overlay === "weave") {
     const objects = overlayObjects(context);
     if (objects.length === 0) {
-      // weave with the seed's releases: see the note's text.
-      const why = "Explains why weave is not generated for the seed's releases and what to use instead.";
+      // weave with 1.1 and 1.2: see the note's text.
+      const why = "Explains why weave is not generated for Kubernetes 1.1 and 1.2 and what to use instead.";
       return [
         artifact(WEAVE_NOTE_PATH, templateText("weave.txt"), { kind: "text", why, requirements: ["S3"] }),
       ];

@@ -278,7 +278,7 @@ export function networkSetupScript(context: NodeContext): string {
     const routes = overlayRoutes(context);
     const keep = routes.map((route) => route.destination);
     section("routes", {
-      what: network.mode === "routed" ? "Routes to the other nodes' pod ranges (S3a)" : "Routes (S3b)",
+      what: network.mode === "routed" ? "Routes to the other nodes' pod ranges" : "Routes of the overlay",
       protocol: ROUTE_PROTOCOL,
       notes,
       routes,
@@ -296,8 +296,8 @@ export function networkSetupScript(context: NodeContext): string {
     section("firewall", {
       title:
         plan.security.mode === "firewall-only"
-          ? `Firewall (S6, S11): the apiserver's port ${plan.controlPlane.apiserverPort} open; its insecure port ${profile.apiserverInsecurePort ?? ""} only for the cluster.`
-          : `Firewall (S6): the apiserver's port ${plan.controlPlane.apiserverPort} open.`,
+          ? `Firewall: the apiserver's port ${plan.controlPlane.apiserverPort} open; its insecure port ${profile.apiserverInsecurePort ?? ""} only for the cluster.`
+          : `Firewall: the apiserver's port ${plan.controlPlane.apiserverPort} open.`,
       chain: FIREWALL_CHAIN,
       tool: firewall.tool,
       rules: firewall.rules.trimEnd(),
@@ -346,7 +346,7 @@ export function networkArtifacts(context: NodeContext): Artifact[] {
       ? [
           artifact(POD_ROUTES_PATH, podRouteTable(plan), {
             kind: "config",
-            why: "Every node's pod range and address, the same file on every node: setup.sh routes the other nodes' ranges from it (S3a).",
+            why: "Every node's pod range and address, the same file on every node: setup.sh routes the other nodes' ranges from it.",
             requirements: ["S3", "S4"],
             sameOnEveryNode: true,
           }),

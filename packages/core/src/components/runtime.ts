@@ -82,7 +82,7 @@ function dockerArtifacts(context: NodeContext): Artifact[] {
   const { spec, node } = context;
   const { options, notes } = dockerOptions(context);
   const unitPath = `${UNIT_DIR}/docker.service`;
-  const why = `Runs docker on ${node.name} with the seed's options from ${DOCKER_DEFAULTS_PATH} and its open-file limit.`;
+  const why = `Runs docker on ${node.name} with the from-scratch guide's options from ${DOCKER_DEFAULTS_PATH} and its open-file limit.`;
   return [
     artifact(
       DOCKER_DEFAULTS_PATH,
@@ -118,7 +118,7 @@ function rktArtifacts(context: NodeContext): Artifact[] {
   const rkt = profile.rkt;
   if (rkt?.apiService === undefined) {
     const unitPath = `${UNIT_DIR}/rkt-metadata.service`;
-    const why = `The rkt metadata service on ${node.name}, as the seed asks ("systemd-run rkt metadata-service", S17). The 1.1 kubelet registers no pod with it (run-prepared --mds-register=false); it serves apps that ask rkt's metadata themselves.`;
+    const why = `The rkt metadata service on ${node.name}, as the from-scratch guide's step 17 asks ("systemd-run rkt metadata-service"). The 1.1 kubelet registers no pod with it (run-prepared --mds-register=false); it serves apps that ask rkt's metadata themselves.`;
     return [
       artifact(
         unitPath,
@@ -173,7 +173,7 @@ function containerdArtifacts(context: NodeContext): Artifact[] {
   const { spec, node } = context;
   const unitPath = `${UNIT_DIR}/containerd.service`;
   const configWhy = `containerd's settings on ${node.name}: the CRI plugin with the pause image, runc with systemd cgroups, the CNI directories and per-registry host files.`;
-  const unitWhy = `Runs containerd on ${node.name}, the kubelet's CRI runtime, with the open-file limit the seed gave docker (DOCKER_NOFILE).`;
+  const unitWhy = `Runs containerd on ${node.name}, the kubelet's CRI runtime, with the open-file limit the from-scratch guide gives docker (DOCKER_NOFILE).`;
   const artifacts = [
     artifact(
       CONTAINERD_CONFIG_PATH,
@@ -202,7 +202,7 @@ function containerdArtifacts(context: NodeContext): Artifact[] {
   ];
   for (const host of spec.runtime.insecureRegistries.filter(isRegistryHost)) {
     const path = `${CONTAINERD_CERTS_DIR}/${host}/hosts.toml`;
-    const why = `Lets containerd pull from ${host} over plain HTTP without certificate checks (the seed's --insecure-registry).`;
+    const why = `Lets containerd pull from ${host} over plain HTTP without certificate checks (docker's --insecure-registry in the from-scratch guide).`;
     artifacts.push(
       artifact(
         path,

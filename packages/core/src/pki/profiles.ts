@@ -170,7 +170,7 @@ export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = [
     certificateHolders: "etcd-and-control-plane",
     keyHolders: "nobody",
     why: "A separate root of trust for etcd, so no Kubernetes client certificate can reach etcd.",
-    requirements: ["S7", "S12"],
+    requirements: ["S12", "S25"],
   },
   // --- control plane ------------------------------------------------------------------------------
   {
@@ -239,7 +239,7 @@ export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = [
     certificateHolders: "own-node",
     keyHolders: "own-node",
     why: "The etcd member's serving certificate for clients (the apiserver, etcdctl).",
-    requirements: ["S7"],
+    requirements: ["S25"],
   },
   {
     name: "etcd-peer",
@@ -253,7 +253,7 @@ export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = [
     certificateHolders: "own-node",
     keyHolders: "own-node",
     why: "The etcd member's certificate towards the other members (mutual TLS on the peer port).",
-    requirements: ["S7"],
+    requirements: ["S25"],
   },
   {
     name: "etcd-healthcheck-client",
@@ -266,7 +266,7 @@ export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = [
     certificateHolders: "etcd-members",
     keyHolders: "etcd-members",
     why: "Lets etcdctl on an etcd member check the member's health.",
-    requirements: ["S7", "S31"],
+    requirements: ["S25", "S31"],
   },
   {
     name: "apiserver-etcd-client",
@@ -279,7 +279,7 @@ export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = [
     certificateHolders: "control-plane",
     keyHolders: "control-plane",
     why: "The apiserver's client identity towards etcd.",
-    requirements: ["S7"],
+    requirements: ["S25"],
   },
   {
     name: "controller-manager",

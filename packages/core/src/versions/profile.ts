@@ -70,7 +70,8 @@ const LEGACY_IMAGES: Readonly<Record<string, Omit<ComponentImages, "hyperkube">>
     etcd: "etcd:2.0.12",
     pause: "pause:0.8.0",
     dns: ["etcd:2.0.9", "kube2sky:1.11", "skydns:2015-10-13-8c72f8c", "exechealthz:1.0"],
-    source: "the seed (etcd 2.0.12); the DNS images of cluster/addons/dns/skydns-rc.yaml.in in v1.1.8",
+    source:
+      "the from-scratch guide (etcd 2.0.12); the DNS images of cluster/addons/dns/skydns-rc.yaml.in in v1.1.8",
   },
   "1.2": {
     etcd: "etcd:2.2.1",
