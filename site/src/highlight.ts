@@ -150,12 +150,24 @@ const RULES: Readonly<Record<Language, Tokenizer | undefined>> = {
   text: undefined,
 };
 
-/** The text as highlighted HTML, one `<span class="l">` per line (line numbers come from CSS). */
-export function highlight(text: string, language: Language): string {
+/** A text's lines as the highlighted view shows them: a final newline ends the last line. */
+export function textLines(text: string): string[] {
+  return text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
+}
+
+/**
+ * Lines as highlighted HTML, one `<span class="l">` per line (line numbers come from CSS). Each line
+ * is highlighted on its own, so a run of a text's lines highlights as in the whole text.
+ */
+export function highlightLines(lines: readonly string[], language: Language): string {
   const rules = RULES[language];
-  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
   let out = "";
   for (let index = 0; index < lines.length; index += 1)
     out += `${index === 0 ? "" : "\n"}<span class="l">${tokenize(lines[index] as string, rules)}</span>`;
   return out;
+}
+
+/** The text as highlighted HTML, one `<span class="l">` per line. */
+export function highlight(text: string, language: Language): string {
+  return highlightLines(textLines(text), language);
 }

@@ -17,7 +17,7 @@ const BUNDLE_FILES: Readonly<Record<string, { why: string; requirements: readonl
     requirements: ["S29"],
   },
   "MANIFEST.json": {
-    why: "Lists every installed file with its mode, sha256, kind, whether it is secret, why it exists and the seed requirements it serves.",
+    why: "Lists every installed file with its mode, sha256, kind, whether it is secret, why it exists and the from-scratch guide steps it serves.",
     requirements: [],
   },
   SHA256SUMS: {

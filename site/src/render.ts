@@ -7,7 +7,7 @@ import { buildBundles, removedBundles, type PreviousGeneration, type ReadOptions
 import { bundlePage } from "./pages/bundle.js";
 import { certificatePages, certificatesPage } from "./pages/certificates.js";
 import type { Context, SiteFile } from "./pages/common.js";
-import { sharedPage } from "./pages/file.js";
+import { partPages, partStartRules, partStarts, sharedPage } from "./pages/file.js";
 import { overviewPage, usageWidths } from "./pages/overview.js";
 import { requirementsPage } from "./pages/requirements.js";
 import { SEARCH_JS, searchIndex, searchPage } from "./pages/search.js";
@@ -100,7 +100,10 @@ export function* renderSiteFiles(
   for (let index = 0; index < inventory.length; index += 1) yield page(certificatesPage(context, index));
   yield page(requirementsPage(context));
   yield page(searchPage(context));
-  yield asset({ path: "assets/site.css", content: `${SITE_CSS}${usageWidths()}` });
+  yield asset({
+    path: "assets/site.css",
+    content: `${SITE_CSS}${usageWidths()}${partStartRules(partStarts(context))}`,
+  });
   yield asset({ path: "assets/site.js", content: SITE_JS });
   yield asset({ path: "assets/search.js", content: SEARCH_JS });
   yield asset(searchIndex(context));
@@ -108,9 +111,13 @@ export function* renderSiteFiles(
   for (const bundle of bundles) {
     yield page(bundlePage(context, bundle));
     for (const file of bundle.files) {
-      if (file.shared && !sharedDone.has(file.shared.page)) {
+      // A long file's text goes on past its section, on pages of its own.
+      if (file.anchor !== undefined)
+        for (const part of partPages(context, file, bundle.name)) yield page(part);
+      else if (file.shared && !sharedDone.has(file.shared.page)) {
         sharedDone.add(file.shared.page);
         yield page(sharedPage(context, file.shared, file));
+        for (const part of partPages(context, file, `${file.path} (shared)`)) yield page(part);
       }
     }
     if (context.includeSecrets || bundle.secretCount === 0)

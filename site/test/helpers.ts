@@ -46,9 +46,18 @@ export interface ShownFile {
   readonly html: string;
   /** The file's section on that page. */
   readonly section: string;
-  /** The file's content as the section shows it (what a browser's textContent gives, plus the final newline). */
+  /**
+   * The file's content as the site shows it (what a browser's textContent gives, plus the final
+   * newline): the section's, and for a long file the parts on the pages its section lists after it.
+   */
   readonly text: string;
+  /** Site paths of the pages of a long file's further parts, in order (none for most files). */
+  readonly parts: readonly string[];
 }
+
+/** A file's (part of) text as a page shows it: the line before it, its text, a final newline. */
+const CODE =
+  /<pre class="code lang-[a-z]+(?: from-(\d+))?"( data-final-newline)?><code>([\s\S]*?)<\/code><\/pre>/;
 
 /**
  * Follows a bundle page's link to one of its files (`path` inside the tarball) as a reader would: to
@@ -77,9 +86,24 @@ export function shownFile(site: Site, bundleId: string, path: string): ShownFile
   const sections = [...html.matchAll(/<section class="file"(?: id="([^"]*)")?>[\s\S]*?<\/section>/g)];
   const section = fragment === undefined ? sections[0] : sections.find((match) => match[1] === fragment);
   if (!section) throw new Error(`${page} has no section ${fragment ?? ""} for ${installPath}`);
-  const code = /<pre class="code lang-[a-z]+"( data-final-newline)?><code>([\s\S]*?)<\/code><\/pre>/.exec(
-    section[0],
-  );
+  const code = CODE.exec(section[0]);
   if (!code) throw new Error(`${page}#${fragment ?? ""} shows no content`);
-  return { page, html, section: section[0], text: `${htmlText(code[2] as string)}${code[1] ? "\n" : ""}` };
+  // A long file: its section lists the pages of its other parts, each going on where the one before ends.
+  const pager = /<nav class="pager" aria-label="Parts of [^"]*">([\s\S]*?)<\/nav>/.exec(section[0]);
+  const parts = [...(pager?.[1] ?? "").matchAll(/<a href="([^"#]+)">/g)].map((link) =>
+    normalize(join(dirname(page), decodeURIComponent(link[1] as string))).replace(/\\/g, "/"),
+  );
+  const texts = [htmlText(code[3] as string)];
+  let lines = texts[0]?.split("\n").length ?? 0;
+  let last = code;
+  for (const part of parts) {
+    const partCode = CODE.exec(pages.get(part) ?? "");
+    if (!partCode) throw new Error(`${page}#${fragment ?? ""} lists ${part}, which shows no part`);
+    if (Number(partCode[1]) !== lines) throw new Error(`${part} numbers from ${partCode[1]}, not ${lines}`);
+    const partText = htmlText(partCode[3] as string);
+    texts.push(partText);
+    lines += partText.split("\n").length;
+    last = partCode;
+  }
+  return { page, html, section: section[0], text: `${texts.join("\n")}${last[2] ? "\n" : ""}`, parts };
 }

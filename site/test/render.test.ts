@@ -51,7 +51,9 @@ describe("renderSite", () => {
             expect(shown.text).not.toBe(text);
           } else expect(shown.text).toBe(text);
           // The download the page offers is made from the text it shows: only when that is the file.
-          expect(shown.section.includes('data-download="file"')).toBe(shown.text === text);
+          expect(shown.section.includes('data-download="file"')).toBe(
+            shown.text === text && shown.parts.length === 0,
+          );
         }
       }
       expect(redacted > 0).toBe(!includeSecrets);

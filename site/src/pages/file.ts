@@ -2,7 +2,7 @@
 // generation, and its highlighted (redacted) content; and the page of a file several bundles share.
 import { EXPIRY_WARNING_DAYS } from "@kubescratch/core";
 import { diffLines, hunks } from "../diff.js";
-import { highlight, languageOf } from "../highlight.js";
+import { highlightLines, languageOf, textLines } from "../highlight.js";
 import { h, relativeHref } from "../html.js";
 import type { ChangeStatus, FileView, SharedFileView, SharedHolder } from "../model.js";
 import { PLACEHOLDER, plainRedacted, type Redacted } from "../redact.js";
@@ -15,9 +15,113 @@ import {
   holders,
   octalMode,
   page,
+  size,
   type Context,
   type SiteFile,
 } from "./common.js";
+
+/**
+ * Characters of a file's text one page shows. A longer file (the admin bundle's nodes.yaml lists
+ * every node: 60,000 lines at 5,000 nodes) is shown in parts of whole lines, about this much each:
+ * the first in its section, each other part on a page of its own (some 130 KB of highlighted YAML).
+ */
+export const CONTENT_PART_CHARS = 32 * 1024;
+
+/** A part of a file's text: its lines from `start` to before `end` (indexes into textLines). */
+export interface ContentPart {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A shown text's lines, and its parts: one for a text of up to CONTENT_PART_CHARS characters. */
+export function contentParts(text: string): { lines: string[]; parts: ContentPart[] } {
+  const lines = textLines(text);
+  if (text.length <= CONTENT_PART_CHARS) return { lines, parts: [{ start: 0, end: lines.length }] };
+  const parts: ContentPart[] = [];
+  let start = 0;
+  let chars = 0;
+  for (let index = 0; index < lines.length; index += 1) {
+    const length = (lines[index] as string).length + 1;
+    if (index > start && chars + length > CONTENT_PART_CHARS) {
+      parts.push({ start, end: index });
+      start = index;
+      chars = 0;
+    }
+    chars += length;
+  }
+  parts.push({ start, end: lines.length });
+  return { lines, parts };
+}
+
+/** The text a page shows of a file: redacted unless the site includes secrets. */
+function shownText(context: Context, file: FileView): Redacted {
+  return context.includeSecrets ? { text: file.text, redactions: [] } : file.redacted;
+}
+
+/**
+ * Site path of a part of a file's text past the first (which its section shows): next to its
+ * bundle's page (admin/nodes.yaml.part-2.html) or its shared page (shared/<path>.<sha>.part-2.html).
+ */
+export function partPath(file: FileView, index: number): string {
+  const base =
+    file.anchor === undefined
+      ? file.page.replace(/\.html$/, "")
+      : `${file.page.slice(0, file.page.lastIndexOf("/") + 1)}${file.path}`;
+  return `${base}.part-${index + 1}.html`;
+}
+
+function linesLabel(part: ContentPart): string {
+  return part.end - part.start === 1 ? `line ${part.end}` : `lines ${part.start + 1}&ndash;${part.end}`;
+}
+
+/** The link from the page at `from` to a part of a file's text (the first: its section). */
+function partHref(from: string, file: FileView, index: number): string {
+  if (index > 0) return relativeHref(from, partPath(file, index));
+  return file.anchor === undefined
+    ? relativeHref(from, file.page)
+    : `${from === file.page ? "" : relativeHref(from, file.page)}#${file.anchor}`;
+}
+
+/** The list of a long file's parts, each linked but the one shown here. */
+function partsNav(
+  file: FileView,
+  lineCount: number,
+  parts: readonly ContentPart[],
+  current: number,
+  from: string,
+): string {
+  const items = parts
+    .map((part, index) =>
+      index === current
+        ? `<li><span aria-current="page">${linesLabel(part)}</span></li>`
+        : `<li><a href="${partHref(from, file, index)}">${linesLabel(part)}</a></li>`,
+    )
+    .join("");
+  return `<nav class="pager" aria-label="Parts of ${h(file.installPath)}"><p>${lineCount} lines (${size(file.size)}), shown on ${parts.length} pages:</p><ol>${items}</ol></nav>`;
+}
+
+/** A part of a file's text as a code block: line numbers go on from the part before it. */
+function partCode(
+  file: FileView,
+  shown: Redacted,
+  lines: readonly string[],
+  parts: readonly ContentPart[],
+  index: number,
+): string {
+  const part = parts[index] as ContentPart;
+  const language = languageOf(file.path, file.kind === "bundle" ? undefined : file.kind, file.text);
+  const code = markRedactions(highlightLines(lines.slice(part.start, part.end), language), shown);
+  const last = index === parts.length - 1;
+  return `<pre class="code lang-${language}${part.start > 0 ? ` from-${part.start}` : ""}"${last && file.text.endsWith("\n") ? " data-final-newline" : ""}><code>${code}</code></pre>`;
+}
+
+/** The link on to the next part of a long file's text, after a part. */
+function continued(from: string, file: FileView, parts: readonly ContentPart[], index: number): string {
+  const next = parts[index + 1];
+  return next === undefined
+    ? ""
+    : `<p class="continued"><a href="${partHref(from, file, index + 1)}">Continued: ${linesLabel(next)}</a></p>`;
+}
 
 function symbolicMode(mode: number): string {
   const bits = "rwxrwxrwx";
@@ -134,9 +238,9 @@ export function fileSection(
   from: string,
   level: number,
 ): string {
-  const shown = context.includeSecrets ? { text: file.text, redactions: [] } : file.redacted;
-  const language = languageOf(file.path, file.kind === "bundle" ? undefined : file.kind, file.text);
-  const code = markRedactions(highlight(shown.text, language), shown);
+  const shown = shownText(context, file);
+  const { lines, parts } = contentParts(shown.text);
+  const paged = parts.length > 1;
   const facts: [string, string][] = [
     ["Install path", `<code>${h(file.installPath)}</code>`],
     ["In the tarball", `<code>${h(file.path)}</code> of ${where.tarballs}`],
@@ -156,9 +260,11 @@ export function fileSection(
   const download =
     shown.redactions.length > 0
       ? "Secret file: no download in a redacted site."
-      : file.textIsExact
-        ? `<button type="button" data-download="file" data-name="${h(name)}" hidden>Download this file</button>`
-        : "This file's bytes are not plain UTF-8 text: take it from the tarball.";
+      : paged
+        ? "A long file, shown in parts: take it whole from the tarball."
+        : file.textIsExact
+          ? `<button type="button" data-download="file" data-name="${h(name)}" hidden>Download this file</button>`
+          : "This file's bytes are not plain UTF-8 text: take it from the tarball.";
   const redactionNote =
     shown.redactions.length > 0
       ? `<p class="banner banner-secrets">${shown.redactions.length} secret value${shown.redactions.length === 1 ? " is" : "s are"} redacted below: the file on the node holds them (sha256 and size are of the real file).</p>`
@@ -171,8 +277,8 @@ export function fileSection(
 ${pemSummary(context, file, from, next)}
 ${where.changes ?? diffSection(file, next)}
 ${redactionNote}
-<pre class="code lang-${language}"${file.text.endsWith("\n") ? " data-final-newline" : ""}><code>${code}</code></pre>
-</section>`;
+${paged ? `${partsNav(file, lines.length, parts, 0, from)}\n` : ""}${partCode(file, shown, lines, parts, 0)}
+${paged ? `${continued(from, file, parts, 0)}\n` : ""}</section>`;
 }
 
 const CHANGE_WORDS: Readonly<Record<ChangeStatus, string>> = {
@@ -244,4 +350,59 @@ export function sharedPage(context: Context, shared: SharedFileView, file: FileV
 ${fileSection(context, where, shown, path, 2)}`;
   const title = `${file.installPath.slice(file.installPath.lastIndexOf("/") + 1)} · shared`;
   return page(context, path, title, body, { crumbs: [[`${file.path} (shared)`, undefined]] });
+}
+
+/**
+ * The pages of a long file's text past its first part (which its section shows): each part's lines,
+ * numbered on from the part before, with the list of parts. `owner` is where its section is: its
+ * bundle's page, or its shared page.
+ */
+export function partPages(context: Context, file: FileView, owner: string): SiteFile[] {
+  const shown = shownText(context, file);
+  if (shown.text.length <= CONTENT_PART_CHARS) return [];
+  const { lines, parts } = contentParts(shown.text);
+  const name = file.installPath.slice(file.installPath.lastIndexOf("/") + 1);
+  return parts.slice(1).map((part, at) => {
+    const index = at + 1;
+    const path = partPath(file, index);
+    const body = `<h1><code>${h(file.installPath)}</code>, ${linesLabel(part)}</h1>
+<p>Part ${index + 1} of ${parts.length} of the file's text. Its facts, and the first part, are <a href="${partHref(path, file, 0)}">${file.anchor === undefined ? "on its page" : `in its section of ${h(owner)}'s page`}</a>.</p>
+${partsNav(file, lines.length, parts, index, path)}
+${partCode(file, shown, lines, parts, index)}
+${continued(path, file, parts, index)}`;
+    return page(context, path, `${name}, ${linesLabel(part).replace("&ndash;", "\u2013")}`, body, {
+      crumbs: [
+        [owner, file.page],
+        [`${file.path}, part ${index + 1}`, undefined],
+      ],
+      previous: index === 1 ? file.page : partPath(file, index - 1),
+      ...(index + 1 < parts.length ? { next: partPath(file, index + 1) } : {}),
+    });
+  });
+}
+
+/**
+ * Where the parts of long files start (lines before them), for the stylesheet: line numbers go on
+ * from the part before. A shared file is looked at once.
+ */
+export function partStarts(context: Context): number[] {
+  const starts = new Set<number>();
+  const sharedSeen = new Set<string>();
+  for (const bundle of context.bundles)
+    for (const file of bundle.files) {
+      if (file.shared) {
+        if (sharedSeen.has(file.shared.page)) continue;
+        sharedSeen.add(file.shared.page);
+      }
+      const shown = shownText(context, file);
+      if (shown.text.length <= CONTENT_PART_CHARS) continue;
+      for (const part of contentParts(shown.text).parts) if (part.start > 0) starts.add(part.start);
+    }
+  return [...starts].sort((a, b) => a - b);
+}
+
+/** The stylesheet's rules for partStarts: `pre.code.from-2300` numbers its first line 2301. */
+export function partStartRules(starts: readonly number[]): string {
+  if (starts.length === 0) return "";
+  return `${starts.map((start) => `pre.code.from-${start}{counter-reset:line ${start}}`).join("")}\n`;
 }

@@ -7,7 +7,8 @@ import { topologySvg } from "../topology.js";
 import { certificateTable, expiring } from "./certificates.js";
 import { badge, changeBadge, page, podCIDRNote, size, type Context, type SiteFile } from "./common.js";
 
-const OVERVIEW_CERTIFICATE_LIMIT = 120;
+/** Up to this many certificates the overview shows them all; past it, only those expiring soon. */
+export const OVERVIEW_CERTIFICATE_LIMIT = 120;
 
 function percent(used: number, total: number): string {
   if (total <= 0) return "–";
