@@ -28,6 +28,7 @@ export const RESOLVED_FIELDS = [
   "runtime.rootDir",
   "images.registry",
   "network.dnsServiceIP",
+  "network.nodePodCIDRPrefix",
 ];
 
 const banner = (what) =>

@@ -19,7 +19,13 @@ export interface ClusterState {
   readonly network: {
     readonly podCIDR: string;
     readonly serviceCIDR: string;
-    readonly nodes: readonly { readonly name: string; readonly podCIDR: string }[];
+    /** A dual-stack cluster's other family's ranges. */
+    readonly secondary?: { readonly podCIDR: string; readonly serviceCIDR: string };
+    readonly nodes: readonly {
+      readonly name: string;
+      readonly podCIDR: string;
+      readonly secondaryPodCIDR?: string;
+    }[];
   };
   /** Secret: every private key of the cluster. */
   readonly pki: PkiState;
@@ -78,7 +84,14 @@ export function readClusterState(data: unknown, fileName?: string): ClusterState
     typeof network?.podCIDR === "string" &&
     typeof network.serviceCIDR === "string" &&
     Array.isArray(network.nodes) &&
-    network.nodes.every((node) => typeof node?.name === "string" && typeof node.podCIDR === "string");
+    network.nodes.every(
+      (node) =>
+        typeof node?.name === "string" &&
+        typeof node.podCIDR === "string" &&
+        (node.secondaryPodCIDR === undefined || typeof node.secondaryPodCIDR === "string"),
+    ) &&
+    (network.secondary === undefined ||
+      (typeof network.secondary?.podCIDR === "string" && typeof network.secondary.serviceCIDR === "string"));
   if (typeof record.createdAt !== "string" || Number.isNaN(Date.parse(record.createdAt))) {
     issues.push({ severity: "error", pointer: "/createdAt", message: "must be an ISO date and time.", fix });
   }
@@ -153,6 +166,17 @@ export async function generateCluster(
         rangeChange("/network/podCIDR", "network.podCIDR", previous.network.podCIDR, plan.network.podCIDR),
       );
     }
+    // Adding the other family (or dropping it) converts the cluster; changing it moves running pods.
+    const before = previous.network.secondary;
+    const after = plan.network.secondary;
+    if (before !== undefined && after !== undefined) {
+      if (before.serviceCIDR !== after.serviceCIDR)
+        issues.push(
+          rangeChange("/network/serviceCIDR/1", "network.serviceCIDR", before.serviceCIDR, after.serviceCIDR),
+        );
+      if (before.podCIDR !== after.podCIDR)
+        issues.push(rangeChange("/network/podCIDR/1", "network.podCIDR", before.podCIDR, after.podCIDR));
+    }
     if (issues.length > 0) throw new SpecError(issues);
   }
   const { previousState, allowRangeChange, ...pkiOptions } = options;
@@ -175,7 +199,19 @@ export async function generateCluster(
       network: {
         podCIDR: plan.network.podCIDR,
         serviceCIDR: plan.network.serviceCIDR,
-        nodes: plan.nodes.map((node) => ({ name: node.name, podCIDR: node.podCIDR })),
+        ...(plan.network.secondary === undefined
+          ? {}
+          : {
+              secondary: {
+                podCIDR: plan.network.secondary.podCIDR,
+                serviceCIDR: plan.network.secondary.serviceCIDR,
+              },
+            }),
+        nodes: plan.nodes.map((node) => ({
+          name: node.name,
+          podCIDR: node.podCIDR,
+          ...(node.secondary === undefined ? {} : { secondaryPodCIDR: node.secondary.podCIDR }),
+        })),
       },
       pki: pki.state,
     },

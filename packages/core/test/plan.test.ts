@@ -245,3 +245,133 @@ describe("stable allocation after removals", () => {
     expect(after.nodes.find((node) => node.name === "node-9")?.podCIDR).toBe("10.10.1.0/24");
   });
 });
+
+describe("dual-stack plan", () => {
+  const dualNodes = (count: number): NodeInput[] =>
+    Array.from({ length: count }, (_, index) => ({
+      name: `node-${index}`,
+      ip: [`192.168.1.${index + 10}`, `FD00::${(index + 10).toString(16)}`],
+      roles: index === 0 ? ["control-plane", "etcd", "worker"] : ["worker"],
+    }));
+  const dual = (overrides: Partial<ClusterSpecInput["network"]> = {}, count = 3): ClusterSpecInput =>
+    spec({
+      kubernetesVersion: "1.34",
+      network: {
+        podCIDR: ["10.10.0.0/16", "fd10::/56"],
+        serviceCIDR: ["10.0.0.0/16", "fd00:10::/108"],
+        ...overrides,
+      },
+      nodes: dualNodes(count),
+    });
+
+  it("gives every node a range, bridge address and address of each family, the primary's in the top fields", () => {
+    const result = plan(dual());
+    expect(result.network.families).toEqual(["ipv4", "ipv6"]);
+    expect(
+      result.nodes.map((node) => [
+        node.ip,
+        node.podCIDR,
+        node.bridgeAddress,
+        node.secondary?.ip,
+        node.secondary?.podCIDR,
+        node.secondary?.bridgeAddress,
+      ]),
+    ).toEqual([
+      ["192.168.1.10", "10.10.0.0/24", "10.10.0.1/24", "fd00::a", "fd10::/64", "fd10::1/64"],
+      ["192.168.1.11", "10.10.1.0/24", "10.10.1.1/24", "fd00::b", "fd10:0:0:1::/64", "fd10:0:0:1::1/64"],
+      ["192.168.1.12", "10.10.2.0/24", "10.10.2.1/24", "fd00::c", "fd10:0:0:2::/64", "fd10:0:0:2::1/64"],
+    ]);
+    expect(result.network).toMatchObject({
+      podCIDR: "10.10.0.0/16",
+      nodePodCIDRPrefix: 24,
+      kubernetesServiceIP: "10.0.0.1",
+      dnsServiceIP: "10.0.0.10",
+      secondary: {
+        family: "ipv6",
+        podCIDR: "fd10::/56",
+        nodePodCIDRPrefix: 64,
+        nodeCIDRCapacity: 256,
+        serviceCIDR: "fd00:10::/108",
+        serviceCapacity: 1048575,
+        kubernetesServiceIP: "fd00:10::1",
+        dnsServiceIP: "fd00:10::a",
+      },
+    });
+    expect(result.controlPlane.apiserverURL).toBe("https://192.168.1.10:6443");
+  });
+
+  it("takes node range sizes per family, and IPv6 primary when IPv6 is listed first", () => {
+    const result = plan(
+      spec({
+        kubernetesVersion: "1.34",
+        network: {
+          podCIDR: ["fd10::/56", "10.10.0.0/16"],
+          serviceCIDR: ["fd00:10::/108", "10.0.0.0/16"],
+          nodePodCIDRPrefix: { ipv4: 25, ipv6: 72 },
+        },
+        nodes: [{ name: "a", ip: ["fd00::a", "192.168.1.10"], roles: ["control-plane", "etcd", "worker"] }],
+      }),
+    );
+    expect(result.network.families).toEqual(["ipv6", "ipv4"]);
+    expect([result.nodes[0]?.podCIDR, result.nodes[0]?.secondary?.podCIDR]).toEqual([
+      "fd10::/72",
+      "10.10.0.0/25",
+    ]);
+    expect(result.controlPlane.apiserverURL).toBe("https://[fd00::a]:6443");
+  });
+
+  it("keeps each node's ranges of both families from the previous plan, whichever family was primary", () => {
+    const first = plan(dual({}, 3));
+    const previous = {
+      nodes: first.nodes
+        .filter((node) => node.name !== "node-0")
+        .map((node) => ({
+          name: node.name,
+          podCIDR: node.secondary?.podCIDR ?? "",
+          secondaryPodCIDR: node.podCIDR,
+        })),
+    };
+    const second = plan(dual({}, 4), { previous });
+    for (const name of ["node-1", "node-2"]) {
+      const before = first.nodes.find((node) => node.name === name);
+      const after = second.nodes.find((node) => node.name === name);
+      expect([
+        after?.podCIDR,
+        after?.podCIDRSource,
+        after?.secondary?.podCIDR,
+        after?.secondary?.podCIDRSource,
+      ]).toEqual([before?.podCIDR, "previous", before?.secondary?.podCIDR, "previous"]);
+    }
+    // The new node gets fresh ranges of both families, none of the previous ones.
+    const added = second.nodes.find((node) => node.name === "node-3");
+    expect(added?.podCIDRSource).toBe("allocated");
+    expect(added?.secondary?.podCIDRSource).toBe("allocated");
+    expect(first.nodes.map((node) => node.secondary?.podCIDR)).not.toContain(added?.secondary?.podCIDR);
+  });
+
+  it("pins one family's range and allocates the other", () => {
+    const input = dual();
+    const result = plan({
+      ...input,
+      nodes: input.nodes.map((node, index) => (index === 0 ? { ...node, podCIDR: "fd10:0:0:9::/64" } : node)),
+    });
+    expect(result.nodes[0]?.secondary).toMatchObject({ podCIDR: "fd10:0:0:9::/64", podCIDRSource: "pinned" });
+    expect(result.nodes[0]).toMatchObject({ podCIDR: "10.10.0.0/24", podCIDRSource: "allocated" });
+  });
+
+  it("defaults an IPv6 cluster's node ranges to /64, the controller-manager's default", () => {
+    const result = plan(
+      spec({
+        network: { podCIDR: "fd10::/56", serviceCIDR: "fd00:10::/108" },
+        nodes: [{ name: "a", ip: "fd00::a", roles: ["control-plane", "etcd", "worker"] }],
+      }),
+    );
+    expect(result.network.nodePodCIDRPrefix).toBe(64);
+    expect(result.network.secondary).toBeUndefined();
+  });
+
+  it("is plain data: a JSON round trip changes nothing", () => {
+    const result = plan(dual());
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+});

@@ -192,3 +192,15 @@ export function urlHost(ip: string): string {
 export function hostPort(ip: string, port: number): string {
   return `${urlHost(ip)}:${port}`;
 }
+
+/** A spec field that holds one address or range, or one per family in a dual-stack cluster: its values, primary first. */
+export function familyValues(value: string | readonly string[]): readonly string[] {
+  return typeof value === "string" ? [value] : value;
+}
+
+/** The primary family's value of such a field: the value, or the first of the list. */
+export function primaryValue(value: string | readonly string[]): string {
+  const first = typeof value === "string" ? value : value[0];
+  if (first === undefined) throw new Error("unreachable: the schema requires at least one value");
+  return first;
+}

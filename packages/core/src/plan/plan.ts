@@ -12,7 +12,10 @@ import {
   subnetAt,
   subnetCount,
   subnetIndex,
+  familyValues,
+  parseIp,
   type Cidr,
+  type IpFamily,
 } from "../net/ip.js";
 import type { ClusterSpec } from "../validation/generated/types.js";
 import { resolveKubernetesVersion } from "../versions/kubernetes.js";
@@ -33,6 +36,36 @@ export interface NodePlan {
   readonly bridgeIP: string;
   /** NODE_X_BRIDGE_ADDR (S20): bridge IP with the node range's prefix, as `ip addr add` takes it. */
   readonly bridgeAddress: string;
+  /** A dual-stack cluster's other family: the node's address, pod range and bridge address of it. */
+  readonly secondary?: NodeFamilyPlan;
+}
+
+/** One address family's part of a node in a dual-stack cluster. */
+export interface NodeFamilyPlan {
+  readonly family: IpFamily;
+  readonly ip: string;
+  readonly podCIDR: string;
+  readonly podCIDRSource: "pinned" | "previous" | "allocated";
+  readonly bridgeIP: string;
+  readonly bridgeAddress: string;
+}
+
+/** One address family's ranges: the cluster's only one, or each of a dual-stack cluster's two. */
+export interface NetworkFamilyPlan {
+  readonly family: IpFamily;
+  readonly podCIDR: string;
+  readonly nodePodCIDRPrefix: number;
+  /** How many node ranges the pod range holds (capped at Number.MAX_SAFE_INTEGER). */
+  readonly nodeCIDRCapacity: number;
+  /** Pod addresses in each node range, after network, broadcast and bridge addresses. */
+  readonly podAddressesPerNode: number;
+  readonly serviceCIDR: string;
+  /** Addresses services can use: the range less its network and broadcast addresses. */
+  readonly serviceCapacity: number;
+  /** The first address of the service range (the `kubernetes` service's, in the primary family). */
+  readonly kubernetesServiceIP: string;
+  /** The cluster DNS service's address of this family. */
+  readonly dnsServiceIP: string;
 }
 
 export interface EtcdMemberPlan {
@@ -70,6 +103,10 @@ export interface ClusterPlan {
     readonly nodes: readonly string[];
   };
   readonly network: {
+    /** The address families, the primary first: one, or two for a dual-stack cluster. */
+    readonly families: readonly IpFamily[];
+    /** A dual-stack cluster's other family; the fields below are the primary family's. */
+    readonly secondary?: NetworkFamilyPlan;
     readonly mode: ClusterSpec["network"]["mode"];
     readonly overlay?: ClusterSpec["network"]["overlay"];
     /** CLUSTER_SUBNET */
@@ -99,9 +136,14 @@ export interface ClusterPlan {
   readonly nodes: readonly NodePlan[];
 }
 
-/** What a previous plan contributes: each node's pod range, so regeneration keeps it. */
+/** What a previous plan contributes: each node's pod ranges, so regeneration keeps them. */
 export interface PreviousAllocation {
-  readonly nodes: readonly { readonly name: string; readonly podCIDR: string }[];
+  readonly nodes: readonly {
+    readonly name: string;
+    readonly podCIDR: string;
+    /** The other family's range of a dual-stack node. */
+    readonly secondaryPodCIDR?: string;
+  }[];
 }
 
 export interface PlanOptions {
@@ -132,20 +174,33 @@ function mustIp(text: string): string {
 function allocatePodRanges(
   spec: ClusterSpec,
   podRange: Cidr,
+  prefix: number,
   previous: PreviousAllocation | undefined,
 ): { cidr: Cidr; source: NodePlan["podCIDRSource"] }[] {
-  const prefix = spec.network.nodePodCIDRPrefix;
+  const family = podRange.family;
+  const ofFamily = (text: string): Cidr | undefined => {
+    const parsed = parseCidr(text);
+    return parsed.ok && parsed.cidr.family === family ? parsed.cidr : undefined;
+  };
   const taken = new Set<bigint>();
   const result: ({ cidr: Cidr; source: NodePlan["podCIDRSource"] } | undefined)[] = spec.nodes.map((node) => {
-    if (node.podCIDR === undefined) return undefined;
-    const cidr = mustCidr(node.podCIDR);
+    const pinned = familyValues(node.podCIDR ?? []).find((text) => ofFamily(text) !== undefined);
+    if (pinned === undefined) return undefined;
+    const cidr = mustCidr(pinned);
     const index = subnetIndex(podRange, cidr);
-    if (index === undefined) throw new Error(`unreachable: pinned ${node.podCIDR} outside the pod range`);
+    if (index === undefined) throw new Error(`unreachable: pinned ${pinned} outside the pod range`);
     taken.add(index);
     return { cidr, source: "pinned" };
   });
 
-  const previousByName = new Map((previous?.nodes ?? []).map((node) => [node.name, node.podCIDR]));
+  // The previous plan's range of this family, whichever family was primary then.
+  const previousByName = new Map<string, string>();
+  for (const node of previous?.nodes ?? []) {
+    const text = [node.podCIDR, node.secondaryPodCIDR].find(
+      (candidate) => candidate !== undefined && ofFamily(candidate) !== undefined,
+    );
+    if (text !== undefined) previousByName.set(node.name, text);
+  }
   spec.nodes.forEach((node, position) => {
     if (result[position]) return;
     const text = previousByName.get(node.name);
@@ -189,23 +244,49 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
   if (!version)
     throw new Error(`unreachable: ${spec.kubernetesVersion} passed validation but is unsupported`);
   const profile = versionProfile(version);
-  const podRange = mustCidr(spec.network.podCIDR);
-  const serviceRange = mustCidr(spec.network.serviceCIDR);
-  const ranges = allocatePodRanges(spec, podRange, options.previous);
+  const podRanges = familyValues(spec.network.podCIDR).map(mustCidr);
+  const serviceRanges = familyValues(spec.network.serviceCIDR).map(mustCidr);
+  const [podRange, secondaryPodRange] = podRanges;
+  const [serviceRange, secondaryServiceRange] = serviceRanges;
+  if (!podRange || !serviceRange) throw new Error("unreachable: the schema requires a pod and a service range");
+  const prefixSetting = spec.network.nodePodCIDRPrefix;
+  const prefixOf = (family: IpFamily): number =>
+    typeof prefixSetting === "number" ? prefixSetting : prefixSetting[family];
+  const nodeParts = podRanges.map((range) => {
+    const allocated = allocatePodRanges(spec, range, prefixOf(range.family), options.previous);
+    return spec.nodes.map((node, position): NodeFamilyPlan => {
+      const allocation = allocated[position];
+      if (!allocation) throw new Error("unreachable: every node has a range");
+      const ip = familyValues(node.ip)
+        .map(mustIp)
+        .find((candidate) => parseIp(candidate)?.family === range.family);
+      if (ip === undefined) throw new Error(`unreachable: ${node.name} has no ${range.family} address`);
+      const bridgeIP = formatIp(addressAt(allocation.cidr, 1n), allocation.cidr.family);
+      return {
+        family: range.family,
+        ip,
+        podCIDR: formatCidr(allocation.cidr),
+        podCIDRSource: allocation.source,
+        bridgeIP,
+        bridgeAddress: `${bridgeIP}/${allocation.cidr.prefix}`,
+      };
+    });
+  });
 
   const nodes: NodePlan[] = spec.nodes.map((node, position) => {
-    const range = ranges[position];
-    if (!range) throw new Error("unreachable: every node has a range");
-    const bridgeIP = formatIp(addressAt(range.cidr, 1n), range.cidr.family);
+    const primary = nodeParts[0]?.[position];
+    if (!primary) throw new Error("unreachable: every node has a primary range");
+    const secondary = nodeParts[1]?.[position];
     return {
       name: node.name,
-      ip: mustIp(node.ip),
+      ip: primary.ip,
       roles: [...node.roles],
       labels: { ...node.labels },
-      podCIDR: formatCidr(range.cidr),
-      podCIDRSource: range.source,
-      bridgeIP,
-      bridgeAddress: `${bridgeIP}/${range.cidr.prefix}`,
+      podCIDR: primary.podCIDR,
+      podCIDRSource: primary.podCIDRSource,
+      bridgeIP: primary.bridgeIP,
+      bridgeAddress: primary.bridgeAddress,
+      ...(secondary === undefined ? {} : { secondary }),
     };
   });
 
@@ -226,7 +307,31 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
       clientURL: `${profile.etcd.scheme}://${hostPort(node.ip, profile.etcd.clientPort)}`,
       peerURL: `${profile.etcd.scheme}://${hostPort(node.ip, profile.etcd.peerPort)}`,
     }));
-  const serviceSize = cidrSize(serviceRange);
+  const familyPlan = (pods: Cidr, services: Cidr, dnsServiceIP: string): NetworkFamilyPlan => {
+    const prefix = prefixOf(pods.family);
+    const size = cidrSize(services);
+    return {
+      family: pods.family,
+      podCIDR: formatCidr(pods),
+      nodePodCIDRPrefix: prefix,
+      nodeCIDRCapacity: safeNumber(subnetCount(pods, prefix)),
+      podAddressesPerNode: safeNumber(podAddressesPerRange(pods.family, prefix)),
+      serviceCIDR: formatCidr(services),
+      serviceCapacity: safeNumber(services.family === "ipv4" ? size - 2n : size - 1n),
+      kubernetesServiceIP: formatIp(addressAt(services, 1n), services.family),
+      dnsServiceIP,
+    };
+  };
+  const primaryNetwork = familyPlan(podRange, serviceRange, spec.network.dnsServiceIP);
+  const secondaryNetwork =
+    secondaryPodRange === undefined || secondaryServiceRange === undefined
+      ? undefined
+      : familyPlan(
+          secondaryPodRange,
+          secondaryServiceRange,
+          // The tenth address, as the primary family's default.
+          formatIp(addressAt(secondaryServiceRange, 10n), secondaryServiceRange.family),
+        );
 
   return {
     apiVersion: "kubescratch.dev/v1alpha1",
@@ -248,17 +353,19 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
       nodes: nodes.filter((node) => node.roles.includes("control-plane")).map((node) => node.name),
     },
     network: {
+      families: secondaryNetwork === undefined ? [podRange.family] : [podRange.family, secondaryNetwork.family],
+      ...(secondaryNetwork === undefined ? {} : { secondary: secondaryNetwork }),
       mode: spec.network.mode,
       ...(spec.network.mode === "overlay" ? { overlay: spec.network.overlay } : {}),
-      podCIDR: formatCidr(podRange),
-      nodePodCIDRPrefix: spec.network.nodePodCIDRPrefix,
-      nodeCIDRCapacity: safeNumber(subnetCount(podRange, spec.network.nodePodCIDRPrefix)),
-      podAddressesPerNode: safeNumber(podAddressesPerRange(podRange.family, spec.network.nodePodCIDRPrefix)),
+      podCIDR: primaryNetwork.podCIDR,
+      nodePodCIDRPrefix: primaryNetwork.nodePodCIDRPrefix,
+      nodeCIDRCapacity: primaryNetwork.nodeCIDRCapacity,
+      podAddressesPerNode: primaryNetwork.podAddressesPerNode,
       maxPodsPerNode: spec.network.maxPodsPerNode,
-      serviceCIDR: formatCidr(serviceRange),
-      serviceCapacity: safeNumber(serviceRange.family === "ipv4" ? serviceSize - 2n : serviceSize - 1n),
-      kubernetesServiceIP: formatIp(addressAt(serviceRange, 1n), serviceRange.family),
-      dnsServiceIP: spec.network.dnsServiceIP,
+      serviceCIDR: primaryNetwork.serviceCIDR,
+      serviceCapacity: primaryNetwork.serviceCapacity,
+      kubernetesServiceIP: primaryNetwork.kubernetesServiceIP,
+      dnsServiceIP: primaryNetwork.dnsServiceIP,
       clusterDomain: spec.network.clusterDomain,
       mtu: spec.network.mtu,
       masquerade: spec.network.masquerade,

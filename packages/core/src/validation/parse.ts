@@ -1,6 +1,6 @@
 // Text or data in, a validated ClusterSpec with every default applied out — or one SpecError that
 // lists every problem with its JSON pointer, source position, and fix.
-import { addressAt, canonicalIp, formatIp, parseCidr } from "../net/ip.js";
+import { addressAt, canonicalIp, familyValues, formatIp, parseCidr, primaryValue } from "../net/ip.js";
 import { resolveKubernetesVersion, type KubernetesVersion } from "../versions/kubernetes.js";
 import { defaultEndpointPort, type SpecWithStaticDefaults } from "./compatibility.js";
 import { SpecError, type SpecIssue } from "./errors.js";
@@ -111,7 +111,7 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
   const legacy = version.era === "legacy";
   const runtimeType = spec.runtime.type ?? (legacy ? "docker" : "containerd");
   const firstControlPlane = spec.nodes.find((node) => node.roles.includes("control-plane"));
-  const service = parseCidr(spec.network.serviceCIDR);
+  const service = parseCidr(primaryValue(spec.network.serviceCIDR));
   if (!firstControlPlane || !service.ok) throw new Error("unreachable: semantic checks passed without these");
   const canonical = (ip: string): string => canonicalIp(ip) ?? ip;
   const apiserverPort = spec.controlPlane.apiserverPort ?? (legacy ? 443 : 6443);
@@ -125,7 +125,7 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
       allowPrivileged: spec.security.allowPrivileged ?? !legacy,
     },
     controlPlane: {
-      masterIP: canonical(spec.controlPlane.masterIP ?? firstControlPlane.ip),
+      masterIP: canonical(spec.controlPlane.masterIP ?? primaryValue(firstControlPlane.ip)),
       apiserverPort,
       ...(endpoint === undefined
         ? {}
@@ -148,11 +148,26 @@ function applyVersionDefaults(spec: SpecWithStaticDefaults, version: KubernetesV
     },
     network: {
       ...spec.network,
+      nodePodCIDRPrefix: spec.network.nodePodCIDRPrefix ?? defaultNodePodCIDRPrefix(spec),
       dnsServiceIP: canonical(
         spec.network.dnsServiceIP ?? formatIp(addressAt(service.cidr, 10n), service.cidr.family),
       ),
     },
   };
+}
+
+/**
+ * kube-controller-manager's defaults (--node-cidr-mask-size-ipv4 24, --node-cidr-mask-size-ipv6 64),
+ * per family of the pod range; one of each for a dual-stack cluster.
+ */
+function defaultNodePodCIDRPrefix(spec: SpecWithStaticDefaults): ClusterSpec["network"]["nodePodCIDRPrefix"] {
+  const families = familyValues(spec.network.podCIDR).map((text) => {
+    const parsed = parseCidr(text);
+    if (!parsed.ok) throw new Error("unreachable: semantic checks passed without a pod range");
+    return parsed.cidr.family;
+  });
+  if (families.length === 2) return { ipv4: 24, ipv6: 64 };
+  return families[0] === "ipv6" ? 64 : 24;
 }
 
 const RUNTIME_ROOT: Readonly<Record<ClusterSpec["runtime"]["type"], string>> = {

@@ -266,6 +266,12 @@ function describe(error: ErrorObject, document: unknown): SpecIssue | undefined 
         `needs at least ${String(params["limit"])} ${params["limit"] === 1 ? "entry" : "entries"}.`,
         `Add entries: ${lowerFirst(expectation(schema))}`,
       );
+    case "maxItems":
+      return issue(
+        error.instancePath,
+        `has ${Array.isArray(value) ? value.length : "more"} entries, more than ${String(params["limit"])}.`,
+        `Keep at most ${String(params["limit"])}: ${lowerFirst(expectation(schema))}`,
+      );
     case "uniqueItems":
       return issue(
         `${error.instancePath}/${String(params["i"])}`,

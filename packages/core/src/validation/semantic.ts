@@ -9,6 +9,7 @@ import {
   nodeAddressProblem,
   parseCidr,
   parseIp,
+  primaryValue,
   podAddressesPerRange,
   reservedPerNodeRange,
   subnetCount,
@@ -46,6 +47,9 @@ const RESERVED_PORTS: Readonly<Record<KubernetesVersion["era"], Readonly<Record<
     10259: "the scheduler's secure port",
   },
 };
+
+/** The Kubernetes versions whose apiserver keeps service IPs in a bitmap of at most 2^20 addresses. */
+const SERVICE_RANGE_BITMAP = { until: 34 };
 
 export function semanticIssues(
   spec: SpecWithStaticDefaults,
@@ -119,16 +123,29 @@ export function semanticIssues(
     return undefined;
   };
 
-  const podRange = cidrField("/network/podCIDR", spec.network.podCIDR, "the pod range");
-  const serviceRange = cidrField("/network/serviceCIDR", spec.network.serviceCIDR, "the service range");
-  const nodeIps = spec.nodes.map((node, index) =>
-    ipField(pointerOf("nodes", index, "ip"), node.ip, "the node's IP"),
+  /** A field that holds one value or, in a dual-stack cluster, one per family: its entries' pointers. */
+  const entriesOf = (pointer: string, value: string | readonly string[]): { pointer: string; text: string }[] =>
+    typeof value === "string"
+      ? [{ pointer, text: value }]
+      : value.map((text, index) => ({ pointer: `${pointer}/${index}`, text }));
+  const podEntries = entriesOf("/network/podCIDR", spec.network.podCIDR);
+  const serviceEntries = entriesOf("/network/serviceCIDR", spec.network.serviceCIDR);
+  const podRanges = podEntries.map((entry) => cidrField(entry.pointer, entry.text, "the pod range"));
+  const serviceRanges = serviceEntries.map((entry) => cidrField(entry.pointer, entry.text, "the service range"));
+  const nodeIpEntries = spec.nodes.map((node, index) => entriesOf(pointerOf("nodes", index, "ip"), node.ip));
+  const nodeIpValues = nodeIpEntries.map((entries) =>
+    entries.map((entry) => ipField(entry.pointer, entry.text, "the node's IP")),
   );
-  const pinned = spec.nodes.map((node, index) =>
-    node.podCIDR === undefined
-      ? undefined
-      : cidrField(pointerOf("nodes", index, "podCIDR"), node.podCIDR, "a node's pod range"),
+  const pinnedEntries = spec.nodes.map((node, index) =>
+    node.podCIDR === undefined ? [] : entriesOf(pointerOf("nodes", index, "podCIDR"), node.podCIDR),
   );
+  const pinned = pinnedEntries.map((entries) =>
+    entries.map((entry) => cidrField(entry.pointer, entry.text, "a node's pod range")),
+  );
+  // The primary family's values: what every single-valued field (masterIP, endpoint, DNS) belongs to.
+  const podRange = podRanges[0];
+  const serviceRange = serviceRanges[0];
+  const nodeIps = nodeIpValues.map((values) => values[0]);
   const masterIp =
     spec.controlPlane.masterIP === undefined
       ? undefined
@@ -144,10 +161,37 @@ export function semanticIssues(
       ? undefined
       : ipField("/network/dnsServiceIP", spec.network.dnsServiceIP, "the DNS service IP");
 
-  // One address family for the whole cluster; the seed's Kubernetes has no IPv6 at all.
+  const familyName = (family: IpFamily): string => (family === "ipv4" ? "IPv4" : "IPv6");
+  // Two entries in one field are one per family.
+  for (const entries of [podEntries, serviceEntries, ...nodeIpEntries, ...pinnedEntries]) {
+    const [first, second] = entries;
+    const firstFamily = first && families.get(first.pointer);
+    if (second && firstFamily && families.get(second.pointer) === firstFamily) {
+      error(
+        second.pointer,
+        `${first.text} and ${second.text} are both ${familyName(firstFamily)}: a dual-stack cluster has one range or address of each family.`,
+        `Make one of them ${familyName(firstFamily === "ipv4" ? "ipv6" : "ipv4")}, or list only one.`,
+      );
+    }
+  }
+  const listed = [podEntries, serviceEntries, ...nodeIpEntries];
+  const dualStack = listed.some(
+    (entries) =>
+      entries.length === 2 &&
+      entries.every((entry) => families.has(entry.pointer)) &&
+      new Set(entries.map((entry) => families.get(entry.pointer))).size === 2,
+  );
   const familyEntries = [...families.entries()];
   const ipv6 = familyEntries.filter(([, family]) => family === "ipv6");
-  if (version?.era === "legacy" && ipv6.length > 0) {
+  if (version?.era === "legacy" && dualStack) {
+    const first = listed.find((entries) => entries.length === 2)?.[0];
+    error(
+      first?.pointer.replace(/\/0$/, "") ?? "/network/podCIDR",
+      `Kubernetes ${version.minor} has one address family, IPv4: dual-stack clusters came with Kubernetes 1.21 and are GA since 1.23.`,
+      "List one IPv4 range or address in each field, or use a current Kubernetes version.",
+    );
+  } else if (version?.era === "legacy" && ipv6.length > 0) {
+    // The seed's Kubernetes has no IPv6 at all.
     for (const [pointer] of ipv6) {
       error(
         pointer,
@@ -155,85 +199,169 @@ export function semanticIssues(
         "Use IPv4 addresses and ranges, or a current Kubernetes version.",
       );
     }
+  } else if (dualStack) {
+    const primaryEntry = podEntries[0] ?? serviceEntries[0];
+    const primary = primaryEntry && families.get(primaryEntry.pointer);
+    if (primary) {
+      const secondary: IpFamily = primary === "ipv4" ? "ipv6" : "ipv4";
+      const example: Record<string, string> = {
+        "/network/podCIDR": primary === "ipv4" ? "[10.10.0.0/16, fd10::/56]" : "[fd10::/56, 10.10.0.0/16]",
+        "/network/serviceCIDR": primary === "ipv4" ? "[10.0.0.0/16, fd00:10::/108]" : "[fd00:10::/108, 10.0.0.0/16]",
+      };
+      const what = (pointer: string): string =>
+        pointer.startsWith("/network/podCIDR")
+          ? "the pod range"
+          : pointer.startsWith("/network/serviceCIDR")
+            ? "the service range"
+            : "the node's IP";
+      for (const entries of listed) {
+        const [first] = entries;
+        if (!first) continue;
+        const base = entries.length === 1 ? first.pointer : first.pointer.replace(/\/0$/, "");
+        const firstFamily = families.get(first.pointer);
+        if (entries.length === 1) {
+          error(
+            base,
+            `the cluster is dual-stack, but ${what(base)} ${first.text} is ${firstFamily ? familyName(firstFamily) : "one family"} only: pods, services and every node need an address of each family.`,
+            `List one of each, ${familyName(primary)} first, e.g. ${example[base] ?? `ip: [${firstFamily === primary ? `${first.text}, its ${familyName(secondary)} address` : `its ${familyName(primary)} address, ${first.text}`}]`}.`,
+          );
+        } else if (firstFamily && firstFamily !== primary) {
+          error(
+            first.pointer,
+            `${first.text} is ${familyName(firstFamily)}, but the cluster's primary family is ${familyName(primary)} (the first entry of network.podCIDR); the first entry of every list is the primary family.`,
+            `List the ${familyName(primary)} entry first.`,
+          );
+        }
+      }
+      for (const [pointer, what] of [
+        ["/controlPlane/masterIP", "the master IP"],
+        ["/controlPlane/endpoint/host", "the endpoint"],
+        ["/network/dnsServiceIP", "the DNS service IP"],
+      ] as const) {
+        if (families.get(pointer) === secondary) {
+          error(
+            pointer,
+            `${texts.get(pointer) ?? ""} is ${familyName(secondary)}, but ${what} belongs to the cluster's primary family, ${familyName(primary)} (the first entry of network.podCIDR).`,
+            `Use an ${familyName(primary)} address here, or list ${familyName(secondary)} first everywhere to make it the primary family.`,
+          );
+        }
+      }
+    }
   } else if (ipv6.length > 0 && ipv6.length < familyEntries.length) {
     const majority: IpFamily = ipv6.length * 2 > familyEntries.length ? "ipv6" : "ipv4";
     for (const [pointer, family] of familyEntries) {
       if (family !== majority) {
         error(
           pointer,
-          `${texts.get(pointer) ?? ""} is ${family === "ipv4" ? "IPv4" : "IPv6"} while the rest of the cluster is ${majority === "ipv4" ? "IPv4" : "IPv6"}; dual-stack clusters are not supported.`,
-          `Use ${majority === "ipv4" ? "IPv4" : "IPv6"} addresses and ranges throughout.`,
-        );
-      }
-    }
-  }
-  if (podRange) {
-    const prefix = spec.network.nodePodCIDRPrefix;
-    const bits = familyBits(podRange.family);
-    if (prefix > bits) {
-      error(
-        "/network/nodePodCIDRPrefix",
-        `/${prefix} is longer than an ${podRange.family === "ipv4" ? "IPv4" : "IPv6"} address (${bits} bits).`,
-        `Use a prefix from ${podRange.prefix} to ${bits}, e.g. 24.`,
-      );
-    } else if (prefix < podRange.prefix) {
-      error(
-        "/network/nodePodCIDRPrefix",
-        `a node's range (/${prefix}) cannot be larger than the pod range ${formatCidr(podRange)}.`,
-        `Use a prefix of at least ${podRange.prefix}, e.g. ${Math.min(bits, Math.max(podRange.prefix, 24))}.`,
-      );
-    } else {
-      const perNode = podAddressesPerRange(podRange.family, prefix);
-      if (perNode < BigInt(spec.network.maxPodsPerNode)) {
-        const needed = spec.network.maxPodsPerNode + reservedPerNodeRange(podRange.family);
-        const fitting = bits - Math.ceil(Math.log2(needed));
-        error(
-          "/network/nodePodCIDRPrefix",
-          `a /${prefix} per node leaves ${perNode} pod addresses, fewer than maxPodsPerNode (${spec.network.maxPodsPerNode}) plus network, broadcast and bridge addresses.`,
-          `Use nodePodCIDRPrefix ${fitting} or shorter, or lower network.maxPodsPerNode to ${perNode}.`,
-        );
-      }
-      const available = subnetCount(podRange, prefix);
-      if (available < BigInt(spec.nodes.length)) {
-        error(
-          "/network/podCIDR",
-          `${formatCidr(podRange)} holds ${available} node ranges of /${prefix}, fewer than the ${spec.nodes.length} nodes.`,
-          `Use a larger pod range (a shorter prefix than /${podRange.prefix}) or a longer nodePodCIDRPrefix.`,
+          `${texts.get(pointer) ?? ""} is ${familyName(family)} while the rest of the cluster is ${familyName(majority)}.`,
+          `Use ${familyName(majority)} addresses and ranges throughout, or list an address or range of each family in network.podCIDR, network.serviceCIDR and every node's ip for a dual-stack cluster.`,
         );
       }
     }
   }
 
-  if (podRange && serviceRange && cidrsOverlap(podRange, serviceRange)) {
+  // The node range sizes: one per family. A number is the size of a single-stack cluster's ranges.
+  const prefixSetting = spec.network.nodePodCIDRPrefix;
+  const nodePrefix = (family: IpFamily): { prefix: number; pointer: string } | undefined => {
+    if (prefixSetting === undefined) return { prefix: family === "ipv4" ? 24 : 64, pointer: "/network/nodePodCIDRPrefix" };
+    if (typeof prefixSetting === "number")
+      return dualStack ? undefined : { prefix: prefixSetting, pointer: "/network/nodePodCIDRPrefix" };
+    return { prefix: prefixSetting[family], pointer: `/network/nodePodCIDRPrefix/${family}` };
+  };
+  if (dualStack && typeof prefixSetting === "number") {
     error(
-      "/network/serviceCIDR",
-      `${formatCidr(serviceRange)} overlaps the pod range ${formatCidr(podRange)}.`,
-      "Choose ranges that do not overlap, e.g. podCIDR 10.10.0.0/16 and serviceCIDR 10.0.0.0/16.",
+      "/network/nodePodCIDRPrefix",
+      `${prefixSetting} is one size, but a dual-stack cluster splits two pod ranges, one of each family.`,
+      `Give one size per family, e.g. nodePodCIDRPrefix: {ipv4: ${prefixSetting <= 32 ? prefixSetting : 24}, ipv6: 64}, or leave it out for 24 and 64.`,
     );
   }
-  // cmd/kube-apiserver/app/options/validation.go: maxCIDRBits = 20 for --service-cluster-ip-range.
-  if (
-    serviceRange &&
-    version?.era === "current" &&
-    familyBits(serviceRange.family) - serviceRange.prefix > 20
-  ) {
-    error(
-      "/network/serviceCIDR",
-      `${formatCidr(serviceRange)} is too large: the apiserver refuses a service range with more than 20 host bits (a prefix shorter than /${familyBits(serviceRange.family) - 20}).`,
-      `Use /${familyBits(serviceRange.family) - 20} or a longer prefix, e.g. 10.96.0.0/12 (IPv4) or fd00:10:96::/108 (IPv6).`,
-    );
+  for (const range of podRanges) {
+    if (!range) continue;
+    const setting = nodePrefix(range.family);
+    if (!setting) continue;
+    const { prefix, pointer: prefixPointer } = setting;
+    const bits = familyBits(range.family);
+    const podPointer = podEntries.length === 1 ? "/network/podCIDR" : `/network/podCIDR/${podRanges.indexOf(range)}`;
+    if (prefix > bits) {
+      error(
+        prefixPointer,
+        `/${prefix} is longer than an ${familyName(range.family)} address (${bits} bits).`,
+        `Use a prefix from ${range.prefix} to ${bits}, e.g. ${range.family === "ipv4" ? 24 : 64}.`,
+      );
+    } else if (prefix < range.prefix) {
+      error(
+        prefixPointer,
+        `a node's range (/${prefix}) cannot be larger than the pod range ${formatCidr(range)}.`,
+        `Use a prefix of at least ${range.prefix}, e.g. ${Math.min(bits, Math.max(range.prefix, range.family === "ipv4" ? 24 : 64))}.`,
+      );
+    } else {
+      // pkg/controller/nodeipam/ipam/cidrset (clusterSubnetMaxDiff = 16): the controller-manager
+      // refuses to start its IPv6 allocator when node ranges are more than 16 bits longer.
+      if (version?.era === "current" && range.family === "ipv6" && prefix - range.prefix > 16) {
+        error(
+          podPointer,
+          `the controller-manager splits an IPv6 pod range into at most 2^16 node ranges, but ${formatCidr(range)} into /${prefix} makes 2^${prefix - range.prefix}.`,
+          `Use a pod range of /${prefix - 16} or a longer prefix (e.g. fd10::/${prefix - 16}), or shorter node ranges.`,
+        );
+      }
+      const perNode = podAddressesPerRange(range.family, prefix);
+      if (perNode < BigInt(spec.network.maxPodsPerNode)) {
+        const needed = spec.network.maxPodsPerNode + reservedPerNodeRange(range.family);
+        const fitting = bits - Math.ceil(Math.log2(needed));
+        error(
+          prefixPointer,
+          `a /${prefix} per node leaves ${perNode} pod addresses, fewer than maxPodsPerNode (${spec.network.maxPodsPerNode}) plus network, broadcast and bridge addresses.`,
+          `Use ${prefixPointer.slice("/network/".length).replace("/", ".")} ${fitting} or shorter, or lower network.maxPodsPerNode to ${perNode}.`,
+        );
+      }
+      const available = subnetCount(range, prefix);
+      if (available < BigInt(spec.nodes.length)) {
+        error(
+          podPointer,
+          `${formatCidr(range)} holds ${available} node ranges of /${prefix}, fewer than the ${spec.nodes.length} nodes.`,
+          `Use a larger pod range (a shorter prefix than /${range.prefix}) or a longer nodePodCIDRPrefix.`,
+        );
+      }
+    }
   }
-  if (serviceRange && cidrSize(serviceRange) < 16n) {
-    error(
-      "/network/serviceCIDR",
-      `${formatCidr(serviceRange)} is too small: the kubernetes service takes its first address and DNS its tenth.`,
-      "Use a range of at least 16 addresses (a /28 or shorter prefix), e.g. 10.0.0.0/16.",
-    );
-  }
+
+  serviceRanges.forEach((range, index) => {
+    if (!range) return;
+    const pointer = serviceEntries[index]?.pointer ?? "/network/serviceCIDR";
+    const pods = podRanges.find((candidate) => candidate?.family === range.family);
+    if (pods && cidrsOverlap(pods, range)) {
+      error(
+        pointer,
+        `${formatCidr(range)} overlaps the pod range ${formatCidr(pods)}.`,
+        "Choose ranges that do not overlap, e.g. podCIDR 10.10.0.0/16 and serviceCIDR 10.0.0.0/16.",
+      );
+    }
+    // cmd/kube-apiserver/app/options/validation.go: maxCIDRBits = 20 for --service-cluster-ip-range,
+    // checked unless MultiCIDRServiceAllocator and DisableAllocatorDualWrite are both on: both are
+    // on by default from 1.34 (pkg/features/kube_features.go), where IPAddress objects replace the bitmap.
+    if (
+      version?.era === "current" &&
+      insideWindow(SERVICE_RANGE_BITMAP, version) &&
+      familyBits(range.family) - range.prefix > 20
+    ) {
+      error(
+        pointer,
+        `${formatCidr(range)} is too large: the apiserver of Kubernetes ${version.minor} refuses a service range with more than 20 host bits (a prefix shorter than /${familyBits(range.family) - 20}).`,
+        `Use /${familyBits(range.family) - 20} or a longer prefix, e.g. 10.96.0.0/12 (IPv4) or fd00:10:96::/108 (IPv6), or Kubernetes 1.34 or later.`,
+      );
+    }
+    if (cidrSize(range) < 16n) {
+      error(
+        pointer,
+        `${formatCidr(range)} is too small: the kubernetes service takes its first address and DNS its tenth.`,
+        "Use a range of at least 16 addresses (a /28 or shorter prefix), e.g. 10.0.0.0/16.",
+      );
+    }
+  });
 
   // --- nodes ---------------------------------------------------------------------------------------
   const firstByName = new Map<string, number>();
-  const firstByIp = new Map<bigint, number>();
+  const firstByIp = new Map<string, number>();
   spec.nodes.forEach((node, index) => {
     for (const key of Object.keys(node.labels ?? {})) {
       const owner = RESERVED_NODE_LABELS[key];
@@ -256,71 +384,86 @@ export function semanticIssues(
     } else {
       firstByName.set(node.name, index);
     }
-    const ip = nodeIps[index];
-    if (ip === undefined) return;
-    const pointer = pointerOf("nodes", index, "ip");
-    const unusable = nodeAddressProblem(node.ip);
-    if (unusable !== undefined) {
-      error(
-        pointer,
-        `${node.ip} is ${unusable}, which the kubelet refuses as a node IP.`,
-        "Use the address the node has on the network the nodes share, e.g. 192.168.1.10.",
-      );
-    }
-    const sameIp = firstByIp.get(ip);
-    if (sameIp !== undefined) {
-      error(
-        pointer,
-        `${node.ip} is already the IP of /nodes/${sameIp}.`,
-        "Give every node its own IP address.",
-      );
-    } else {
-      firstByIp.set(ip, index);
-    }
-    const nodeFamily = families.get(pointer);
-    if (podRange && nodeFamily && cidrContains(podRange, nodeFamily, ip)) {
-      error(
-        pointer,
-        `${node.ip} lies inside the pod range ${formatCidr(podRange)}.`,
-        "Move the pod range away from the node network, or fix the node's IP.",
-      );
-    }
-    if (serviceRange && nodeFamily && cidrContains(serviceRange, nodeFamily, ip)) {
-      error(
-        pointer,
-        `${node.ip} lies inside the service range ${formatCidr(serviceRange)}.`,
-        "Move the service range away from the node network, or fix the node's IP.",
-      );
-    }
+    nodeIpEntries[index]?.forEach((entry, position) => {
+      const ip = nodeIpValues[index]?.[position];
+      const family = families.get(entry.pointer);
+      if (ip === undefined || family === undefined) return;
+      const unusable = nodeAddressProblem(entry.text);
+      if (unusable !== undefined) {
+        error(
+          entry.pointer,
+          `${entry.text} is ${unusable}, which the kubelet refuses as a node IP.`,
+          "Use the address the node has on the network the nodes share, e.g. 192.168.1.10.",
+        );
+      }
+      const key = `${family} ${ip}`;
+      const sameIp = firstByIp.get(key);
+      if (sameIp !== undefined) {
+        error(
+          entry.pointer,
+          `${entry.text} is already the IP of /nodes/${sameIp}.`,
+          "Give every node its own IP address.",
+        );
+      } else {
+        firstByIp.set(key, index);
+      }
+      for (const [ranges, what] of [
+        [podRanges, "pod"],
+        [serviceRanges, "service"],
+      ] as const) {
+        const range = ranges.find((candidate) => candidate?.family === family);
+        if (range && cidrContains(range, family, ip)) {
+          error(
+            entry.pointer,
+            `${entry.text} lies inside the ${what} range ${formatCidr(range)}.`,
+            `Move the ${what} range away from the node network, or fix the node's IP.`,
+          );
+        }
+      }
+    });
   });
 
   const pinnedAt = new Map<string, number>();
-  pinned.forEach((cidr, index) => {
-    if (!cidr) return;
-    const pointer = pointerOf("nodes", index, "podCIDR");
-    const text = formatCidr(cidr);
-    if (podRange && !(cidrContains(podRange, cidr.family, cidr.network) && cidr.prefix >= podRange.prefix)) {
-      error(
-        pointer,
-        `${text} is not inside the pod range ${formatCidr(podRange)}.`,
-        "Pin a range from network.podCIDR, or leave podCIDR out to have one allocated.",
-      );
-      return;
-    }
-    if (cidr.prefix !== spec.network.nodePodCIDRPrefix) {
-      error(
-        pointer,
-        `${text} is a /${cidr.prefix}, but node ranges are /${spec.network.nodePodCIDRPrefix} (network.nodePodCIDRPrefix).`,
-        `Pin a /${spec.network.nodePodCIDRPrefix}, or leave podCIDR out.`,
-      );
-      return;
-    }
-    const other = pinnedAt.get(text);
-    if (other !== undefined) {
-      error(pointer, `${text} is already pinned by /nodes/${other}.`, "Give every node its own pod range.");
-    } else {
-      pinnedAt.set(text, index);
-    }
+  pinned.forEach((cidrs, index) => {
+    cidrs.forEach((cidr, position) => {
+      if (!cidr) return;
+      const pointer = pinnedEntries[index]?.[position]?.pointer ?? pointerOf("nodes", index, "podCIDR");
+      const text = formatCidr(cidr);
+      const range = podRanges.find((candidate) => candidate?.family === cidr.family);
+      if (!range) {
+        if (podRanges.every((candidate) => candidate !== undefined))
+          error(
+            pointer,
+            `${text} is ${familyName(cidr.family)}, but network.podCIDR has no ${familyName(cidr.family)} range.`,
+            "Pin a range from network.podCIDR, or leave podCIDR out to have one allocated.",
+          );
+        return;
+      }
+      if (!(cidrContains(range, cidr.family, cidr.network) && cidr.prefix >= range.prefix)) {
+        error(
+          pointer,
+          `${text} is not inside the pod range ${formatCidr(range)}.`,
+          "Pin a range from network.podCIDR, or leave podCIDR out to have one allocated.",
+        );
+        return;
+      }
+      const expected = nodePrefix(cidr.family);
+      if (expected && cidr.prefix !== expected.prefix) {
+        const setting = expected.pointer.slice("/network/".length).replace("/", ".");
+        error(
+          pointer,
+          `${text} is a /${cidr.prefix}, but node ranges are /${expected.prefix} (network.${setting}).`,
+          `Pin a /${expected.prefix}, or leave podCIDR out.`,
+        );
+        return;
+      }
+      const other = pinnedAt.get(text);
+      if (other !== undefined) {
+        error(pointer, `${text} is already pinned by /nodes/${other}.`, "Give every node its own pod range.");
+      } else {
+        pinnedAt.set(text, index);
+      }
+    });
   });
 
   const controlPlanes = spec.nodes.filter((node) => node.roles.includes("control-plane"));
@@ -400,7 +543,7 @@ export function semanticIssues(
   } else if (version?.era === "current" && controlPlanes.length > 1) {
     warn(
       "/controlPlane",
-      `${controlPlanes.length} control-plane nodes, but every kubelet, kube-proxy and admin kubeconfig names ${spec.controlPlane.masterIP ?? controlPlanes[0]?.ip ?? ""} (masterIP): losing that node loses the API for all of them.`,
+      `${controlPlanes.length} control-plane nodes, but every kubelet, kube-proxy and admin kubeconfig names ${spec.controlPlane.masterIP ?? (controlPlanes[0] ? primaryValue(controlPlanes[0].ip) : "")} (masterIP): losing that node loses the API for all of them.`,
       'Set controlPlane.endpoint: a virtual IP with loadBalancer "keepalived-haproxy" (and the interface that carries the nodes\' IPs), or your own load balancer with loadBalancer "external".',
     );
   }
@@ -408,7 +551,9 @@ export function semanticIssues(
   if (dnsIp !== undefined && serviceRange) {
     const dnsFamily = families.get("/network/dnsServiceIP");
     const size = cidrSize(serviceRange);
-    if (!dnsFamily || !cidrContains(serviceRange, dnsFamily, dnsIp)) {
+    if (dnsFamily !== serviceRange.family) {
+      // The family checks above name it.
+    } else if (!cidrContains(serviceRange, dnsFamily, dnsIp)) {
       error(
         "/network/dnsServiceIP",
         `${spec.network.dnsServiceIP ?? ""} is outside the service range ${formatCidr(serviceRange)}.`,

@@ -235,18 +235,37 @@ export const clusterSchema: JsonSchema = {
           default: "flannel",
         },
         podCIDR: {
-          description: "CLUSTER_SUBNET: the cluster's pod range, split into one range per node.",
-          type: "string",
+          description:
+            "CLUSTER_SUBNET: the cluster's pod range, split into one range per node. Dual-stack: a list of two ranges, one IPv4 and one IPv6; the first is the primary family.",
+          type: ["string", "array"],
           default: "10.10.0.0/16",
           minLength: 1,
+          items: { type: "string", minLength: 1, description: "A range of one address family." },
+          minItems: 1,
+          maxItems: 2,
         },
         nodePodCIDRPrefix: {
           description:
-            "Prefix length of each node's pod range: 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.",
-          type: "integer",
+            "Prefix length of each node's pod range. Default: 24 for IPv4, 64 for IPv6 (kube-controller-manager's defaults); 26 or 27 when short of IPv4 addresses. Dual-stack: one per family, e.g. {ipv4: 24, ipv6: 64}.",
+          type: ["integer", "object"],
           minimum: 1,
           maximum: 128,
-          default: 24,
+          additionalProperties: false,
+          required: ["ipv4", "ipv6"],
+          properties: {
+            ipv4: {
+              description: "Prefix length of each node's IPv4 pod range.",
+              type: "integer",
+              minimum: 1,
+              maximum: 32,
+            },
+            ipv6: {
+              description: "Prefix length of each node's IPv6 pod range.",
+              type: "integer",
+              minimum: 1,
+              maximum: 128,
+            },
+          },
         },
         maxPodsPerNode: {
           description:
@@ -258,10 +277,13 @@ export const clusterSchema: JsonSchema = {
         },
         serviceCIDR: {
           description:
-            "SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run.",
-          type: "string",
+            "SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run. Dual-stack: a list of two ranges, one per family, the primary family first.",
+          type: ["string", "array"],
           default: "10.0.0.0/16",
           minLength: 1,
+          items: { type: "string", minLength: 1, description: "A range of one address family." },
+          minItems: 1,
+          maxItems: 2,
         },
         clusterDomain: {
           description: "Cluster DNS domain (--cluster-domain).",
@@ -528,9 +550,13 @@ export const clusterSchema: JsonSchema = {
             pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
           },
           ip: {
-            description: "The node's private IP address, reachable from every other node.",
-            type: "string",
+            description:
+              "The node's private IP address, reachable from every other node. Dual-stack: a list of two addresses, one per family, the primary family first.",
+            type: ["string", "array"],
             minLength: 1,
+            items: { type: "string", minLength: 1, description: "An address of one family." },
+            minItems: 1,
+            maxItems: 2,
           },
           roles: {
             description:
@@ -542,9 +568,12 @@ export const clusterSchema: JsonSchema = {
           },
           podCIDR: {
             description:
-              "Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.",
-            type: "string",
+              "Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR. Dual-stack: a range of one family pins that family's range, a list of two pins both.",
+            type: ["string", "array"],
             minLength: 1,
+            items: { type: "string", minLength: 1, description: "A range of one address family." },
+            minItems: 1,
+            maxItems: 2,
           },
           labels: {
             description: "Extra Kubernetes labels for the Node object.",

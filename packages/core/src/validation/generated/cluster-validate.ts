@@ -243,18 +243,37 @@ const schema31 = {
           default: "flannel",
         },
         podCIDR: {
-          description: "CLUSTER_SUBNET: the cluster's pod range, split into one range per node.",
-          type: "string",
+          description:
+            "CLUSTER_SUBNET: the cluster's pod range, split into one range per node. Dual-stack: a list of two ranges, one IPv4 and one IPv6; the first is the primary family.",
+          type: ["string", "array"],
           default: "10.10.0.0/16",
           minLength: 1,
+          items: { type: "string", minLength: 1, description: "A range of one address family." },
+          minItems: 1,
+          maxItems: 2,
         },
         nodePodCIDRPrefix: {
           description:
-            "Prefix length of each node's pod range: 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.",
-          type: "integer",
+            "Prefix length of each node's pod range. Default: 24 for IPv4, 64 for IPv6 (kube-controller-manager's defaults); 26 or 27 when short of IPv4 addresses. Dual-stack: one per family, e.g. {ipv4: 24, ipv6: 64}.",
+          type: ["integer", "object"],
           minimum: 1,
           maximum: 128,
-          default: 24,
+          additionalProperties: false,
+          required: ["ipv4", "ipv6"],
+          properties: {
+            ipv4: {
+              description: "Prefix length of each node's IPv4 pod range.",
+              type: "integer",
+              minimum: 1,
+              maximum: 32,
+            },
+            ipv6: {
+              description: "Prefix length of each node's IPv6 pod range.",
+              type: "integer",
+              minimum: 1,
+              maximum: 128,
+            },
+          },
         },
         maxPodsPerNode: {
           description:
@@ -266,10 +285,13 @@ const schema31 = {
         },
         serviceCIDR: {
           description:
-            "SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run.",
-          type: "string",
+            "SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run. Dual-stack: a list of two ranges, one per family, the primary family first.",
+          type: ["string", "array"],
           default: "10.0.0.0/16",
           minLength: 1,
+          items: { type: "string", minLength: 1, description: "A range of one address family." },
+          minItems: 1,
+          maxItems: 2,
         },
         clusterDomain: {
           description: "Cluster DNS domain (--cluster-domain).",
@@ -536,9 +558,13 @@ const schema31 = {
             pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
           },
           ip: {
-            description: "The node's private IP address, reachable from every other node.",
-            type: "string",
+            description:
+              "The node's private IP address, reachable from every other node. Dual-stack: a list of two addresses, one per family, the primary family first.",
+            type: ["string", "array"],
             minLength: 1,
+            items: { type: "string", minLength: 1, description: "An address of one family." },
+            minItems: 1,
+            maxItems: 2,
           },
           roles: {
             description:
@@ -550,9 +576,12 @@ const schema31 = {
           },
           podCIDR: {
             description:
-              "Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.",
-            type: "string",
+              "Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR. Dual-stack: a range of one family pins that family's range, a list of two pins both.",
+            type: ["string", "array"],
             minLength: 1,
+            items: { type: "string", minLength: 1, description: "A range of one address family." },
+            minItems: 1,
+            maxItems: 2,
           },
           labels: {
             description: "Extra Kubernetes labels for the Node object.",
@@ -2081,9 +2110,6 @@ function validate20(
       if (data33.podCIDR === undefined) {
         data33.podCIDR = "10.10.0.0/16";
       }
-      if (data33.nodePodCIDRPrefix === undefined) {
-        data33.nodePodCIDRPrefix = 24;
-      }
       if (data33.maxPodsPerNode === undefined) {
         data33.maxPodsPerNode = 110;
       }
@@ -2182,9 +2208,24 @@ function validate20(
         errors++;
       }
       let data36 = data33.podCIDR;
+      if (typeof data36 !== "string" && !Array.isArray(data36)) {
+        const err80 = {
+          instancePath: instancePath + "/network/podCIDR",
+          schemaPath: "#/properties/network/properties/podCIDR/type",
+          keyword: "type",
+          params: { type: schema31.properties.network.properties.podCIDR.type },
+          message: "must be string,array",
+        };
+        if (vErrors === null) {
+          vErrors = [err80];
+        } else {
+          vErrors.push(err80);
+        }
+        errors++;
+      }
       if (typeof data36 === "string") {
         if (func2(data36) < 1) {
-          const err80 = {
+          const err81 = {
             instancePath: instancePath + "/network/podCIDR",
             schemaPath: "#/properties/network/properties/podCIDR/minLength",
             keyword: "minLength",
@@ -2192,51 +2233,36 @@ function validate20(
             message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
-            vErrors = [err80];
+            vErrors = [err81];
           } else {
-            vErrors.push(err80);
+            vErrors.push(err81);
           }
           errors++;
         }
-      } else {
-        const err81 = {
-          instancePath: instancePath + "/network/podCIDR",
-          schemaPath: "#/properties/network/properties/podCIDR/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err81];
-        } else {
-          vErrors.push(err81);
-        }
-        errors++;
       }
-      let data37 = data33.nodePodCIDRPrefix;
-      if (!(typeof data37 == "number" && !(data37 % 1) && !isNaN(data37) && isFinite(data37))) {
-        const err82 = {
-          instancePath: instancePath + "/network/nodePodCIDRPrefix",
-          schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/type",
-          keyword: "type",
-          params: { type: "integer" },
-          message: "must be integer",
-        };
-        if (vErrors === null) {
-          vErrors = [err82];
-        } else {
-          vErrors.push(err82);
+      if (Array.isArray(data36)) {
+        if (data36.length > 2) {
+          const err82 = {
+            instancePath: instancePath + "/network/podCIDR",
+            schemaPath: "#/properties/network/properties/podCIDR/maxItems",
+            keyword: "maxItems",
+            params: { limit: 2 },
+            message: "must NOT have more than 2 items",
+          };
+          if (vErrors === null) {
+            vErrors = [err82];
+          } else {
+            vErrors.push(err82);
+          }
+          errors++;
         }
-        errors++;
-      }
-      if (typeof data37 == "number" && isFinite(data37)) {
-        if (data37 > 128 || isNaN(data37)) {
+        if (data36.length < 1) {
           const err83 = {
-            instancePath: instancePath + "/network/nodePodCIDRPrefix",
-            schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/maximum",
-            keyword: "maximum",
-            params: { comparison: "<=", limit: 128 },
-            message: "must be <= 128",
+            instancePath: instancePath + "/network/podCIDR",
+            schemaPath: "#/properties/network/properties/podCIDR/minItems",
+            keyword: "minItems",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 items",
           };
           if (vErrors === null) {
             vErrors = [err83];
@@ -2245,46 +2271,54 @@ function validate20(
           }
           errors++;
         }
-        if (data37 < 1 || isNaN(data37)) {
-          const err84 = {
-            instancePath: instancePath + "/network/nodePodCIDRPrefix",
-            schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/minimum",
-            keyword: "minimum",
-            params: { comparison: ">=", limit: 1 },
-            message: "must be >= 1",
-          };
-          if (vErrors === null) {
-            vErrors = [err84];
+        const len4 = data36.length;
+        for (let i7 = 0; i7 < len4; i7++) {
+          let data37 = data36[i7];
+          if (typeof data37 === "string") {
+            if (func2(data37) < 1) {
+              const err84 = {
+                instancePath: instancePath + "/network/podCIDR/" + i7,
+                schemaPath: "#/properties/network/properties/podCIDR/items/minLength",
+                keyword: "minLength",
+                params: { limit: 1 },
+                message: "must NOT have fewer than 1 characters",
+              };
+              if (vErrors === null) {
+                vErrors = [err84];
+              } else {
+                vErrors.push(err84);
+              }
+              errors++;
+            }
           } else {
-            vErrors.push(err84);
+            const err85 = {
+              instancePath: instancePath + "/network/podCIDR/" + i7,
+              schemaPath: "#/properties/network/properties/podCIDR/items/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err85];
+            } else {
+              vErrors.push(err85);
+            }
+            errors++;
           }
-          errors++;
         }
       }
-      let data38 = data33.maxPodsPerNode;
-      if (!(typeof data38 == "number" && !(data38 % 1) && !isNaN(data38) && isFinite(data38))) {
-        const err85 = {
-          instancePath: instancePath + "/network/maxPodsPerNode",
-          schemaPath: "#/properties/network/properties/maxPodsPerNode/type",
-          keyword: "type",
-          params: { type: "integer" },
-          message: "must be integer",
-        };
-        if (vErrors === null) {
-          vErrors = [err85];
-        } else {
-          vErrors.push(err85);
-        }
-        errors++;
-      }
-      if (typeof data38 == "number" && isFinite(data38)) {
-        if (data38 > 1024 || isNaN(data38)) {
+      if (data33.nodePodCIDRPrefix !== undefined) {
+        let data38 = data33.nodePodCIDRPrefix;
+        if (
+          !(typeof data38 == "number" && !(data38 % 1) && !isNaN(data38) && isFinite(data38)) &&
+          !(data38 && typeof data38 == "object" && !Array.isArray(data38))
+        ) {
           const err86 = {
-            instancePath: instancePath + "/network/maxPodsPerNode",
-            schemaPath: "#/properties/network/properties/maxPodsPerNode/maximum",
-            keyword: "maximum",
-            params: { comparison: "<=", limit: 1024 },
-            message: "must be <= 1024",
+            instancePath: instancePath + "/network/nodePodCIDRPrefix",
+            schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/type",
+            keyword: "type",
+            params: { type: schema31.properties.network.properties.nodePodCIDRPrefix.type },
+            message: "must be integer,object",
           };
           if (vErrors === null) {
             vErrors = [err86];
@@ -2293,8 +2327,222 @@ function validate20(
           }
           errors++;
         }
-        if (data38 < 1 || isNaN(data38)) {
-          const err87 = {
+        if (typeof data38 == "number" && isFinite(data38)) {
+          if (data38 > 128 || isNaN(data38)) {
+            const err87 = {
+              instancePath: instancePath + "/network/nodePodCIDRPrefix",
+              schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/maximum",
+              keyword: "maximum",
+              params: { comparison: "<=", limit: 128 },
+              message: "must be <= 128",
+            };
+            if (vErrors === null) {
+              vErrors = [err87];
+            } else {
+              vErrors.push(err87);
+            }
+            errors++;
+          }
+          if (data38 < 1 || isNaN(data38)) {
+            const err88 = {
+              instancePath: instancePath + "/network/nodePodCIDRPrefix",
+              schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/minimum",
+              keyword: "minimum",
+              params: { comparison: ">=", limit: 1 },
+              message: "must be >= 1",
+            };
+            if (vErrors === null) {
+              vErrors = [err88];
+            } else {
+              vErrors.push(err88);
+            }
+            errors++;
+          }
+        }
+        if (data38 && typeof data38 == "object" && !Array.isArray(data38)) {
+          if (data38.ipv4 === undefined) {
+            const err89 = {
+              instancePath: instancePath + "/network/nodePodCIDRPrefix",
+              schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/required",
+              keyword: "required",
+              params: { missingProperty: "ipv4" },
+              message: "must have required property '" + "ipv4" + "'",
+            };
+            if (vErrors === null) {
+              vErrors = [err89];
+            } else {
+              vErrors.push(err89);
+            }
+            errors++;
+          }
+          if (data38.ipv6 === undefined) {
+            const err90 = {
+              instancePath: instancePath + "/network/nodePodCIDRPrefix",
+              schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/required",
+              keyword: "required",
+              params: { missingProperty: "ipv6" },
+              message: "must have required property '" + "ipv6" + "'",
+            };
+            if (vErrors === null) {
+              vErrors = [err90];
+            } else {
+              vErrors.push(err90);
+            }
+            errors++;
+          }
+          for (const key11 in data38) {
+            if (!(key11 === "ipv4" || key11 === "ipv6")) {
+              const err91 = {
+                instancePath: instancePath + "/network/nodePodCIDRPrefix",
+                schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/additionalProperties",
+                keyword: "additionalProperties",
+                params: { additionalProperty: key11 },
+                message: "must NOT have additional properties",
+              };
+              if (vErrors === null) {
+                vErrors = [err91];
+              } else {
+                vErrors.push(err91);
+              }
+              errors++;
+            }
+          }
+          if (data38.ipv4 !== undefined) {
+            let data39 = data38.ipv4;
+            if (!(typeof data39 == "number" && !(data39 % 1) && !isNaN(data39) && isFinite(data39))) {
+              const err92 = {
+                instancePath: instancePath + "/network/nodePodCIDRPrefix/ipv4",
+                schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/properties/ipv4/type",
+                keyword: "type",
+                params: { type: "integer" },
+                message: "must be integer",
+              };
+              if (vErrors === null) {
+                vErrors = [err92];
+              } else {
+                vErrors.push(err92);
+              }
+              errors++;
+            }
+            if (typeof data39 == "number" && isFinite(data39)) {
+              if (data39 > 32 || isNaN(data39)) {
+                const err93 = {
+                  instancePath: instancePath + "/network/nodePodCIDRPrefix/ipv4",
+                  schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/properties/ipv4/maximum",
+                  keyword: "maximum",
+                  params: { comparison: "<=", limit: 32 },
+                  message: "must be <= 32",
+                };
+                if (vErrors === null) {
+                  vErrors = [err93];
+                } else {
+                  vErrors.push(err93);
+                }
+                errors++;
+              }
+              if (data39 < 1 || isNaN(data39)) {
+                const err94 = {
+                  instancePath: instancePath + "/network/nodePodCIDRPrefix/ipv4",
+                  schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/properties/ipv4/minimum",
+                  keyword: "minimum",
+                  params: { comparison: ">=", limit: 1 },
+                  message: "must be >= 1",
+                };
+                if (vErrors === null) {
+                  vErrors = [err94];
+                } else {
+                  vErrors.push(err94);
+                }
+                errors++;
+              }
+            }
+          }
+          if (data38.ipv6 !== undefined) {
+            let data40 = data38.ipv6;
+            if (!(typeof data40 == "number" && !(data40 % 1) && !isNaN(data40) && isFinite(data40))) {
+              const err95 = {
+                instancePath: instancePath + "/network/nodePodCIDRPrefix/ipv6",
+                schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/properties/ipv6/type",
+                keyword: "type",
+                params: { type: "integer" },
+                message: "must be integer",
+              };
+              if (vErrors === null) {
+                vErrors = [err95];
+              } else {
+                vErrors.push(err95);
+              }
+              errors++;
+            }
+            if (typeof data40 == "number" && isFinite(data40)) {
+              if (data40 > 128 || isNaN(data40)) {
+                const err96 = {
+                  instancePath: instancePath + "/network/nodePodCIDRPrefix/ipv6",
+                  schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/properties/ipv6/maximum",
+                  keyword: "maximum",
+                  params: { comparison: "<=", limit: 128 },
+                  message: "must be <= 128",
+                };
+                if (vErrors === null) {
+                  vErrors = [err96];
+                } else {
+                  vErrors.push(err96);
+                }
+                errors++;
+              }
+              if (data40 < 1 || isNaN(data40)) {
+                const err97 = {
+                  instancePath: instancePath + "/network/nodePodCIDRPrefix/ipv6",
+                  schemaPath: "#/properties/network/properties/nodePodCIDRPrefix/properties/ipv6/minimum",
+                  keyword: "minimum",
+                  params: { comparison: ">=", limit: 1 },
+                  message: "must be >= 1",
+                };
+                if (vErrors === null) {
+                  vErrors = [err97];
+                } else {
+                  vErrors.push(err97);
+                }
+                errors++;
+              }
+            }
+          }
+        }
+      }
+      let data41 = data33.maxPodsPerNode;
+      if (!(typeof data41 == "number" && !(data41 % 1) && !isNaN(data41) && isFinite(data41))) {
+        const err98 = {
+          instancePath: instancePath + "/network/maxPodsPerNode",
+          schemaPath: "#/properties/network/properties/maxPodsPerNode/type",
+          keyword: "type",
+          params: { type: "integer" },
+          message: "must be integer",
+        };
+        if (vErrors === null) {
+          vErrors = [err98];
+        } else {
+          vErrors.push(err98);
+        }
+        errors++;
+      }
+      if (typeof data41 == "number" && isFinite(data41)) {
+        if (data41 > 1024 || isNaN(data41)) {
+          const err99 = {
+            instancePath: instancePath + "/network/maxPodsPerNode",
+            schemaPath: "#/properties/network/properties/maxPodsPerNode/maximum",
+            keyword: "maximum",
+            params: { comparison: "<=", limit: 1024 },
+            message: "must be <= 1024",
+          };
+          if (vErrors === null) {
+            vErrors = [err99];
+          } else {
+            vErrors.push(err99);
+          }
+          errors++;
+        }
+        if (data41 < 1 || isNaN(data41)) {
+          const err100 = {
             instancePath: instancePath + "/network/maxPodsPerNode",
             schemaPath: "#/properties/network/properties/maxPodsPerNode/minimum",
             keyword: "minimum",
@@ -2302,17 +2550,32 @@ function validate20(
             message: "must be >= 1",
           };
           if (vErrors === null) {
-            vErrors = [err87];
+            vErrors = [err100];
           } else {
-            vErrors.push(err87);
+            vErrors.push(err100);
           }
           errors++;
         }
       }
-      let data39 = data33.serviceCIDR;
-      if (typeof data39 === "string") {
-        if (func2(data39) < 1) {
-          const err88 = {
+      let data42 = data33.serviceCIDR;
+      if (typeof data42 !== "string" && !Array.isArray(data42)) {
+        const err101 = {
+          instancePath: instancePath + "/network/serviceCIDR",
+          schemaPath: "#/properties/network/properties/serviceCIDR/type",
+          keyword: "type",
+          params: { type: schema31.properties.network.properties.serviceCIDR.type },
+          message: "must be string,array",
+        };
+        if (vErrors === null) {
+          vErrors = [err101];
+        } else {
+          vErrors.push(err101);
+        }
+        errors++;
+      }
+      if (typeof data42 === "string") {
+        if (func2(data42) < 1) {
+          const err102 = {
             instancePath: instancePath + "/network/serviceCIDR",
             schemaPath: "#/properties/network/properties/serviceCIDR/minLength",
             keyword: "minLength",
@@ -2320,31 +2583,84 @@ function validate20(
             message: "must NOT have fewer than 1 characters",
           };
           if (vErrors === null) {
-            vErrors = [err88];
+            vErrors = [err102];
           } else {
-            vErrors.push(err88);
+            vErrors.push(err102);
           }
           errors++;
         }
-      } else {
-        const err89 = {
-          instancePath: instancePath + "/network/serviceCIDR",
-          schemaPath: "#/properties/network/properties/serviceCIDR/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err89];
-        } else {
-          vErrors.push(err89);
-        }
-        errors++;
       }
-      let data40 = data33.clusterDomain;
-      if (typeof data40 === "string") {
-        if (func2(data40) > 253) {
-          const err90 = {
+      if (Array.isArray(data42)) {
+        if (data42.length > 2) {
+          const err103 = {
+            instancePath: instancePath + "/network/serviceCIDR",
+            schemaPath: "#/properties/network/properties/serviceCIDR/maxItems",
+            keyword: "maxItems",
+            params: { limit: 2 },
+            message: "must NOT have more than 2 items",
+          };
+          if (vErrors === null) {
+            vErrors = [err103];
+          } else {
+            vErrors.push(err103);
+          }
+          errors++;
+        }
+        if (data42.length < 1) {
+          const err104 = {
+            instancePath: instancePath + "/network/serviceCIDR",
+            schemaPath: "#/properties/network/properties/serviceCIDR/minItems",
+            keyword: "minItems",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 items",
+          };
+          if (vErrors === null) {
+            vErrors = [err104];
+          } else {
+            vErrors.push(err104);
+          }
+          errors++;
+        }
+        const len5 = data42.length;
+        for (let i8 = 0; i8 < len5; i8++) {
+          let data43 = data42[i8];
+          if (typeof data43 === "string") {
+            if (func2(data43) < 1) {
+              const err105 = {
+                instancePath: instancePath + "/network/serviceCIDR/" + i8,
+                schemaPath: "#/properties/network/properties/serviceCIDR/items/minLength",
+                keyword: "minLength",
+                params: { limit: 1 },
+                message: "must NOT have fewer than 1 characters",
+              };
+              if (vErrors === null) {
+                vErrors = [err105];
+              } else {
+                vErrors.push(err105);
+              }
+              errors++;
+            }
+          } else {
+            const err106 = {
+              instancePath: instancePath + "/network/serviceCIDR/" + i8,
+              schemaPath: "#/properties/network/properties/serviceCIDR/items/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+            };
+            if (vErrors === null) {
+              vErrors = [err106];
+            } else {
+              vErrors.push(err106);
+            }
+            errors++;
+          }
+        }
+      }
+      let data44 = data33.clusterDomain;
+      if (typeof data44 === "string") {
+        if (func2(data44) > 253) {
+          const err107 = {
             instancePath: instancePath + "/network/clusterDomain",
             schemaPath: "#/properties/network/properties/clusterDomain/maxLength",
             keyword: "maxLength",
@@ -2352,14 +2668,14 @@ function validate20(
             message: "must NOT have more than 253 characters",
           };
           if (vErrors === null) {
-            vErrors = [err90];
+            vErrors = [err107];
           } else {
-            vErrors.push(err90);
+            vErrors.push(err107);
           }
           errors++;
         }
-        if (!pattern14.test(data40)) {
-          const err91 = {
+        if (!pattern14.test(data44)) {
+          const err108 = {
             instancePath: instancePath + "/network/clusterDomain",
             schemaPath: "#/properties/network/properties/clusterDomain/pattern",
             keyword: "pattern",
@@ -2370,14 +2686,14 @@ function validate20(
               '"',
           };
           if (vErrors === null) {
-            vErrors = [err91];
+            vErrors = [err108];
           } else {
-            vErrors.push(err91);
+            vErrors.push(err108);
           }
           errors++;
         }
       } else {
-        const err92 = {
+        const err109 = {
           instancePath: instancePath + "/network/clusterDomain",
           schemaPath: "#/properties/network/properties/clusterDomain/type",
           keyword: "type",
@@ -2385,17 +2701,17 @@ function validate20(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err92];
+          vErrors = [err109];
         } else {
-          vErrors.push(err92);
+          vErrors.push(err109);
         }
         errors++;
       }
       if (data33.dnsServiceIP !== undefined) {
-        let data41 = data33.dnsServiceIP;
-        if (typeof data41 === "string") {
-          if (func2(data41) < 1) {
-            const err93 = {
+        let data45 = data33.dnsServiceIP;
+        if (typeof data45 === "string") {
+          if (func2(data45) < 1) {
+            const err110 = {
               instancePath: instancePath + "/network/dnsServiceIP",
               schemaPath: "#/properties/network/properties/dnsServiceIP/minLength",
               keyword: "minLength",
@@ -2403,14 +2719,14 @@ function validate20(
               message: "must NOT have fewer than 1 characters",
             };
             if (vErrors === null) {
-              vErrors = [err93];
+              vErrors = [err110];
             } else {
-              vErrors.push(err93);
+              vErrors.push(err110);
             }
             errors++;
           }
         } else {
-          const err94 = {
+          const err111 = {
             instancePath: instancePath + "/network/dnsServiceIP",
             schemaPath: "#/properties/network/properties/dnsServiceIP/type",
             keyword: "type",
@@ -2418,16 +2734,16 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err94];
+            vErrors = [err111];
           } else {
-            vErrors.push(err94);
+            vErrors.push(err111);
           }
           errors++;
         }
       }
-      let data42 = data33.mtu;
-      if (!(typeof data42 == "number" && !(data42 % 1) && !isNaN(data42) && isFinite(data42))) {
-        const err95 = {
+      let data46 = data33.mtu;
+      if (!(typeof data46 == "number" && !(data46 % 1) && !isNaN(data46) && isFinite(data46))) {
+        const err112 = {
           instancePath: instancePath + "/network/mtu",
           schemaPath: "#/properties/network/properties/mtu/type",
           keyword: "type",
@@ -2435,15 +2751,15 @@ function validate20(
           message: "must be integer",
         };
         if (vErrors === null) {
-          vErrors = [err95];
+          vErrors = [err112];
         } else {
-          vErrors.push(err95);
+          vErrors.push(err112);
         }
         errors++;
       }
-      if (typeof data42 == "number" && isFinite(data42)) {
-        if (data42 > 9216 || isNaN(data42)) {
-          const err96 = {
+      if (typeof data46 == "number" && isFinite(data46)) {
+        if (data46 > 9216 || isNaN(data46)) {
+          const err113 = {
             instancePath: instancePath + "/network/mtu",
             schemaPath: "#/properties/network/properties/mtu/maximum",
             keyword: "maximum",
@@ -2451,14 +2767,14 @@ function validate20(
             message: "must be <= 9216",
           };
           if (vErrors === null) {
-            vErrors = [err96];
+            vErrors = [err113];
           } else {
-            vErrors.push(err96);
+            vErrors.push(err113);
           }
           errors++;
         }
-        if (data42 < 576 || isNaN(data42)) {
-          const err97 = {
+        if (data46 < 576 || isNaN(data46)) {
+          const err114 = {
             instancePath: instancePath + "/network/mtu",
             schemaPath: "#/properties/network/properties/mtu/minimum",
             keyword: "minimum",
@@ -2466,15 +2782,15 @@ function validate20(
             message: "must be >= 576",
           };
           if (vErrors === null) {
-            vErrors = [err97];
+            vErrors = [err114];
           } else {
-            vErrors.push(err97);
+            vErrors.push(err114);
           }
           errors++;
         }
       }
       if (typeof data33.masquerade !== "boolean") {
-        const err98 = {
+        const err115 = {
           instancePath: instancePath + "/network/masquerade",
           schemaPath: "#/properties/network/properties/masquerade/type",
           keyword: "type",
@@ -2482,41 +2798,41 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err98];
+          vErrors = [err115];
         } else {
-          vErrors.push(err98);
+          vErrors.push(err115);
         }
         errors++;
       }
-      let data44 = data33.bridge;
-      if (data44 && typeof data44 == "object" && !Array.isArray(data44)) {
-        if (data44.name === undefined) {
-          data44.name = "cbr0";
+      let data48 = data33.bridge;
+      if (data48 && typeof data48 == "object" && !Array.isArray(data48)) {
+        if (data48.name === undefined) {
+          data48.name = "cbr0";
         }
-        if (data44.management === undefined) {
-          data44.management = "manual";
+        if (data48.management === undefined) {
+          data48.management = "manual";
         }
-        for (const key11 in data44) {
-          if (!(key11 === "name" || key11 === "management")) {
-            const err99 = {
+        for (const key12 in data48) {
+          if (!(key12 === "name" || key12 === "management")) {
+            const err116 = {
               instancePath: instancePath + "/network/bridge",
               schemaPath: "#/properties/network/properties/bridge/additionalProperties",
               keyword: "additionalProperties",
-              params: { additionalProperty: key11 },
+              params: { additionalProperty: key12 },
               message: "must NOT have additional properties",
             };
             if (vErrors === null) {
-              vErrors = [err99];
+              vErrors = [err116];
             } else {
-              vErrors.push(err99);
+              vErrors.push(err116);
             }
             errors++;
           }
         }
-        let data45 = data44.name;
-        if (typeof data45 === "string") {
-          if (!pattern15.test(data45)) {
-            const err100 = {
+        let data49 = data48.name;
+        if (typeof data49 === "string") {
+          if (!pattern15.test(data49)) {
+            const err117 = {
               instancePath: instancePath + "/network/bridge/name",
               schemaPath: "#/properties/network/properties/bridge/properties/name/pattern",
               keyword: "pattern",
@@ -2524,14 +2840,14 @@ function validate20(
               message: 'must match pattern "' + "^[a-zA-Z][a-zA-Z0-9_-]{0,14}$" + '"',
             };
             if (vErrors === null) {
-              vErrors = [err100];
+              vErrors = [err117];
             } else {
-              vErrors.push(err100);
+              vErrors.push(err117);
             }
             errors++;
           }
         } else {
-          const err101 = {
+          const err118 = {
             instancePath: instancePath + "/network/bridge/name",
             schemaPath: "#/properties/network/properties/bridge/properties/name/type",
             keyword: "type",
@@ -2539,15 +2855,15 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err101];
+            vErrors = [err118];
           } else {
-            vErrors.push(err101);
+            vErrors.push(err118);
           }
           errors++;
         }
-        let data46 = data44.management;
-        if (typeof data46 !== "string") {
-          const err102 = {
+        let data50 = data48.management;
+        if (typeof data50 !== "string") {
+          const err119 = {
             instancePath: instancePath + "/network/bridge/management",
             schemaPath: "#/properties/network/properties/bridge/properties/management/type",
             keyword: "type",
@@ -2555,14 +2871,14 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err102];
+            vErrors = [err119];
           } else {
-            vErrors.push(err102);
+            vErrors.push(err119);
           }
           errors++;
         }
-        if (!(data46 === "manual" || data46 === "kubelet")) {
-          const err103 = {
+        if (!(data50 === "manual" || data50 === "kubelet")) {
+          const err120 = {
             instancePath: instancePath + "/network/bridge/management",
             schemaPath: "#/properties/network/properties/bridge/properties/management/enum",
             keyword: "enum",
@@ -2572,14 +2888,14 @@ function validate20(
             message: "must be equal to one of the allowed values",
           };
           if (vErrors === null) {
-            vErrors = [err103];
+            vErrors = [err120];
           } else {
-            vErrors.push(err103);
+            vErrors.push(err120);
           }
           errors++;
         }
       } else {
-        const err104 = {
+        const err121 = {
           instancePath: instancePath + "/network/bridge",
           schemaPath: "#/properties/network/properties/bridge/type",
           keyword: "type",
@@ -2587,14 +2903,14 @@ function validate20(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err104];
+          vErrors = [err121];
         } else {
-          vErrors.push(err104);
+          vErrors.push(err121);
         }
         errors++;
       }
     } else {
-      const err105 = {
+      const err122 = {
         instancePath: instancePath + "/network",
         schemaPath: "#/properties/network/type",
         keyword: "type",
@@ -2602,36 +2918,36 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err105];
+        vErrors = [err122];
       } else {
-        vErrors.push(err105);
+        vErrors.push(err122);
       }
       errors++;
     }
-    let data47 = data.controlPlane;
-    if (data47 && typeof data47 == "object" && !Array.isArray(data47)) {
-      for (const key12 in data47) {
-        if (!(key12 === "masterIP" || key12 === "apiserverPort" || key12 === "endpoint")) {
-          const err106 = {
+    let data51 = data.controlPlane;
+    if (data51 && typeof data51 == "object" && !Array.isArray(data51)) {
+      for (const key13 in data51) {
+        if (!(key13 === "masterIP" || key13 === "apiserverPort" || key13 === "endpoint")) {
+          const err123 = {
             instancePath: instancePath + "/controlPlane",
             schemaPath: "#/properties/controlPlane/additionalProperties",
             keyword: "additionalProperties",
-            params: { additionalProperty: key12 },
+            params: { additionalProperty: key13 },
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err106];
+            vErrors = [err123];
           } else {
-            vErrors.push(err106);
+            vErrors.push(err123);
           }
           errors++;
         }
       }
-      if (data47.masterIP !== undefined) {
-        let data48 = data47.masterIP;
-        if (typeof data48 === "string") {
-          if (func2(data48) < 1) {
-            const err107 = {
+      if (data51.masterIP !== undefined) {
+        let data52 = data51.masterIP;
+        if (typeof data52 === "string") {
+          if (func2(data52) < 1) {
+            const err124 = {
               instancePath: instancePath + "/controlPlane/masterIP",
               schemaPath: "#/properties/controlPlane/properties/masterIP/minLength",
               keyword: "minLength",
@@ -2639,14 +2955,14 @@ function validate20(
               message: "must NOT have fewer than 1 characters",
             };
             if (vErrors === null) {
-              vErrors = [err107];
+              vErrors = [err124];
             } else {
-              vErrors.push(err107);
+              vErrors.push(err124);
             }
             errors++;
           }
         } else {
-          const err108 = {
+          const err125 = {
             instancePath: instancePath + "/controlPlane/masterIP",
             schemaPath: "#/properties/controlPlane/properties/masterIP/type",
             keyword: "type",
@@ -2654,17 +2970,17 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err108];
+            vErrors = [err125];
           } else {
-            vErrors.push(err108);
+            vErrors.push(err125);
           }
           errors++;
         }
       }
-      if (data47.apiserverPort !== undefined) {
-        let data49 = data47.apiserverPort;
-        if (!(typeof data49 == "number" && !(data49 % 1) && !isNaN(data49) && isFinite(data49))) {
-          const err109 = {
+      if (data51.apiserverPort !== undefined) {
+        let data53 = data51.apiserverPort;
+        if (!(typeof data53 == "number" && !(data53 % 1) && !isNaN(data53) && isFinite(data53))) {
+          const err126 = {
             instancePath: instancePath + "/controlPlane/apiserverPort",
             schemaPath: "#/properties/controlPlane/properties/apiserverPort/type",
             keyword: "type",
@@ -2672,15 +2988,15 @@ function validate20(
             message: "must be integer",
           };
           if (vErrors === null) {
-            vErrors = [err109];
+            vErrors = [err126];
           } else {
-            vErrors.push(err109);
+            vErrors.push(err126);
           }
           errors++;
         }
-        if (typeof data49 == "number" && isFinite(data49)) {
-          if (data49 > 65535 || isNaN(data49)) {
-            const err110 = {
+        if (typeof data53 == "number" && isFinite(data53)) {
+          if (data53 > 65535 || isNaN(data53)) {
+            const err127 = {
               instancePath: instancePath + "/controlPlane/apiserverPort",
               schemaPath: "#/properties/controlPlane/properties/apiserverPort/maximum",
               keyword: "maximum",
@@ -2688,14 +3004,14 @@ function validate20(
               message: "must be <= 65535",
             };
             if (vErrors === null) {
-              vErrors = [err110];
+              vErrors = [err127];
             } else {
-              vErrors.push(err110);
+              vErrors.push(err127);
             }
             errors++;
           }
-          if (data49 < 1 || isNaN(data49)) {
-            const err111 = {
+          if (data53 < 1 || isNaN(data53)) {
+            const err128 = {
               instancePath: instancePath + "/controlPlane/apiserverPort",
               schemaPath: "#/properties/controlPlane/properties/apiserverPort/minimum",
               keyword: "minimum",
@@ -2703,22 +3019,22 @@ function validate20(
               message: "must be >= 1",
             };
             if (vErrors === null) {
-              vErrors = [err111];
+              vErrors = [err128];
             } else {
-              vErrors.push(err111);
+              vErrors.push(err128);
             }
             errors++;
           }
         }
       }
-      if (data47.endpoint !== undefined) {
-        let data50 = data47.endpoint;
-        if (data50 && typeof data50 == "object" && !Array.isArray(data50)) {
-          if (data50.virtualRouterId === undefined) {
-            data50.virtualRouterId = 51;
+      if (data51.endpoint !== undefined) {
+        let data54 = data51.endpoint;
+        if (data54 && typeof data54 == "object" && !Array.isArray(data54)) {
+          if (data54.virtualRouterId === undefined) {
+            data54.virtualRouterId = 51;
           }
-          if (data50.host === undefined) {
-            const err112 = {
+          if (data54.host === undefined) {
+            const err129 = {
               instancePath: instancePath + "/controlPlane/endpoint",
               schemaPath: "#/properties/controlPlane/properties/endpoint/required",
               keyword: "required",
@@ -2726,14 +3042,14 @@ function validate20(
               message: "must have required property '" + "host" + "'",
             };
             if (vErrors === null) {
-              vErrors = [err112];
+              vErrors = [err129];
             } else {
-              vErrors.push(err112);
+              vErrors.push(err129);
             }
             errors++;
           }
-          if (data50.loadBalancer === undefined) {
-            const err113 = {
+          if (data54.loadBalancer === undefined) {
+            const err130 = {
               instancePath: instancePath + "/controlPlane/endpoint",
               schemaPath: "#/properties/controlPlane/properties/endpoint/required",
               keyword: "required",
@@ -2741,40 +3057,40 @@ function validate20(
               message: "must have required property '" + "loadBalancer" + "'",
             };
             if (vErrors === null) {
-              vErrors = [err113];
+              vErrors = [err130];
             } else {
-              vErrors.push(err113);
+              vErrors.push(err130);
             }
             errors++;
           }
-          for (const key13 in data50) {
+          for (const key14 in data54) {
             if (!(
-              key13 === "host" ||
-              key13 === "port" ||
-              key13 === "loadBalancer" ||
-              key13 === "interface" ||
-              key13 === "virtualRouterId"
+              key14 === "host" ||
+              key14 === "port" ||
+              key14 === "loadBalancer" ||
+              key14 === "interface" ||
+              key14 === "virtualRouterId"
             )) {
-              const err114 = {
+              const err131 = {
                 instancePath: instancePath + "/controlPlane/endpoint",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/additionalProperties",
                 keyword: "additionalProperties",
-                params: { additionalProperty: key13 },
+                params: { additionalProperty: key14 },
                 message: "must NOT have additional properties",
               };
               if (vErrors === null) {
-                vErrors = [err114];
+                vErrors = [err131];
               } else {
-                vErrors.push(err114);
+                vErrors.push(err131);
               }
               errors++;
             }
           }
-          if (data50.host !== undefined) {
-            let data51 = data50.host;
-            if (typeof data51 === "string") {
-              if (func2(data51) < 1) {
-                const err115 = {
+          if (data54.host !== undefined) {
+            let data55 = data54.host;
+            if (typeof data55 === "string") {
+              if (func2(data55) < 1) {
+                const err132 = {
                   instancePath: instancePath + "/controlPlane/endpoint/host",
                   schemaPath: "#/properties/controlPlane/properties/endpoint/properties/host/minLength",
                   keyword: "minLength",
@@ -2782,14 +3098,14 @@ function validate20(
                   message: "must NOT have fewer than 1 characters",
                 };
                 if (vErrors === null) {
-                  vErrors = [err115];
+                  vErrors = [err132];
                 } else {
-                  vErrors.push(err115);
+                  vErrors.push(err132);
                 }
                 errors++;
               }
             } else {
-              const err116 = {
+              const err133 = {
                 instancePath: instancePath + "/controlPlane/endpoint/host",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/host/type",
                 keyword: "type",
@@ -2797,17 +3113,17 @@ function validate20(
                 message: "must be string",
               };
               if (vErrors === null) {
-                vErrors = [err116];
+                vErrors = [err133];
               } else {
-                vErrors.push(err116);
+                vErrors.push(err133);
               }
               errors++;
             }
           }
-          if (data50.port !== undefined) {
-            let data52 = data50.port;
-            if (!(typeof data52 == "number" && !(data52 % 1) && !isNaN(data52) && isFinite(data52))) {
-              const err117 = {
+          if (data54.port !== undefined) {
+            let data56 = data54.port;
+            if (!(typeof data56 == "number" && !(data56 % 1) && !isNaN(data56) && isFinite(data56))) {
+              const err134 = {
                 instancePath: instancePath + "/controlPlane/endpoint/port",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/type",
                 keyword: "type",
@@ -2815,15 +3131,15 @@ function validate20(
                 message: "must be integer",
               };
               if (vErrors === null) {
-                vErrors = [err117];
+                vErrors = [err134];
               } else {
-                vErrors.push(err117);
+                vErrors.push(err134);
               }
               errors++;
             }
-            if (typeof data52 == "number" && isFinite(data52)) {
-              if (data52 > 65535 || isNaN(data52)) {
-                const err118 = {
+            if (typeof data56 == "number" && isFinite(data56)) {
+              if (data56 > 65535 || isNaN(data56)) {
+                const err135 = {
                   instancePath: instancePath + "/controlPlane/endpoint/port",
                   schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/maximum",
                   keyword: "maximum",
@@ -2831,14 +3147,14 @@ function validate20(
                   message: "must be <= 65535",
                 };
                 if (vErrors === null) {
-                  vErrors = [err118];
+                  vErrors = [err135];
                 } else {
-                  vErrors.push(err118);
+                  vErrors.push(err135);
                 }
                 errors++;
               }
-              if (data52 < 1 || isNaN(data52)) {
-                const err119 = {
+              if (data56 < 1 || isNaN(data56)) {
+                const err136 = {
                   instancePath: instancePath + "/controlPlane/endpoint/port",
                   schemaPath: "#/properties/controlPlane/properties/endpoint/properties/port/minimum",
                   keyword: "minimum",
@@ -2846,18 +3162,18 @@ function validate20(
                   message: "must be >= 1",
                 };
                 if (vErrors === null) {
-                  vErrors = [err119];
+                  vErrors = [err136];
                 } else {
-                  vErrors.push(err119);
+                  vErrors.push(err136);
                 }
                 errors++;
               }
             }
           }
-          if (data50.loadBalancer !== undefined) {
-            let data53 = data50.loadBalancer;
-            if (typeof data53 !== "string") {
-              const err120 = {
+          if (data54.loadBalancer !== undefined) {
+            let data57 = data54.loadBalancer;
+            if (typeof data57 !== "string") {
+              const err137 = {
                 instancePath: instancePath + "/controlPlane/endpoint/loadBalancer",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/loadBalancer/type",
                 keyword: "type",
@@ -2865,14 +3181,14 @@ function validate20(
                 message: "must be string",
               };
               if (vErrors === null) {
-                vErrors = [err120];
+                vErrors = [err137];
               } else {
-                vErrors.push(err120);
+                vErrors.push(err137);
               }
               errors++;
             }
-            if (!(data53 === "external" || data53 === "keepalived-haproxy")) {
-              const err121 = {
+            if (!(data57 === "external" || data57 === "keepalived-haproxy")) {
+              const err138 = {
                 instancePath: instancePath + "/controlPlane/endpoint/loadBalancer",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/loadBalancer/enum",
                 keyword: "enum",
@@ -2883,18 +3199,18 @@ function validate20(
                 message: "must be equal to one of the allowed values",
               };
               if (vErrors === null) {
-                vErrors = [err121];
+                vErrors = [err138];
               } else {
-                vErrors.push(err121);
+                vErrors.push(err138);
               }
               errors++;
             }
           }
-          if (data50.interface !== undefined) {
-            let data54 = data50.interface;
-            if (typeof data54 === "string") {
-              if (!pattern16.test(data54)) {
-                const err122 = {
+          if (data54.interface !== undefined) {
+            let data58 = data54.interface;
+            if (typeof data58 === "string") {
+              if (!pattern16.test(data58)) {
+                const err139 = {
                   instancePath: instancePath + "/controlPlane/endpoint/interface",
                   schemaPath: "#/properties/controlPlane/properties/endpoint/properties/interface/pattern",
                   keyword: "pattern",
@@ -2902,14 +3218,14 @@ function validate20(
                   message: 'must match pattern "' + "^[A-Za-z0-9_.-]{1,15}$" + '"',
                 };
                 if (vErrors === null) {
-                  vErrors = [err122];
+                  vErrors = [err139];
                 } else {
-                  vErrors.push(err122);
+                  vErrors.push(err139);
                 }
                 errors++;
               }
             } else {
-              const err123 = {
+              const err140 = {
                 instancePath: instancePath + "/controlPlane/endpoint/interface",
                 schemaPath: "#/properties/controlPlane/properties/endpoint/properties/interface/type",
                 keyword: "type",
@@ -2917,16 +3233,16 @@ function validate20(
                 message: "must be string",
               };
               if (vErrors === null) {
-                vErrors = [err123];
+                vErrors = [err140];
               } else {
-                vErrors.push(err123);
+                vErrors.push(err140);
               }
               errors++;
             }
           }
-          let data55 = data50.virtualRouterId;
-          if (!(typeof data55 == "number" && !(data55 % 1) && !isNaN(data55) && isFinite(data55))) {
-            const err124 = {
+          let data59 = data54.virtualRouterId;
+          if (!(typeof data59 == "number" && !(data59 % 1) && !isNaN(data59) && isFinite(data59))) {
+            const err141 = {
               instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
               schemaPath: "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/type",
               keyword: "type",
@@ -2934,15 +3250,15 @@ function validate20(
               message: "must be integer",
             };
             if (vErrors === null) {
-              vErrors = [err124];
+              vErrors = [err141];
             } else {
-              vErrors.push(err124);
+              vErrors.push(err141);
             }
             errors++;
           }
-          if (typeof data55 == "number" && isFinite(data55)) {
-            if (data55 > 255 || isNaN(data55)) {
-              const err125 = {
+          if (typeof data59 == "number" && isFinite(data59)) {
+            if (data59 > 255 || isNaN(data59)) {
+              const err142 = {
                 instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
                 schemaPath:
                   "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/maximum",
@@ -2951,14 +3267,14 @@ function validate20(
                 message: "must be <= 255",
               };
               if (vErrors === null) {
-                vErrors = [err125];
+                vErrors = [err142];
               } else {
-                vErrors.push(err125);
+                vErrors.push(err142);
               }
               errors++;
             }
-            if (data55 < 1 || isNaN(data55)) {
-              const err126 = {
+            if (data59 < 1 || isNaN(data59)) {
+              const err143 = {
                 instancePath: instancePath + "/controlPlane/endpoint/virtualRouterId",
                 schemaPath:
                   "#/properties/controlPlane/properties/endpoint/properties/virtualRouterId/minimum",
@@ -2967,15 +3283,15 @@ function validate20(
                 message: "must be >= 1",
               };
               if (vErrors === null) {
-                vErrors = [err126];
+                vErrors = [err143];
               } else {
-                vErrors.push(err126);
+                vErrors.push(err143);
               }
               errors++;
             }
           }
         } else {
-          const err127 = {
+          const err144 = {
             instancePath: instancePath + "/controlPlane/endpoint",
             schemaPath: "#/properties/controlPlane/properties/endpoint/type",
             keyword: "type",
@@ -2983,15 +3299,15 @@ function validate20(
             message: "must be object",
           };
           if (vErrors === null) {
-            vErrors = [err127];
+            vErrors = [err144];
           } else {
-            vErrors.push(err127);
+            vErrors.push(err144);
           }
           errors++;
         }
       }
     } else {
-      const err128 = {
+      const err145 = {
         instancePath: instancePath + "/controlPlane",
         schemaPath: "#/properties/controlPlane/type",
         keyword: "type",
@@ -2999,50 +3315,50 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err128];
+        vErrors = [err145];
       } else {
-        vErrors.push(err128);
+        vErrors.push(err145);
       }
       errors++;
     }
-    let data56 = data.runtime;
-    if (data56 && typeof data56 == "object" && !Array.isArray(data56)) {
-      if (data56.cniBinDir === undefined) {
-        data56.cniBinDir = "/opt/cni/bin";
+    let data60 = data.runtime;
+    if (data60 && typeof data60 == "object" && !Array.isArray(data60)) {
+      if (data60.cniBinDir === undefined) {
+        data60.cniBinDir = "/opt/cni/bin";
       }
-      if (data56.nofile === undefined) {
-        data56.nofile = 1000000;
+      if (data60.nofile === undefined) {
+        data60.nofile = 1000000;
       }
-      if (data56.insecureRegistries === undefined) {
-        data56.insecureRegistries = [];
+      if (data60.insecureRegistries === undefined) {
+        data60.insecureRegistries = [];
       }
-      for (const key14 in data56) {
+      for (const key15 in data60) {
         if (!(
-          key14 === "type" ||
-          key14 === "rootDir" ||
-          key14 === "cniBinDir" ||
-          key14 === "nofile" ||
-          key14 === "insecureRegistries"
+          key15 === "type" ||
+          key15 === "rootDir" ||
+          key15 === "cniBinDir" ||
+          key15 === "nofile" ||
+          key15 === "insecureRegistries"
         )) {
-          const err129 = {
+          const err146 = {
             instancePath: instancePath + "/runtime",
             schemaPath: "#/properties/runtime/additionalProperties",
             keyword: "additionalProperties",
-            params: { additionalProperty: key14 },
+            params: { additionalProperty: key15 },
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err129];
+            vErrors = [err146];
           } else {
-            vErrors.push(err129);
+            vErrors.push(err146);
           }
           errors++;
         }
       }
-      if (data56.type !== undefined) {
-        let data57 = data56.type;
-        if (typeof data57 !== "string") {
-          const err130 = {
+      if (data60.type !== undefined) {
+        let data61 = data60.type;
+        if (typeof data61 !== "string") {
+          const err147 = {
             instancePath: instancePath + "/runtime/type",
             schemaPath: "#/properties/runtime/properties/type/type",
             keyword: "type",
@@ -3050,14 +3366,14 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err130];
+            vErrors = [err147];
           } else {
-            vErrors.push(err130);
+            vErrors.push(err147);
           }
           errors++;
         }
-        if (!(data57 === "docker" || data57 === "rkt" || data57 === "containerd")) {
-          const err131 = {
+        if (!(data61 === "docker" || data61 === "rkt" || data61 === "containerd")) {
+          const err148 = {
             instancePath: instancePath + "/runtime/type",
             schemaPath: "#/properties/runtime/properties/type/enum",
             keyword: "enum",
@@ -3065,18 +3381,18 @@ function validate20(
             message: "must be equal to one of the allowed values",
           };
           if (vErrors === null) {
-            vErrors = [err131];
+            vErrors = [err148];
           } else {
-            vErrors.push(err131);
+            vErrors.push(err148);
           }
           errors++;
         }
       }
-      if (data56.rootDir !== undefined) {
-        let data58 = data56.rootDir;
-        if (typeof data58 === "string") {
-          if (func2(data58) > 4095) {
-            const err132 = {
+      if (data60.rootDir !== undefined) {
+        let data62 = data60.rootDir;
+        if (typeof data62 === "string") {
+          if (func2(data62) > 4095) {
+            const err149 = {
               instancePath: instancePath + "/runtime/rootDir",
               schemaPath: "#/properties/runtime/properties/rootDir/maxLength",
               keyword: "maxLength",
@@ -3084,14 +3400,14 @@ function validate20(
               message: "must NOT have more than 4095 characters",
             };
             if (vErrors === null) {
-              vErrors = [err132];
+              vErrors = [err149];
             } else {
-              vErrors.push(err132);
+              vErrors.push(err149);
             }
             errors++;
           }
-          if (!pattern17.test(data58)) {
-            const err133 = {
+          if (!pattern17.test(data62)) {
+            const err150 = {
               instancePath: instancePath + "/runtime/rootDir",
               schemaPath: "#/properties/runtime/properties/rootDir/pattern",
               keyword: "pattern",
@@ -3099,14 +3415,14 @@ function validate20(
               message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
             };
             if (vErrors === null) {
-              vErrors = [err133];
+              vErrors = [err150];
             } else {
-              vErrors.push(err133);
+              vErrors.push(err150);
             }
             errors++;
           }
         } else {
-          const err134 = {
+          const err151 = {
             instancePath: instancePath + "/runtime/rootDir",
             schemaPath: "#/properties/runtime/properties/rootDir/type",
             keyword: "type",
@@ -3114,17 +3430,17 @@ function validate20(
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err134];
+            vErrors = [err151];
           } else {
-            vErrors.push(err134);
+            vErrors.push(err151);
           }
           errors++;
         }
       }
-      let data59 = data56.cniBinDir;
-      if (typeof data59 === "string") {
-        if (func2(data59) > 4095) {
-          const err135 = {
+      let data63 = data60.cniBinDir;
+      if (typeof data63 === "string") {
+        if (func2(data63) > 4095) {
+          const err152 = {
             instancePath: instancePath + "/runtime/cniBinDir",
             schemaPath: "#/properties/runtime/properties/cniBinDir/maxLength",
             keyword: "maxLength",
@@ -3132,14 +3448,14 @@ function validate20(
             message: "must NOT have more than 4095 characters",
           };
           if (vErrors === null) {
-            vErrors = [err135];
+            vErrors = [err152];
           } else {
-            vErrors.push(err135);
+            vErrors.push(err152);
           }
           errors++;
         }
-        if (!pattern17.test(data59)) {
-          const err136 = {
+        if (!pattern17.test(data63)) {
+          const err153 = {
             instancePath: instancePath + "/runtime/cniBinDir",
             schemaPath: "#/properties/runtime/properties/cniBinDir/pattern",
             keyword: "pattern",
@@ -3147,14 +3463,14 @@ function validate20(
             message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
           };
           if (vErrors === null) {
-            vErrors = [err136];
+            vErrors = [err153];
           } else {
-            vErrors.push(err136);
+            vErrors.push(err153);
           }
           errors++;
         }
       } else {
-        const err137 = {
+        const err154 = {
           instancePath: instancePath + "/runtime/cniBinDir",
           schemaPath: "#/properties/runtime/properties/cniBinDir/type",
           keyword: "type",
@@ -3162,15 +3478,15 @@ function validate20(
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err137];
+          vErrors = [err154];
         } else {
-          vErrors.push(err137);
+          vErrors.push(err154);
         }
         errors++;
       }
-      let data60 = data56.nofile;
-      if (!(typeof data60 == "number" && !(data60 % 1) && !isNaN(data60) && isFinite(data60))) {
-        const err138 = {
+      let data64 = data60.nofile;
+      if (!(typeof data64 == "number" && !(data64 % 1) && !isNaN(data64) && isFinite(data64))) {
+        const err155 = {
           instancePath: instancePath + "/runtime/nofile",
           schemaPath: "#/properties/runtime/properties/nofile/type",
           keyword: "type",
@@ -3178,15 +3494,15 @@ function validate20(
           message: "must be integer",
         };
         if (vErrors === null) {
-          vErrors = [err138];
+          vErrors = [err155];
         } else {
-          vErrors.push(err138);
+          vErrors.push(err155);
         }
         errors++;
       }
-      if (typeof data60 == "number" && isFinite(data60)) {
-        if (data60 > 1073741816 || isNaN(data60)) {
-          const err139 = {
+      if (typeof data64 == "number" && isFinite(data64)) {
+        if (data64 > 1073741816 || isNaN(data64)) {
+          const err156 = {
             instancePath: instancePath + "/runtime/nofile",
             schemaPath: "#/properties/runtime/properties/nofile/maximum",
             keyword: "maximum",
@@ -3194,14 +3510,14 @@ function validate20(
             message: "must be <= 1073741816",
           };
           if (vErrors === null) {
-            vErrors = [err139];
+            vErrors = [err156];
           } else {
-            vErrors.push(err139);
+            vErrors.push(err156);
           }
           errors++;
         }
-        if (data60 < 1024 || isNaN(data60)) {
-          const err140 = {
+        if (data64 < 1024 || isNaN(data64)) {
+          const err157 = {
             instancePath: instancePath + "/runtime/nofile",
             schemaPath: "#/properties/runtime/properties/nofile/minimum",
             keyword: "minimum",
@@ -3209,52 +3525,52 @@ function validate20(
             message: "must be >= 1024",
           };
           if (vErrors === null) {
-            vErrors = [err140];
+            vErrors = [err157];
           } else {
-            vErrors.push(err140);
+            vErrors.push(err157);
           }
           errors++;
         }
       }
-      let data61 = data56.insecureRegistries;
-      if (Array.isArray(data61)) {
-        const len4 = data61.length;
-        for (let i7 = 0; i7 < len4; i7++) {
-          let data62 = data61[i7];
-          if (typeof data62 === "string") {
-            if (func2(data62) > 128) {
-              const err141 = {
-                instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
+      let data65 = data60.insecureRegistries;
+      if (Array.isArray(data65)) {
+        const len6 = data65.length;
+        for (let i9 = 0; i9 < len6; i9++) {
+          let data66 = data65[i9];
+          if (typeof data66 === "string") {
+            if (func2(data66) > 128) {
+              const err158 = {
+                instancePath: instancePath + "/runtime/insecureRegistries/" + i9,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/maxLength",
                 keyword: "maxLength",
                 params: { limit: 128 },
                 message: "must NOT have more than 128 characters",
               };
               if (vErrors === null) {
-                vErrors = [err141];
+                vErrors = [err158];
               } else {
-                vErrors.push(err141);
+                vErrors.push(err158);
               }
               errors++;
             }
-            if (func2(data62) < 1) {
-              const err142 = {
-                instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
+            if (func2(data66) < 1) {
+              const err159 = {
+                instancePath: instancePath + "/runtime/insecureRegistries/" + i9,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/minLength",
                 keyword: "minLength",
                 params: { limit: 1 },
                 message: "must NOT have fewer than 1 characters",
               };
               if (vErrors === null) {
-                vErrors = [err142];
+                vErrors = [err159];
               } else {
-                vErrors.push(err142);
+                vErrors.push(err159);
               }
               errors++;
             }
-            if (!pattern19.test(data62)) {
-              const err143 = {
-                instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
+            if (!pattern19.test(data66)) {
+              const err160 = {
+                instancePath: instancePath + "/runtime/insecureRegistries/" + i9,
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/items/pattern",
                 keyword: "pattern",
                 params: {
@@ -3267,59 +3583,59 @@ function validate20(
                   '"',
               };
               if (vErrors === null) {
-                vErrors = [err143];
+                vErrors = [err160];
               } else {
-                vErrors.push(err143);
+                vErrors.push(err160);
               }
               errors++;
             }
           } else {
-            const err144 = {
-              instancePath: instancePath + "/runtime/insecureRegistries/" + i7,
+            const err161 = {
+              instancePath: instancePath + "/runtime/insecureRegistries/" + i9,
               schemaPath: "#/properties/runtime/properties/insecureRegistries/items/type",
               keyword: "type",
               params: { type: "string" },
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err144];
+              vErrors = [err161];
             } else {
-              vErrors.push(err144);
+              vErrors.push(err161);
             }
             errors++;
           }
         }
-        let i8 = data61.length;
+        let i10 = data65.length;
         let j3;
-        if (i8 > 1) {
+        if (i10 > 1) {
           const indices3 = {};
-          for (; i8--;) {
-            let item3 = data61[i8];
+          for (; i10--;) {
+            let item3 = data65[i10];
             if (typeof item3 !== "string") {
               continue;
             }
             if (typeof indices3[item3] == "number") {
               j3 = indices3[item3];
-              const err145 = {
+              const err162 = {
                 instancePath: instancePath + "/runtime/insecureRegistries",
                 schemaPath: "#/properties/runtime/properties/insecureRegistries/uniqueItems",
                 keyword: "uniqueItems",
-                params: { i: i8, j: j3 },
-                message: "must NOT have duplicate items (items ## " + j3 + " and " + i8 + " are identical)",
+                params: { i: i10, j: j3 },
+                message: "must NOT have duplicate items (items ## " + j3 + " and " + i10 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err145];
+                vErrors = [err162];
               } else {
-                vErrors.push(err145);
+                vErrors.push(err162);
               }
               errors++;
               break;
             }
-            indices3[item3] = i8;
+            indices3[item3] = i10;
           }
         }
       } else {
-        const err146 = {
+        const err163 = {
           instancePath: instancePath + "/runtime/insecureRegistries",
           schemaPath: "#/properties/runtime/properties/insecureRegistries/type",
           keyword: "type",
@@ -3327,14 +3643,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err146];
+          vErrors = [err163];
         } else {
-          vErrors.push(err146);
+          vErrors.push(err163);
         }
         errors++;
       }
     } else {
-      const err147 = {
+      const err164 = {
         instancePath: instancePath + "/runtime",
         schemaPath: "#/properties/runtime/type",
         keyword: "type",
@@ -3342,327 +3658,43 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err147];
+        vErrors = [err164];
       } else {
-        vErrors.push(err147);
+        vErrors.push(err164);
       }
       errors++;
     }
-    let data63 = data.etcd;
-    if (data63 && typeof data63 == "object" && !Array.isArray(data63)) {
-      if (data63.dataDir === undefined) {
-        data63.dataDir = "/var/lib/etcd";
+    let data67 = data.etcd;
+    if (data67 && typeof data67 == "object" && !Array.isArray(data67)) {
+      if (data67.dataDir === undefined) {
+        data67.dataDir = "/var/lib/etcd";
       }
-      for (const key15 in data63) {
-        if (!(key15 === "dataDir")) {
-          const err148 = {
+      for (const key16 in data67) {
+        if (!(key16 === "dataDir")) {
+          const err165 = {
             instancePath: instancePath + "/etcd",
             schemaPath: "#/properties/etcd/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key15 },
-            message: "must NOT have additional properties",
-          };
-          if (vErrors === null) {
-            vErrors = [err148];
-          } else {
-            vErrors.push(err148);
-          }
-          errors++;
-        }
-      }
-      let data64 = data63.dataDir;
-      if (typeof data64 === "string") {
-        if (func2(data64) > 4095) {
-          const err149 = {
-            instancePath: instancePath + "/etcd/dataDir",
-            schemaPath: "#/properties/etcd/properties/dataDir/maxLength",
-            keyword: "maxLength",
-            params: { limit: 4095 },
-            message: "must NOT have more than 4095 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err149];
-          } else {
-            vErrors.push(err149);
-          }
-          errors++;
-        }
-        if (!pattern17.test(data64)) {
-          const err150 = {
-            instancePath: instancePath + "/etcd/dataDir",
-            schemaPath: "#/properties/etcd/properties/dataDir/pattern",
-            keyword: "pattern",
-            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
-            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err150];
-          } else {
-            vErrors.push(err150);
-          }
-          errors++;
-        }
-      } else {
-        const err151 = {
-          instancePath: instancePath + "/etcd/dataDir",
-          schemaPath: "#/properties/etcd/properties/dataDir/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err151];
-        } else {
-          vErrors.push(err151);
-        }
-        errors++;
-      }
-    } else {
-      const err152 = {
-        instancePath: instancePath + "/etcd",
-        schemaPath: "#/properties/etcd/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err152];
-      } else {
-        vErrors.push(err152);
-      }
-      errors++;
-    }
-    let data65 = data.images;
-    if (data65 && typeof data65 == "object" && !Array.isArray(data65)) {
-      for (const key16 in data65) {
-        if (!(key16 === "registry" || key16 === "hyperkube" || key16 === "etcd" || key16 === "pause")) {
-          const err153 = {
-            instancePath: instancePath + "/images",
-            schemaPath: "#/properties/images/additionalProperties",
             keyword: "additionalProperties",
             params: { additionalProperty: key16 },
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err153];
+            vErrors = [err165];
           } else {
-            vErrors.push(err153);
+            vErrors.push(err165);
           }
           errors++;
         }
       }
-      if (data65.registry !== undefined) {
-        let data66 = data65.registry;
-        if (typeof data66 === "string") {
-          if (!pattern21.test(data66)) {
-            const err154 = {
-              instancePath: instancePath + "/images/registry",
-              schemaPath: "#/properties/images/properties/registry/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" },
-              message: 'must match pattern "' + "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err154];
-            } else {
-              vErrors.push(err154);
-            }
-            errors++;
-          }
-        } else {
-          const err155 = {
-            instancePath: instancePath + "/images/registry",
-            schemaPath: "#/properties/images/properties/registry/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err155];
-          } else {
-            vErrors.push(err155);
-          }
-          errors++;
-        }
-      }
-      if (data65.hyperkube !== undefined) {
-        let data67 = data65.hyperkube;
-        if (typeof data67 === "string") {
-          if (func2(data67) < 1) {
-            const err156 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err156];
-            } else {
-              vErrors.push(err156);
-            }
-            errors++;
-          }
-          if (!pattern22.test(data67)) {
-            const err157 = {
-              instancePath: instancePath + "/images/hyperkube",
-              schemaPath: "#/properties/images/properties/hyperkube/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err157];
-            } else {
-              vErrors.push(err157);
-            }
-            errors++;
-          }
-        } else {
-          const err158 = {
-            instancePath: instancePath + "/images/hyperkube",
-            schemaPath: "#/properties/images/properties/hyperkube/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err158];
-          } else {
-            vErrors.push(err158);
-          }
-          errors++;
-        }
-      }
-      if (data65.etcd !== undefined) {
-        let data68 = data65.etcd;
-        if (typeof data68 === "string") {
-          if (func2(data68) < 1) {
-            const err159 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err159];
-            } else {
-              vErrors.push(err159);
-            }
-            errors++;
-          }
-          if (!pattern22.test(data68)) {
-            const err160 = {
-              instancePath: instancePath + "/images/etcd",
-              schemaPath: "#/properties/images/properties/etcd/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err160];
-            } else {
-              vErrors.push(err160);
-            }
-            errors++;
-          }
-        } else {
-          const err161 = {
-            instancePath: instancePath + "/images/etcd",
-            schemaPath: "#/properties/images/properties/etcd/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err161];
-          } else {
-            vErrors.push(err161);
-          }
-          errors++;
-        }
-      }
-      if (data65.pause !== undefined) {
-        let data69 = data65.pause;
-        if (typeof data69 === "string") {
-          if (func2(data69) < 1) {
-            const err162 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/minLength",
-              keyword: "minLength",
-              params: { limit: 1 },
-              message: "must NOT have fewer than 1 characters",
-            };
-            if (vErrors === null) {
-              vErrors = [err162];
-            } else {
-              vErrors.push(err162);
-            }
-            errors++;
-          }
-          if (!pattern22.test(data69)) {
-            const err163 = {
-              instancePath: instancePath + "/images/pause",
-              schemaPath: "#/properties/images/properties/pause/pattern",
-              keyword: "pattern",
-              params: { pattern: "^[^\\s]+$" },
-              message: 'must match pattern "' + "^[^\\s]+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err163];
-            } else {
-              vErrors.push(err163);
-            }
-            errors++;
-          }
-        } else {
-          const err164 = {
-            instancePath: instancePath + "/images/pause",
-            schemaPath: "#/properties/images/properties/pause/type",
-            keyword: "type",
-            params: { type: "string" },
-            message: "must be string",
-          };
-          if (vErrors === null) {
-            vErrors = [err164];
-          } else {
-            vErrors.push(err164);
-          }
-          errors++;
-        }
-      }
-    } else {
-      const err165 = {
-        instancePath: instancePath + "/images",
-        schemaPath: "#/properties/images/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err165];
-      } else {
-        vErrors.push(err165);
-      }
-      errors++;
-    }
-    let data70 = data.kubelet;
-    if (data70 && typeof data70 == "object" && !Array.isArray(data70)) {
-      if (data70.rootDir === undefined) {
-        data70.rootDir = "/var/lib/kubelet";
-      }
-      if (data70.registerNode === undefined) {
-        data70.registerNode = true;
-      }
-      for (const key17 in data70) {
-        if (!(key17 === "rootDir" || key17 === "registerNode" || key17 === "resolvConf")) {
+      let data68 = data67.dataDir;
+      if (typeof data68 === "string") {
+        if (func2(data68) > 4095) {
           const err166 = {
-            instancePath: instancePath + "/kubelet",
-            schemaPath: "#/properties/kubelet/additionalProperties",
-            keyword: "additionalProperties",
-            params: { additionalProperty: key17 },
-            message: "must NOT have additional properties",
+            instancePath: instancePath + "/etcd/dataDir",
+            schemaPath: "#/properties/etcd/properties/dataDir/maxLength",
+            keyword: "maxLength",
+            params: { limit: 4095 },
+            message: "must NOT have more than 4095 characters",
           };
           if (vErrors === null) {
             vErrors = [err166];
@@ -3671,16 +3703,13 @@ function validate20(
           }
           errors++;
         }
-      }
-      let data71 = data70.rootDir;
-      if (typeof data71 === "string") {
-        if (func2(data71) > 4095) {
+        if (!pattern17.test(data68)) {
           const err167 = {
-            instancePath: instancePath + "/kubelet/rootDir",
-            schemaPath: "#/properties/kubelet/properties/rootDir/maxLength",
-            keyword: "maxLength",
-            params: { limit: 4095 },
-            message: "must NOT have more than 4095 characters",
+            instancePath: instancePath + "/etcd/dataDir",
+            schemaPath: "#/properties/etcd/properties/dataDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
+            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
           };
           if (vErrors === null) {
             vErrors = [err167];
@@ -3689,61 +3718,65 @@ function validate20(
           }
           errors++;
         }
-        if (!pattern17.test(data71)) {
-          const err168 = {
-            instancePath: instancePath + "/kubelet/rootDir",
-            schemaPath: "#/properties/kubelet/properties/rootDir/pattern",
-            keyword: "pattern",
-            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
-            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err168];
-          } else {
-            vErrors.push(err168);
-          }
-          errors++;
-        }
       } else {
-        const err169 = {
-          instancePath: instancePath + "/kubelet/rootDir",
-          schemaPath: "#/properties/kubelet/properties/rootDir/type",
+        const err168 = {
+          instancePath: instancePath + "/etcd/dataDir",
+          schemaPath: "#/properties/etcd/properties/dataDir/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
         };
         if (vErrors === null) {
-          vErrors = [err169];
+          vErrors = [err168];
         } else {
-          vErrors.push(err169);
+          vErrors.push(err168);
         }
         errors++;
       }
-      if (typeof data70.registerNode !== "boolean") {
-        const err170 = {
-          instancePath: instancePath + "/kubelet/registerNode",
-          schemaPath: "#/properties/kubelet/properties/registerNode/type",
-          keyword: "type",
-          params: { type: "boolean" },
-          message: "must be boolean",
-        };
-        if (vErrors === null) {
-          vErrors = [err170];
-        } else {
-          vErrors.push(err170);
-        }
-        errors++;
+    } else {
+      const err169 = {
+        instancePath: instancePath + "/etcd",
+        schemaPath: "#/properties/etcd/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err169];
+      } else {
+        vErrors.push(err169);
       }
-      if (data70.resolvConf !== undefined) {
-        let data73 = data70.resolvConf;
-        if (typeof data73 === "string") {
-          if (func2(data73) > 4095) {
+      errors++;
+    }
+    let data69 = data.images;
+    if (data69 && typeof data69 == "object" && !Array.isArray(data69)) {
+      for (const key17 in data69) {
+        if (!(key17 === "registry" || key17 === "hyperkube" || key17 === "etcd" || key17 === "pause")) {
+          const err170 = {
+            instancePath: instancePath + "/images",
+            schemaPath: "#/properties/images/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key17 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err170];
+          } else {
+            vErrors.push(err170);
+          }
+          errors++;
+        }
+      }
+      if (data69.registry !== undefined) {
+        let data70 = data69.registry;
+        if (typeof data70 === "string") {
+          if (!pattern21.test(data70)) {
             const err171 = {
-              instancePath: instancePath + "/kubelet/resolvConf",
-              schemaPath: "#/properties/kubelet/properties/resolvConf/maxLength",
-              keyword: "maxLength",
-              params: { limit: 4095 },
-              message: "must NOT have more than 4095 characters",
+              instancePath: instancePath + "/images/registry",
+              schemaPath: "#/properties/images/properties/registry/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" },
+              message: 'must match pattern "' + "^[a-z0-9][-a-z0-9._:/]*[a-z0-9]$" + '"',
             };
             if (vErrors === null) {
               vErrors = [err171];
@@ -3752,62 +3785,62 @@ function validate20(
             }
             errors++;
           }
-          if (!pattern17.test(data73)) {
-            const err172 = {
-              instancePath: instancePath + "/kubelet/resolvConf",
-              schemaPath: "#/properties/kubelet/properties/resolvConf/pattern",
-              keyword: "pattern",
-              params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
-              message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
-            };
-            if (vErrors === null) {
-              vErrors = [err172];
-            } else {
-              vErrors.push(err172);
-            }
-            errors++;
-          }
         } else {
-          const err173 = {
-            instancePath: instancePath + "/kubelet/resolvConf",
-            schemaPath: "#/properties/kubelet/properties/resolvConf/type",
+          const err172 = {
+            instancePath: instancePath + "/images/registry",
+            schemaPath: "#/properties/images/properties/registry/type",
             keyword: "type",
             params: { type: "string" },
             message: "must be string",
           };
           if (vErrors === null) {
-            vErrors = [err173];
+            vErrors = [err172];
           } else {
-            vErrors.push(err173);
+            vErrors.push(err172);
           }
           errors++;
         }
       }
-    } else {
-      const err174 = {
-        instancePath: instancePath + "/kubelet",
-        schemaPath: "#/properties/kubelet/type",
-        keyword: "type",
-        params: { type: "object" },
-        message: "must be object",
-      };
-      if (vErrors === null) {
-        vErrors = [err174];
-      } else {
-        vErrors.push(err174);
-      }
-      errors++;
-    }
-    if (data.nodes !== undefined) {
-      let data74 = data.nodes;
-      if (Array.isArray(data74)) {
-        if (data74.length < 1) {
+      if (data69.hyperkube !== undefined) {
+        let data71 = data69.hyperkube;
+        if (typeof data71 === "string") {
+          if (func2(data71) < 1) {
+            const err173 = {
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err173];
+            } else {
+              vErrors.push(err173);
+            }
+            errors++;
+          }
+          if (!pattern22.test(data71)) {
+            const err174 = {
+              instancePath: instancePath + "/images/hyperkube",
+              schemaPath: "#/properties/images/properties/hyperkube/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err174];
+            } else {
+              vErrors.push(err174);
+            }
+            errors++;
+          }
+        } else {
           const err175 = {
-            instancePath: instancePath + "/nodes",
-            schemaPath: "#/properties/nodes/minItems",
-            keyword: "minItems",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 items",
+            instancePath: instancePath + "/images/hyperkube",
+            schemaPath: "#/properties/images/properties/hyperkube/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
           };
           if (vErrors === null) {
             vErrors = [err175];
@@ -3816,335 +3849,754 @@ function validate20(
           }
           errors++;
         }
-        const len5 = data74.length;
-        for (let i9 = 0; i9 < len5; i9++) {
-          let data75 = data74[i9];
-          if (data75 && typeof data75 == "object" && !Array.isArray(data75)) {
-            if (data75.labels === undefined) {
-              data75.labels = {};
+      }
+      if (data69.etcd !== undefined) {
+        let data72 = data69.etcd;
+        if (typeof data72 === "string") {
+          if (func2(data72) < 1) {
+            const err176 = {
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err176];
+            } else {
+              vErrors.push(err176);
             }
-            if (data75.name === undefined) {
-              const err176 = {
-                instancePath: instancePath + "/nodes/" + i9,
+            errors++;
+          }
+          if (!pattern22.test(data72)) {
+            const err177 = {
+              instancePath: instancePath + "/images/etcd",
+              schemaPath: "#/properties/images/properties/etcd/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err177];
+            } else {
+              vErrors.push(err177);
+            }
+            errors++;
+          }
+        } else {
+          const err178 = {
+            instancePath: instancePath + "/images/etcd",
+            schemaPath: "#/properties/images/properties/etcd/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err178];
+          } else {
+            vErrors.push(err178);
+          }
+          errors++;
+        }
+      }
+      if (data69.pause !== undefined) {
+        let data73 = data69.pause;
+        if (typeof data73 === "string") {
+          if (func2(data73) < 1) {
+            const err179 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/minLength",
+              keyword: "minLength",
+              params: { limit: 1 },
+              message: "must NOT have fewer than 1 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err179];
+            } else {
+              vErrors.push(err179);
+            }
+            errors++;
+          }
+          if (!pattern22.test(data73)) {
+            const err180 = {
+              instancePath: instancePath + "/images/pause",
+              schemaPath: "#/properties/images/properties/pause/pattern",
+              keyword: "pattern",
+              params: { pattern: "^[^\\s]+$" },
+              message: 'must match pattern "' + "^[^\\s]+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err180];
+            } else {
+              vErrors.push(err180);
+            }
+            errors++;
+          }
+        } else {
+          const err181 = {
+            instancePath: instancePath + "/images/pause",
+            schemaPath: "#/properties/images/properties/pause/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err181];
+          } else {
+            vErrors.push(err181);
+          }
+          errors++;
+        }
+      }
+    } else {
+      const err182 = {
+        instancePath: instancePath + "/images",
+        schemaPath: "#/properties/images/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err182];
+      } else {
+        vErrors.push(err182);
+      }
+      errors++;
+    }
+    let data74 = data.kubelet;
+    if (data74 && typeof data74 == "object" && !Array.isArray(data74)) {
+      if (data74.rootDir === undefined) {
+        data74.rootDir = "/var/lib/kubelet";
+      }
+      if (data74.registerNode === undefined) {
+        data74.registerNode = true;
+      }
+      for (const key18 in data74) {
+        if (!(key18 === "rootDir" || key18 === "registerNode" || key18 === "resolvConf")) {
+          const err183 = {
+            instancePath: instancePath + "/kubelet",
+            schemaPath: "#/properties/kubelet/additionalProperties",
+            keyword: "additionalProperties",
+            params: { additionalProperty: key18 },
+            message: "must NOT have additional properties",
+          };
+          if (vErrors === null) {
+            vErrors = [err183];
+          } else {
+            vErrors.push(err183);
+          }
+          errors++;
+        }
+      }
+      let data75 = data74.rootDir;
+      if (typeof data75 === "string") {
+        if (func2(data75) > 4095) {
+          const err184 = {
+            instancePath: instancePath + "/kubelet/rootDir",
+            schemaPath: "#/properties/kubelet/properties/rootDir/maxLength",
+            keyword: "maxLength",
+            params: { limit: 4095 },
+            message: "must NOT have more than 4095 characters",
+          };
+          if (vErrors === null) {
+            vErrors = [err184];
+          } else {
+            vErrors.push(err184);
+          }
+          errors++;
+        }
+        if (!pattern17.test(data75)) {
+          const err185 = {
+            instancePath: instancePath + "/kubelet/rootDir",
+            schemaPath: "#/properties/kubelet/properties/rootDir/pattern",
+            keyword: "pattern",
+            params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
+            message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err185];
+          } else {
+            vErrors.push(err185);
+          }
+          errors++;
+        }
+      } else {
+        const err186 = {
+          instancePath: instancePath + "/kubelet/rootDir",
+          schemaPath: "#/properties/kubelet/properties/rootDir/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+        };
+        if (vErrors === null) {
+          vErrors = [err186];
+        } else {
+          vErrors.push(err186);
+        }
+        errors++;
+      }
+      if (typeof data74.registerNode !== "boolean") {
+        const err187 = {
+          instancePath: instancePath + "/kubelet/registerNode",
+          schemaPath: "#/properties/kubelet/properties/registerNode/type",
+          keyword: "type",
+          params: { type: "boolean" },
+          message: "must be boolean",
+        };
+        if (vErrors === null) {
+          vErrors = [err187];
+        } else {
+          vErrors.push(err187);
+        }
+        errors++;
+      }
+      if (data74.resolvConf !== undefined) {
+        let data77 = data74.resolvConf;
+        if (typeof data77 === "string") {
+          if (func2(data77) > 4095) {
+            const err188 = {
+              instancePath: instancePath + "/kubelet/resolvConf",
+              schemaPath: "#/properties/kubelet/properties/resolvConf/maxLength",
+              keyword: "maxLength",
+              params: { limit: 4095 },
+              message: "must NOT have more than 4095 characters",
+            };
+            if (vErrors === null) {
+              vErrors = [err188];
+            } else {
+              vErrors.push(err188);
+            }
+            errors++;
+          }
+          if (!pattern17.test(data77)) {
+            const err189 = {
+              instancePath: instancePath + "/kubelet/resolvConf",
+              schemaPath: "#/properties/kubelet/properties/resolvConf/pattern",
+              keyword: "pattern",
+              params: { pattern: "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" },
+              message: 'must match pattern "' + "^(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._+-]{1,255})+$" + '"',
+            };
+            if (vErrors === null) {
+              vErrors = [err189];
+            } else {
+              vErrors.push(err189);
+            }
+            errors++;
+          }
+        } else {
+          const err190 = {
+            instancePath: instancePath + "/kubelet/resolvConf",
+            schemaPath: "#/properties/kubelet/properties/resolvConf/type",
+            keyword: "type",
+            params: { type: "string" },
+            message: "must be string",
+          };
+          if (vErrors === null) {
+            vErrors = [err190];
+          } else {
+            vErrors.push(err190);
+          }
+          errors++;
+        }
+      }
+    } else {
+      const err191 = {
+        instancePath: instancePath + "/kubelet",
+        schemaPath: "#/properties/kubelet/type",
+        keyword: "type",
+        params: { type: "object" },
+        message: "must be object",
+      };
+      if (vErrors === null) {
+        vErrors = [err191];
+      } else {
+        vErrors.push(err191);
+      }
+      errors++;
+    }
+    if (data.nodes !== undefined) {
+      let data78 = data.nodes;
+      if (Array.isArray(data78)) {
+        if (data78.length < 1) {
+          const err192 = {
+            instancePath: instancePath + "/nodes",
+            schemaPath: "#/properties/nodes/minItems",
+            keyword: "minItems",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 items",
+          };
+          if (vErrors === null) {
+            vErrors = [err192];
+          } else {
+            vErrors.push(err192);
+          }
+          errors++;
+        }
+        const len7 = data78.length;
+        for (let i11 = 0; i11 < len7; i11++) {
+          let data79 = data78[i11];
+          if (data79 && typeof data79 == "object" && !Array.isArray(data79)) {
+            if (data79.labels === undefined) {
+              data79.labels = {};
+            }
+            if (data79.name === undefined) {
+              const err193 = {
+                instancePath: instancePath + "/nodes/" + i11,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
                 params: { missingProperty: "name" },
                 message: "must have required property '" + "name" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err176];
+                vErrors = [err193];
               } else {
-                vErrors.push(err176);
+                vErrors.push(err193);
               }
               errors++;
             }
-            if (data75.ip === undefined) {
-              const err177 = {
-                instancePath: instancePath + "/nodes/" + i9,
+            if (data79.ip === undefined) {
+              const err194 = {
+                instancePath: instancePath + "/nodes/" + i11,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
                 params: { missingProperty: "ip" },
                 message: "must have required property '" + "ip" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err177];
+                vErrors = [err194];
               } else {
-                vErrors.push(err177);
+                vErrors.push(err194);
               }
               errors++;
             }
-            if (data75.roles === undefined) {
-              const err178 = {
-                instancePath: instancePath + "/nodes/" + i9,
+            if (data79.roles === undefined) {
+              const err195 = {
+                instancePath: instancePath + "/nodes/" + i11,
                 schemaPath: "#/properties/nodes/items/required",
                 keyword: "required",
                 params: { missingProperty: "roles" },
                 message: "must have required property '" + "roles" + "'",
               };
               if (vErrors === null) {
-                vErrors = [err178];
+                vErrors = [err195];
               } else {
-                vErrors.push(err178);
+                vErrors.push(err195);
               }
               errors++;
             }
-            for (const key18 in data75) {
+            for (const key19 in data79) {
               if (!(
-                key18 === "name" ||
-                key18 === "ip" ||
-                key18 === "roles" ||
-                key18 === "podCIDR" ||
-                key18 === "labels"
+                key19 === "name" ||
+                key19 === "ip" ||
+                key19 === "roles" ||
+                key19 === "podCIDR" ||
+                key19 === "labels"
               )) {
-                const err179 = {
-                  instancePath: instancePath + "/nodes/" + i9,
+                const err196 = {
+                  instancePath: instancePath + "/nodes/" + i11,
                   schemaPath: "#/properties/nodes/items/additionalProperties",
                   keyword: "additionalProperties",
-                  params: { additionalProperty: key18 },
+                  params: { additionalProperty: key19 },
                   message: "must NOT have additional properties",
                 };
                 if (vErrors === null) {
-                  vErrors = [err179];
+                  vErrors = [err196];
                 } else {
-                  vErrors.push(err179);
+                  vErrors.push(err196);
                 }
                 errors++;
               }
             }
-            if (data75.name !== undefined) {
-              let data76 = data75.name;
-              if (typeof data76 === "string") {
-                if (func2(data76) > 63) {
-                  const err180 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+            if (data79.name !== undefined) {
+              let data80 = data79.name;
+              if (typeof data80 === "string") {
+                if (func2(data80) > 63) {
+                  const err197 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/maxLength",
                     keyword: "maxLength",
                     params: { limit: 63 },
                     message: "must NOT have more than 63 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err180];
+                    vErrors = [err197];
                   } else {
-                    vErrors.push(err180);
+                    vErrors.push(err197);
                   }
                   errors++;
                 }
-                if (func2(data76) < 1) {
-                  const err181 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+                if (func2(data80) < 1) {
+                  const err198 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/minLength",
                     keyword: "minLength",
                     params: { limit: 1 },
                     message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err181];
+                    vErrors = [err198];
                   } else {
-                    vErrors.push(err181);
+                    vErrors.push(err198);
                   }
                   errors++;
                 }
-                if (!pattern27.test(data76)) {
-                  const err182 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/name",
+                if (!pattern27.test(data80)) {
+                  const err199 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/name",
                     schemaPath: "#/properties/nodes/items/properties/name/pattern",
                     keyword: "pattern",
                     params: { pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
                     message: 'must match pattern "' + "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" + '"',
                   };
                   if (vErrors === null) {
-                    vErrors = [err182];
+                    vErrors = [err199];
                   } else {
-                    vErrors.push(err182);
+                    vErrors.push(err199);
                   }
                   errors++;
                 }
               } else {
-                const err183 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/name",
+                const err200 = {
+                  instancePath: instancePath + "/nodes/" + i11 + "/name",
                   schemaPath: "#/properties/nodes/items/properties/name/type",
                   keyword: "type",
                   params: { type: "string" },
                   message: "must be string",
                 };
                 if (vErrors === null) {
-                  vErrors = [err183];
+                  vErrors = [err200];
                 } else {
-                  vErrors.push(err183);
+                  vErrors.push(err200);
                 }
                 errors++;
               }
             }
-            if (data75.ip !== undefined) {
-              let data77 = data75.ip;
-              if (typeof data77 === "string") {
-                if (func2(data77) < 1) {
-                  const err184 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/ip",
+            if (data79.ip !== undefined) {
+              let data81 = data79.ip;
+              if (typeof data81 !== "string" && !Array.isArray(data81)) {
+                const err201 = {
+                  instancePath: instancePath + "/nodes/" + i11 + "/ip",
+                  schemaPath: "#/properties/nodes/items/properties/ip/type",
+                  keyword: "type",
+                  params: { type: schema31.properties.nodes.items.properties.ip.type },
+                  message: "must be string,array",
+                };
+                if (vErrors === null) {
+                  vErrors = [err201];
+                } else {
+                  vErrors.push(err201);
+                }
+                errors++;
+              }
+              if (typeof data81 === "string") {
+                if (func2(data81) < 1) {
+                  const err202 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/ip",
                     schemaPath: "#/properties/nodes/items/properties/ip/minLength",
                     keyword: "minLength",
                     params: { limit: 1 },
                     message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err184];
+                    vErrors = [err202];
                   } else {
-                    vErrors.push(err184);
+                    vErrors.push(err202);
                   }
                   errors++;
                 }
-              } else {
-                const err185 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/ip",
-                  schemaPath: "#/properties/nodes/items/properties/ip/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
-                };
-                if (vErrors === null) {
-                  vErrors = [err185];
-                } else {
-                  vErrors.push(err185);
+              }
+              if (Array.isArray(data81)) {
+                if (data81.length > 2) {
+                  const err203 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/ip",
+                    schemaPath: "#/properties/nodes/items/properties/ip/maxItems",
+                    keyword: "maxItems",
+                    params: { limit: 2 },
+                    message: "must NOT have more than 2 items",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err203];
+                  } else {
+                    vErrors.push(err203);
+                  }
+                  errors++;
                 }
-                errors++;
+                if (data81.length < 1) {
+                  const err204 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/ip",
+                    schemaPath: "#/properties/nodes/items/properties/ip/minItems",
+                    keyword: "minItems",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 items",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err204];
+                  } else {
+                    vErrors.push(err204);
+                  }
+                  errors++;
+                }
+                const len8 = data81.length;
+                for (let i12 = 0; i12 < len8; i12++) {
+                  let data82 = data81[i12];
+                  if (typeof data82 === "string") {
+                    if (func2(data82) < 1) {
+                      const err205 = {
+                        instancePath: instancePath + "/nodes/" + i11 + "/ip/" + i12,
+                        schemaPath: "#/properties/nodes/items/properties/ip/items/minLength",
+                        keyword: "minLength",
+                        params: { limit: 1 },
+                        message: "must NOT have fewer than 1 characters",
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err205];
+                      } else {
+                        vErrors.push(err205);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err206 = {
+                      instancePath: instancePath + "/nodes/" + i11 + "/ip/" + i12,
+                      schemaPath: "#/properties/nodes/items/properties/ip/items/type",
+                      keyword: "type",
+                      params: { type: "string" },
+                      message: "must be string",
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err206];
+                    } else {
+                      vErrors.push(err206);
+                    }
+                    errors++;
+                  }
+                }
               }
             }
-            if (data75.roles !== undefined) {
-              let data78 = data75.roles;
-              if (Array.isArray(data78)) {
-                if (data78.length < 1) {
-                  const err186 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/roles",
+            if (data79.roles !== undefined) {
+              let data83 = data79.roles;
+              if (Array.isArray(data83)) {
+                if (data83.length < 1) {
+                  const err207 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/roles",
                     schemaPath: "#/properties/nodes/items/properties/roles/minItems",
                     keyword: "minItems",
                     params: { limit: 1 },
                     message: "must NOT have fewer than 1 items",
                   };
                   if (vErrors === null) {
-                    vErrors = [err186];
+                    vErrors = [err207];
                   } else {
-                    vErrors.push(err186);
+                    vErrors.push(err207);
                   }
                   errors++;
                 }
-                const len6 = data78.length;
-                for (let i10 = 0; i10 < len6; i10++) {
-                  let data79 = data78[i10];
-                  if (typeof data79 !== "string") {
-                    const err187 = {
-                      instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
+                const len9 = data83.length;
+                for (let i13 = 0; i13 < len9; i13++) {
+                  let data84 = data83[i13];
+                  if (typeof data84 !== "string") {
+                    const err208 = {
+                      instancePath: instancePath + "/nodes/" + i11 + "/roles/" + i13,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/type",
                       keyword: "type",
                       params: { type: "string" },
                       message: "must be string",
                     };
                     if (vErrors === null) {
-                      vErrors = [err187];
+                      vErrors = [err208];
                     } else {
-                      vErrors.push(err187);
+                      vErrors.push(err208);
                     }
                     errors++;
                   }
-                  if (!(data79 === "control-plane" || data79 === "etcd" || data79 === "worker")) {
-                    const err188 = {
-                      instancePath: instancePath + "/nodes/" + i9 + "/roles/" + i10,
+                  if (!(data84 === "control-plane" || data84 === "etcd" || data84 === "worker")) {
+                    const err209 = {
+                      instancePath: instancePath + "/nodes/" + i11 + "/roles/" + i13,
                       schemaPath: "#/properties/nodes/items/properties/roles/items/enum",
                       keyword: "enum",
                       params: { allowedValues: schema31.properties.nodes.items.properties.roles.items.enum },
                       message: "must be equal to one of the allowed values",
                     };
                     if (vErrors === null) {
-                      vErrors = [err188];
+                      vErrors = [err209];
                     } else {
-                      vErrors.push(err188);
+                      vErrors.push(err209);
                     }
                     errors++;
                   }
                 }
-                let i11 = data78.length;
+                let i14 = data83.length;
                 let j4;
-                if (i11 > 1) {
+                if (i14 > 1) {
                   const indices4 = {};
-                  for (; i11--;) {
-                    let item4 = data78[i11];
+                  for (; i14--;) {
+                    let item4 = data83[i14];
                     if (typeof item4 !== "string") {
                       continue;
                     }
                     if (typeof indices4[item4] == "number") {
                       j4 = indices4[item4];
-                      const err189 = {
-                        instancePath: instancePath + "/nodes/" + i9 + "/roles",
+                      const err210 = {
+                        instancePath: instancePath + "/nodes/" + i11 + "/roles",
                         schemaPath: "#/properties/nodes/items/properties/roles/uniqueItems",
                         keyword: "uniqueItems",
-                        params: { i: i11, j: j4 },
+                        params: { i: i14, j: j4 },
                         message:
-                          "must NOT have duplicate items (items ## " + j4 + " and " + i11 + " are identical)",
+                          "must NOT have duplicate items (items ## " + j4 + " and " + i14 + " are identical)",
                       };
                       if (vErrors === null) {
-                        vErrors = [err189];
+                        vErrors = [err210];
                       } else {
-                        vErrors.push(err189);
+                        vErrors.push(err210);
                       }
                       errors++;
                       break;
                     }
-                    indices4[item4] = i11;
+                    indices4[item4] = i14;
                   }
                 }
               } else {
-                const err190 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/roles",
+                const err211 = {
+                  instancePath: instancePath + "/nodes/" + i11 + "/roles",
                   schemaPath: "#/properties/nodes/items/properties/roles/type",
                   keyword: "type",
                   params: { type: "array" },
                   message: "must be array",
                 };
                 if (vErrors === null) {
-                  vErrors = [err190];
+                  vErrors = [err211];
                 } else {
-                  vErrors.push(err190);
+                  vErrors.push(err211);
                 }
                 errors++;
               }
             }
-            if (data75.podCIDR !== undefined) {
-              let data80 = data75.podCIDR;
-              if (typeof data80 === "string") {
-                if (func2(data80) < 1) {
-                  const err191 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
+            if (data79.podCIDR !== undefined) {
+              let data85 = data79.podCIDR;
+              if (typeof data85 !== "string" && !Array.isArray(data85)) {
+                const err212 = {
+                  instancePath: instancePath + "/nodes/" + i11 + "/podCIDR",
+                  schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
+                  keyword: "type",
+                  params: { type: schema31.properties.nodes.items.properties.podCIDR.type },
+                  message: "must be string,array",
+                };
+                if (vErrors === null) {
+                  vErrors = [err212];
+                } else {
+                  vErrors.push(err212);
+                }
+                errors++;
+              }
+              if (typeof data85 === "string") {
+                if (func2(data85) < 1) {
+                  const err213 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/podCIDR",
                     schemaPath: "#/properties/nodes/items/properties/podCIDR/minLength",
                     keyword: "minLength",
                     params: { limit: 1 },
                     message: "must NOT have fewer than 1 characters",
                   };
                   if (vErrors === null) {
-                    vErrors = [err191];
+                    vErrors = [err213];
                   } else {
-                    vErrors.push(err191);
+                    vErrors.push(err213);
                   }
                   errors++;
                 }
-              } else {
-                const err192 = {
-                  instancePath: instancePath + "/nodes/" + i9 + "/podCIDR",
-                  schemaPath: "#/properties/nodes/items/properties/podCIDR/type",
-                  keyword: "type",
-                  params: { type: "string" },
-                  message: "must be string",
-                };
-                if (vErrors === null) {
-                  vErrors = [err192];
-                } else {
-                  vErrors.push(err192);
+              }
+              if (Array.isArray(data85)) {
+                if (data85.length > 2) {
+                  const err214 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/podCIDR",
+                    schemaPath: "#/properties/nodes/items/properties/podCIDR/maxItems",
+                    keyword: "maxItems",
+                    params: { limit: 2 },
+                    message: "must NOT have more than 2 items",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err214];
+                  } else {
+                    vErrors.push(err214);
+                  }
+                  errors++;
                 }
-                errors++;
+                if (data85.length < 1) {
+                  const err215 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/podCIDR",
+                    schemaPath: "#/properties/nodes/items/properties/podCIDR/minItems",
+                    keyword: "minItems",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 items",
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err215];
+                  } else {
+                    vErrors.push(err215);
+                  }
+                  errors++;
+                }
+                const len10 = data85.length;
+                for (let i15 = 0; i15 < len10; i15++) {
+                  let data86 = data85[i15];
+                  if (typeof data86 === "string") {
+                    if (func2(data86) < 1) {
+                      const err216 = {
+                        instancePath: instancePath + "/nodes/" + i11 + "/podCIDR/" + i15,
+                        schemaPath: "#/properties/nodes/items/properties/podCIDR/items/minLength",
+                        keyword: "minLength",
+                        params: { limit: 1 },
+                        message: "must NOT have fewer than 1 characters",
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err216];
+                      } else {
+                        vErrors.push(err216);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err217 = {
+                      instancePath: instancePath + "/nodes/" + i11 + "/podCIDR/" + i15,
+                      schemaPath: "#/properties/nodes/items/properties/podCIDR/items/type",
+                      keyword: "type",
+                      params: { type: "string" },
+                      message: "must be string",
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err217];
+                    } else {
+                      vErrors.push(err217);
+                    }
+                    errors++;
+                  }
+                }
               }
             }
-            let data81 = data75.labels;
-            if (data81 && typeof data81 == "object" && !Array.isArray(data81)) {
-              for (const key19 in data81) {
-                const _errs182 = errors;
-                if (typeof key19 === "string") {
-                  if (func2(key19) > 316) {
-                    const err193 = {
-                      instancePath: instancePath + "/nodes/" + i9 + "/labels",
+            let data87 = data79.labels;
+            if (data87 && typeof data87 == "object" && !Array.isArray(data87)) {
+              for (const key20 in data87) {
+                const _errs195 = errors;
+                if (typeof key20 === "string") {
+                  if (func2(key20) > 316) {
+                    const err218 = {
+                      instancePath: instancePath + "/nodes/" + i11 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/maxLength",
                       keyword: "maxLength",
                       params: { limit: 316 },
                       message: "must NOT have more than 316 characters",
-                      propertyName: key19,
+                      propertyName: key20,
                     };
                     if (vErrors === null) {
-                      vErrors = [err193];
+                      vErrors = [err218];
                     } else {
-                      vErrors.push(err193);
+                      vErrors.push(err218);
                     }
                     errors++;
                   }
-                  if (!pattern28.test(key19)) {
-                    const err194 = {
-                      instancePath: instancePath + "/nodes/" + i9 + "/labels",
+                  if (!pattern28.test(key20)) {
+                    const err219 = {
+                      instancePath: instancePath + "/nodes/" + i11 + "/labels",
                       schemaPath: "#/properties/nodes/items/properties/labels/propertyNames/pattern",
                       keyword: "pattern",
                       params: {
@@ -4155,130 +4607,130 @@ function validate20(
                         'must match pattern "' +
                         "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" +
                         '"',
-                      propertyName: key19,
+                      propertyName: key20,
                     };
                     if (vErrors === null) {
-                      vErrors = [err194];
+                      vErrors = [err219];
                     } else {
-                      vErrors.push(err194);
+                      vErrors.push(err219);
                     }
                     errors++;
                   }
                 }
-                var valid38 = _errs182 === errors;
-                if (!valid38) {
-                  const err195 = {
-                    instancePath: instancePath + "/nodes/" + i9 + "/labels",
+                var valid47 = _errs195 === errors;
+                if (!valid47) {
+                  const err220 = {
+                    instancePath: instancePath + "/nodes/" + i11 + "/labels",
                     schemaPath: "#/properties/nodes/items/properties/labels/propertyNames",
                     keyword: "propertyNames",
-                    params: { propertyName: key19 },
+                    params: { propertyName: key20 },
                     message: "property name must be valid",
                   };
                   if (vErrors === null) {
-                    vErrors = [err195];
+                    vErrors = [err220];
                   } else {
-                    vErrors.push(err195);
+                    vErrors.push(err220);
                   }
                   errors++;
                 }
               }
-              for (const key20 in data81) {
-                let data82 = data81[key20];
-                if (typeof data82 === "string") {
-                  if (func2(data82) > 63) {
-                    const err196 = {
+              for (const key21 in data87) {
+                let data88 = data87[key21];
+                if (typeof data88 === "string") {
+                  if (func2(data88) > 63) {
+                    const err221 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
-                        i9 +
+                        i11 +
                         "/labels/" +
-                        key20.replace(/~/g, "~0").replace(/\//g, "~1"),
+                        key21.replace(/~/g, "~0").replace(/\//g, "~1"),
                       schemaPath: "#/properties/nodes/items/properties/labels/additionalProperties/maxLength",
                       keyword: "maxLength",
                       params: { limit: 63 },
                       message: "must NOT have more than 63 characters",
                     };
                     if (vErrors === null) {
-                      vErrors = [err196];
+                      vErrors = [err221];
                     } else {
-                      vErrors.push(err196);
+                      vErrors.push(err221);
                     }
                     errors++;
                   }
-                  if (!pattern29.test(data82)) {
-                    const err197 = {
+                  if (!pattern29.test(data88)) {
+                    const err222 = {
                       instancePath:
                         instancePath +
                         "/nodes/" +
-                        i9 +
+                        i11 +
                         "/labels/" +
-                        key20.replace(/~/g, "~0").replace(/\//g, "~1"),
+                        key21.replace(/~/g, "~0").replace(/\//g, "~1"),
                       schemaPath: "#/properties/nodes/items/properties/labels/additionalProperties/pattern",
                       keyword: "pattern",
                       params: { pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$" },
                       message: 'must match pattern "' + "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$" + '"',
                     };
                     if (vErrors === null) {
-                      vErrors = [err197];
+                      vErrors = [err222];
                     } else {
-                      vErrors.push(err197);
+                      vErrors.push(err222);
                     }
                     errors++;
                   }
                 } else {
-                  const err198 = {
+                  const err223 = {
                     instancePath:
                       instancePath +
                       "/nodes/" +
-                      i9 +
+                      i11 +
                       "/labels/" +
-                      key20.replace(/~/g, "~0").replace(/\//g, "~1"),
+                      key21.replace(/~/g, "~0").replace(/\//g, "~1"),
                     schemaPath: "#/properties/nodes/items/properties/labels/additionalProperties/type",
                     keyword: "type",
                     params: { type: "string" },
                     message: "must be string",
                   };
                   if (vErrors === null) {
-                    vErrors = [err198];
+                    vErrors = [err223];
                   } else {
-                    vErrors.push(err198);
+                    vErrors.push(err223);
                   }
                   errors++;
                 }
               }
             } else {
-              const err199 = {
-                instancePath: instancePath + "/nodes/" + i9 + "/labels",
+              const err224 = {
+                instancePath: instancePath + "/nodes/" + i11 + "/labels",
                 schemaPath: "#/properties/nodes/items/properties/labels/type",
                 keyword: "type",
                 params: { type: "object" },
                 message: "must be object",
               };
               if (vErrors === null) {
-                vErrors = [err199];
+                vErrors = [err224];
               } else {
-                vErrors.push(err199);
+                vErrors.push(err224);
               }
               errors++;
             }
           } else {
-            const err200 = {
-              instancePath: instancePath + "/nodes/" + i9,
+            const err225 = {
+              instancePath: instancePath + "/nodes/" + i11,
               schemaPath: "#/properties/nodes/items/type",
               keyword: "type",
               params: { type: "object" },
               message: "must be object",
             };
             if (vErrors === null) {
-              vErrors = [err200];
+              vErrors = [err225];
             } else {
-              vErrors.push(err200);
+              vErrors.push(err225);
             }
             errors++;
           }
         }
       } else {
-        const err201 = {
+        const err226 = {
           instancePath: instancePath + "/nodes",
           schemaPath: "#/properties/nodes/type",
           keyword: "type",
@@ -4286,55 +4738,55 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err201];
+          vErrors = [err226];
         } else {
-          vErrors.push(err201);
+          vErrors.push(err226);
         }
         errors++;
       }
     }
-    let data83 = data.hygiene;
-    if (data83 && typeof data83 == "object" && !Array.isArray(data83)) {
-      if (data83.autoUpgrades === undefined) {
-        data83.autoUpgrades = true;
+    let data89 = data.hygiene;
+    if (data89 && typeof data89 == "object" && !Array.isArray(data89)) {
+      if (data89.autoUpgrades === undefined) {
+        data89.autoUpgrades = true;
       }
-      if (data83.logrotate === undefined) {
-        data83.logrotate = true;
+      if (data89.logrotate === undefined) {
+        data89.logrotate = true;
       }
-      if (data83.monit === undefined) {
-        data83.monit = false;
+      if (data89.monit === undefined) {
+        data89.monit = false;
       }
-      if (data83.storageClients === undefined) {
-        data83.storageClients = [];
+      if (data89.storageClients === undefined) {
+        data89.storageClients = [];
       }
-      if (data83.installPackages === undefined) {
-        data83.installPackages = true;
+      if (data89.installPackages === undefined) {
+        data89.installPackages = true;
       }
-      for (const key21 in data83) {
+      for (const key22 in data89) {
         if (!(
-          key21 === "autoUpgrades" ||
-          key21 === "logrotate" ||
-          key21 === "monit" ||
-          key21 === "storageClients" ||
-          key21 === "installPackages"
+          key22 === "autoUpgrades" ||
+          key22 === "logrotate" ||
+          key22 === "monit" ||
+          key22 === "storageClients" ||
+          key22 === "installPackages"
         )) {
-          const err202 = {
+          const err227 = {
             instancePath: instancePath + "/hygiene",
             schemaPath: "#/properties/hygiene/additionalProperties",
             keyword: "additionalProperties",
-            params: { additionalProperty: key21 },
+            params: { additionalProperty: key22 },
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err202];
+            vErrors = [err227];
           } else {
-            vErrors.push(err202);
+            vErrors.push(err227);
           }
           errors++;
         }
       }
-      if (typeof data83.autoUpgrades !== "boolean") {
-        const err203 = {
+      if (typeof data89.autoUpgrades !== "boolean") {
+        const err228 = {
           instancePath: instancePath + "/hygiene/autoUpgrades",
           schemaPath: "#/properties/hygiene/properties/autoUpgrades/type",
           keyword: "type",
@@ -4342,14 +4794,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err203];
+          vErrors = [err228];
         } else {
-          vErrors.push(err203);
+          vErrors.push(err228);
         }
         errors++;
       }
-      if (typeof data83.logrotate !== "boolean") {
-        const err204 = {
+      if (typeof data89.logrotate !== "boolean") {
+        const err229 = {
           instancePath: instancePath + "/hygiene/logrotate",
           schemaPath: "#/properties/hygiene/properties/logrotate/type",
           keyword: "type",
@@ -4357,14 +4809,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err204];
+          vErrors = [err229];
         } else {
-          vErrors.push(err204);
+          vErrors.push(err229);
         }
         errors++;
       }
-      if (typeof data83.monit !== "boolean") {
-        const err205 = {
+      if (typeof data89.monit !== "boolean") {
+        const err230 = {
           instancePath: instancePath + "/hygiene/monit",
           schemaPath: "#/properties/hygiene/properties/monit/type",
           keyword: "type",
@@ -4372,80 +4824,80 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err205];
+          vErrors = [err230];
         } else {
-          vErrors.push(err205);
+          vErrors.push(err230);
         }
         errors++;
       }
-      let data87 = data83.storageClients;
-      if (Array.isArray(data87)) {
-        const len7 = data87.length;
-        for (let i12 = 0; i12 < len7; i12++) {
-          let data88 = data87[i12];
-          if (typeof data88 === "string") {
-            if (!pattern30.test(data88)) {
-              const err206 = {
-                instancePath: instancePath + "/hygiene/storageClients/" + i12,
+      let data93 = data89.storageClients;
+      if (Array.isArray(data93)) {
+        const len11 = data93.length;
+        for (let i16 = 0; i16 < len11; i16++) {
+          let data94 = data93[i16];
+          if (typeof data94 === "string") {
+            if (!pattern30.test(data94)) {
+              const err231 = {
+                instancePath: instancePath + "/hygiene/storageClients/" + i16,
                 schemaPath: "#/properties/hygiene/properties/storageClients/items/pattern",
                 keyword: "pattern",
                 params: { pattern: "^[a-z0-9][a-z0-9+.-]+$" },
                 message: 'must match pattern "' + "^[a-z0-9][a-z0-9+.-]+$" + '"',
               };
               if (vErrors === null) {
-                vErrors = [err206];
+                vErrors = [err231];
               } else {
-                vErrors.push(err206);
+                vErrors.push(err231);
               }
               errors++;
             }
           } else {
-            const err207 = {
-              instancePath: instancePath + "/hygiene/storageClients/" + i12,
+            const err232 = {
+              instancePath: instancePath + "/hygiene/storageClients/" + i16,
               schemaPath: "#/properties/hygiene/properties/storageClients/items/type",
               keyword: "type",
               params: { type: "string" },
               message: "must be string",
             };
             if (vErrors === null) {
-              vErrors = [err207];
+              vErrors = [err232];
             } else {
-              vErrors.push(err207);
+              vErrors.push(err232);
             }
             errors++;
           }
         }
-        let i13 = data87.length;
+        let i17 = data93.length;
         let j5;
-        if (i13 > 1) {
+        if (i17 > 1) {
           const indices5 = {};
-          for (; i13--;) {
-            let item5 = data87[i13];
+          for (; i17--;) {
+            let item5 = data93[i17];
             if (typeof item5 !== "string") {
               continue;
             }
             if (typeof indices5[item5] == "number") {
               j5 = indices5[item5];
-              const err208 = {
+              const err233 = {
                 instancePath: instancePath + "/hygiene/storageClients",
                 schemaPath: "#/properties/hygiene/properties/storageClients/uniqueItems",
                 keyword: "uniqueItems",
-                params: { i: i13, j: j5 },
-                message: "must NOT have duplicate items (items ## " + j5 + " and " + i13 + " are identical)",
+                params: { i: i17, j: j5 },
+                message: "must NOT have duplicate items (items ## " + j5 + " and " + i17 + " are identical)",
               };
               if (vErrors === null) {
-                vErrors = [err208];
+                vErrors = [err233];
               } else {
-                vErrors.push(err208);
+                vErrors.push(err233);
               }
               errors++;
               break;
             }
-            indices5[item5] = i13;
+            indices5[item5] = i17;
           }
         }
       } else {
-        const err209 = {
+        const err234 = {
           instancePath: instancePath + "/hygiene/storageClients",
           schemaPath: "#/properties/hygiene/properties/storageClients/type",
           keyword: "type",
@@ -4453,14 +4905,14 @@ function validate20(
           message: "must be array",
         };
         if (vErrors === null) {
-          vErrors = [err209];
+          vErrors = [err234];
         } else {
-          vErrors.push(err209);
+          vErrors.push(err234);
         }
         errors++;
       }
-      if (typeof data83.installPackages !== "boolean") {
-        const err210 = {
+      if (typeof data89.installPackages !== "boolean") {
+        const err235 = {
           instancePath: instancePath + "/hygiene/installPackages",
           schemaPath: "#/properties/hygiene/properties/installPackages/type",
           keyword: "type",
@@ -4468,14 +4920,14 @@ function validate20(
           message: "must be boolean",
         };
         if (vErrors === null) {
-          vErrors = [err210];
+          vErrors = [err235];
         } else {
-          vErrors.push(err210);
+          vErrors.push(err235);
         }
         errors++;
       }
     } else {
-      const err211 = {
+      const err236 = {
         instancePath: instancePath + "/hygiene",
         schemaPath: "#/properties/hygiene/type",
         keyword: "type",
@@ -4483,58 +4935,58 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err211];
+        vErrors = [err236];
       } else {
-        vErrors.push(err211);
+        vErrors.push(err236);
       }
       errors++;
     }
-    let data90 = data.addons;
-    if (data90 && typeof data90 == "object" && !Array.isArray(data90)) {
-      if (data90.dns === undefined) {
-        data90.dns = {};
+    let data96 = data.addons;
+    if (data96 && typeof data96 == "object" && !Array.isArray(data96)) {
+      if (data96.dns === undefined) {
+        data96.dns = {};
       }
-      for (const key22 in data90) {
-        if (!(key22 === "dns")) {
-          const err212 = {
+      for (const key23 in data96) {
+        if (!(key23 === "dns")) {
+          const err237 = {
             instancePath: instancePath + "/addons",
             schemaPath: "#/properties/addons/additionalProperties",
             keyword: "additionalProperties",
-            params: { additionalProperty: key22 },
+            params: { additionalProperty: key23 },
             message: "must NOT have additional properties",
           };
           if (vErrors === null) {
-            vErrors = [err212];
+            vErrors = [err237];
           } else {
-            vErrors.push(err212);
+            vErrors.push(err237);
           }
           errors++;
         }
       }
-      let data91 = data90.dns;
-      if (data91 && typeof data91 == "object" && !Array.isArray(data91)) {
-        if (data91.enabled === undefined) {
-          data91.enabled = true;
+      let data97 = data96.dns;
+      if (data97 && typeof data97 == "object" && !Array.isArray(data97)) {
+        if (data97.enabled === undefined) {
+          data97.enabled = true;
         }
-        for (const key23 in data91) {
-          if (!(key23 === "enabled")) {
-            const err213 = {
+        for (const key24 in data97) {
+          if (!(key24 === "enabled")) {
+            const err238 = {
               instancePath: instancePath + "/addons/dns",
               schemaPath: "#/properties/addons/properties/dns/additionalProperties",
               keyword: "additionalProperties",
-              params: { additionalProperty: key23 },
+              params: { additionalProperty: key24 },
               message: "must NOT have additional properties",
             };
             if (vErrors === null) {
-              vErrors = [err213];
+              vErrors = [err238];
             } else {
-              vErrors.push(err213);
+              vErrors.push(err238);
             }
             errors++;
           }
         }
-        if (typeof data91.enabled !== "boolean") {
-          const err214 = {
+        if (typeof data97.enabled !== "boolean") {
+          const err239 = {
             instancePath: instancePath + "/addons/dns/enabled",
             schemaPath: "#/properties/addons/properties/dns/properties/enabled/type",
             keyword: "type",
@@ -4542,14 +4994,14 @@ function validate20(
             message: "must be boolean",
           };
           if (vErrors === null) {
-            vErrors = [err214];
+            vErrors = [err239];
           } else {
-            vErrors.push(err214);
+            vErrors.push(err239);
           }
           errors++;
         }
       } else {
-        const err215 = {
+        const err240 = {
           instancePath: instancePath + "/addons/dns",
           schemaPath: "#/properties/addons/properties/dns/type",
           keyword: "type",
@@ -4557,14 +5009,14 @@ function validate20(
           message: "must be object",
         };
         if (vErrors === null) {
-          vErrors = [err215];
+          vErrors = [err240];
         } else {
-          vErrors.push(err215);
+          vErrors.push(err240);
         }
         errors++;
       }
     } else {
-      const err216 = {
+      const err241 = {
         instancePath: instancePath + "/addons",
         schemaPath: "#/properties/addons/type",
         keyword: "type",
@@ -4572,14 +5024,14 @@ function validate20(
         message: "must be object",
       };
       if (vErrors === null) {
-        vErrors = [err216];
+        vErrors = [err241];
       } else {
-        vErrors.push(err216);
+        vErrors.push(err241);
       }
       errors++;
     }
   } else {
-    const err217 = {
+    const err242 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -4587,9 +5039,9 @@ function validate20(
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err217];
+      vErrors = [err242];
     } else {
-      vErrors.push(err217);
+      vErrors.push(err242);
     }
     errors++;
   }

@@ -149,21 +149,38 @@ export interface ClusterSpecInput {
      */
     overlay?: "flannel" | "weave" | "openvswitch";
     /**
-     * CLUSTER_SUBNET: the cluster's pod range, split into one range per node.
+     * CLUSTER_SUBNET: the cluster's pod range, split into one range per node. Dual-stack: a list of two ranges, one IPv4 and one IPv6; the first is the primary family.
+     *
+     * @minItems 1
+     * @maxItems 2
      */
-    podCIDR?: string;
+    podCIDR?: string | string[];
     /**
-     * Prefix length of each node's pod range: 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.
+     * Prefix length of each node's pod range. Default: 24 for IPv4, 64 for IPv6 (kube-controller-manager's defaults); 26 or 27 when short of IPv4 addresses. Dual-stack: one per family, e.g. {ipv4: 24, ipv6: 64}.
      */
-    nodePodCIDRPrefix?: number;
+    nodePodCIDRPrefix?:
+      | number
+      | {
+          /**
+           * Prefix length of each node's IPv4 pod range.
+           */
+          ipv4: number;
+          /**
+           * Prefix length of each node's IPv6 pod range.
+           */
+          ipv6: number;
+        };
     /**
      * Most pods a node runs; each node's range must hold them plus network, broadcast and bridge addresses.
      */
     maxPodsPerNode?: number;
     /**
-     * SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run.
+     * SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run. Dual-stack: a list of two ranges, one per family, the primary family first.
+     *
+     * @minItems 1
+     * @maxItems 2
      */
-    serviceCIDR?: string;
+    serviceCIDR?: string | string[];
     /**
      * Cluster DNS domain (--cluster-domain).
      */
@@ -319,9 +336,12 @@ export interface ClusterSpecInput {
      */
     name: string;
     /**
-     * The node's private IP address, reachable from every other node.
+     * The node's private IP address, reachable from every other node. Dual-stack: a list of two addresses, one per family, the primary family first.
+     *
+     * @minItems 1
+     * @maxItems 2
      */
-    ip: string;
+    ip: string | string[];
     /**
      * What runs on the node: control-plane (apiserver, controller-manager, scheduler), etcd (an etcd member), worker (schedulable for pods). kubelet and kube-proxy run on every node.
      *
@@ -331,9 +351,12 @@ export interface ClusterSpecInput {
      */
     roles: ("control-plane" | "etcd" | "worker")[];
     /**
-     * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.
+     * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR. Dual-stack: a range of one family pins that family's range, a list of two pins both.
+     *
+     * @minItems 1
+     * @maxItems 2
      */
-    podCIDR?: string;
+    podCIDR?: string | string[];
     /**
      * Extra Kubernetes labels for the Node object.
      */
@@ -535,21 +558,38 @@ export interface ClusterSpec {
      */
     overlay: "flannel" | "weave" | "openvswitch";
     /**
-     * CLUSTER_SUBNET: the cluster's pod range, split into one range per node.
+     * CLUSTER_SUBNET: the cluster's pod range, split into one range per node. Dual-stack: a list of two ranges, one IPv4 and one IPv6; the first is the primary family.
+     *
+     * @minItems 1
+     * @maxItems 2
      */
-    podCIDR: string;
+    podCIDR: string | string[];
     /**
-     * Prefix length of each node's pod range: 24 by default; 26 or 27 when short of addresses. Must be at least the pod range's prefix.
+     * Prefix length of each node's pod range. Default: 24 for IPv4, 64 for IPv6 (kube-controller-manager's defaults); 26 or 27 when short of IPv4 addresses. Dual-stack: one per family, e.g. {ipv4: 24, ipv6: 64}.
      */
-    nodePodCIDRPrefix: number;
+    nodePodCIDRPrefix:
+      | number
+      | {
+          /**
+           * Prefix length of each node's IPv4 pod range.
+           */
+          ipv4: number;
+          /**
+           * Prefix length of each node's IPv6 pod range.
+           */
+          ipv6: number;
+        };
     /**
      * Most pods a node runs; each node's range must hold them plus network, broadcast and bridge addresses.
      */
     maxPodsPerNode: number;
     /**
-     * SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run.
+     * SERVICE_CLUSTER_IP_RANGE: virtual IPs of services. It cannot be changed while services run. Dual-stack: a list of two ranges, one per family, the primary family first.
+     *
+     * @minItems 1
+     * @maxItems 2
      */
-    serviceCIDR: string;
+    serviceCIDR: string | string[];
     /**
      * Cluster DNS domain (--cluster-domain).
      */
@@ -705,9 +745,12 @@ export interface ClusterSpec {
      */
     name: string;
     /**
-     * The node's private IP address, reachable from every other node.
+     * The node's private IP address, reachable from every other node. Dual-stack: a list of two addresses, one per family, the primary family first.
+     *
+     * @minItems 1
+     * @maxItems 2
      */
-    ip: string;
+    ip: string | string[];
     /**
      * What runs on the node: control-plane (apiserver, controller-manager, scheduler), etcd (an etcd member), worker (schedulable for pods). kubelet and kube-proxy run on every node.
      *
@@ -717,9 +760,12 @@ export interface ClusterSpec {
      */
     roles: ("control-plane" | "etcd" | "worker")[];
     /**
-     * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR.
+     * Pin this node's pod range (NODE_X_POD_CIDR); otherwise it is allocated from network.podCIDR. Dual-stack: a range of one family pins that family's range, a list of two pins both.
+     *
+     * @minItems 1
+     * @maxItems 2
      */
-    podCIDR?: string;
+    podCIDR?: string | string[];
     /**
      * Extra Kubernetes labels for the Node object.
      */
