@@ -248,7 +248,8 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
   const serviceRanges = familyValues(spec.network.serviceCIDR).map(mustCidr);
   const [podRange, secondaryPodRange] = podRanges;
   const [serviceRange, secondaryServiceRange] = serviceRanges;
-  if (!podRange || !serviceRange) throw new Error("unreachable: the schema requires a pod and a service range");
+  if (!podRange || !serviceRange)
+    throw new Error("unreachable: the schema requires a pod and a service range");
   const prefixSetting = spec.network.nodePodCIDRPrefix;
   const prefixOf = (family: IpFamily): number =>
     typeof prefixSetting === "number" ? prefixSetting : prefixSetting[family];
@@ -353,7 +354,8 @@ export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): Clust
       nodes: nodes.filter((node) => node.roles.includes("control-plane")).map((node) => node.name),
     },
     network: {
-      families: secondaryNetwork === undefined ? [podRange.family] : [podRange.family, secondaryNetwork.family],
+      families:
+        secondaryNetwork === undefined ? [podRange.family] : [podRange.family, secondaryNetwork.family],
       ...(secondaryNetwork === undefined ? {} : { secondary: secondaryNetwork }),
       mode: spec.network.mode,
       ...(spec.network.mode === "overlay" ? { overlay: spec.network.overlay } : {}),

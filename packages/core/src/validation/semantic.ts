@@ -124,14 +124,19 @@ export function semanticIssues(
   };
 
   /** A field that holds one value or, in a dual-stack cluster, one per family: its entries' pointers. */
-  const entriesOf = (pointer: string, value: string | readonly string[]): { pointer: string; text: string }[] =>
+  const entriesOf = (
+    pointer: string,
+    value: string | readonly string[],
+  ): { pointer: string; text: string }[] =>
     typeof value === "string"
       ? [{ pointer, text: value }]
       : value.map((text, index) => ({ pointer: `${pointer}/${index}`, text }));
   const podEntries = entriesOf("/network/podCIDR", spec.network.podCIDR);
   const serviceEntries = entriesOf("/network/serviceCIDR", spec.network.serviceCIDR);
   const podRanges = podEntries.map((entry) => cidrField(entry.pointer, entry.text, "the pod range"));
-  const serviceRanges = serviceEntries.map((entry) => cidrField(entry.pointer, entry.text, "the service range"));
+  const serviceRanges = serviceEntries.map((entry) =>
+    cidrField(entry.pointer, entry.text, "the service range"),
+  );
   const nodeIpEntries = spec.nodes.map((node, index) => entriesOf(pointerOf("nodes", index, "ip"), node.ip));
   const nodeIpValues = nodeIpEntries.map((entries) =>
     entries.map((entry) => ipField(entry.pointer, entry.text, "the node's IP")),
@@ -206,7 +211,8 @@ export function semanticIssues(
       const secondary: IpFamily = primary === "ipv4" ? "ipv6" : "ipv4";
       const example: Record<string, string> = {
         "/network/podCIDR": primary === "ipv4" ? "[10.10.0.0/16, fd10::/56]" : "[fd10::/56, 10.10.0.0/16]",
-        "/network/serviceCIDR": primary === "ipv4" ? "[10.0.0.0/16, fd00:10::/108]" : "[fd00:10::/108, 10.0.0.0/16]",
+        "/network/serviceCIDR":
+          primary === "ipv4" ? "[10.0.0.0/16, fd00:10::/108]" : "[fd00:10::/108, 10.0.0.0/16]",
       };
       const what = (pointer: string): string =>
         pointer.startsWith("/network/podCIDR")
@@ -263,7 +269,8 @@ export function semanticIssues(
   // The node range sizes: one per family. A number is the size of a single-stack cluster's ranges.
   const prefixSetting = spec.network.nodePodCIDRPrefix;
   const nodePrefix = (family: IpFamily): { prefix: number; pointer: string } | undefined => {
-    if (prefixSetting === undefined) return { prefix: family === "ipv4" ? 24 : 64, pointer: "/network/nodePodCIDRPrefix" };
+    if (prefixSetting === undefined)
+      return { prefix: family === "ipv4" ? 24 : 64, pointer: "/network/nodePodCIDRPrefix" };
     if (typeof prefixSetting === "number")
       return dualStack ? undefined : { prefix: prefixSetting, pointer: "/network/nodePodCIDRPrefix" };
     return { prefix: prefixSetting[family], pointer: `/network/nodePodCIDRPrefix/${family}` };
@@ -281,7 +288,8 @@ export function semanticIssues(
     if (!setting) continue;
     const { prefix, pointer: prefixPointer } = setting;
     const bits = familyBits(range.family);
-    const podPointer = podEntries.length === 1 ? "/network/podCIDR" : `/network/podCIDR/${podRanges.indexOf(range)}`;
+    const podPointer =
+      podEntries.length === 1 ? "/network/podCIDR" : `/network/podCIDR/${podRanges.indexOf(range)}`;
     if (prefix > bits) {
       error(
         prefixPointer,
