@@ -123,20 +123,55 @@ export function formatPlan(plan: ClusterPlan): string {
       "Pod range",
       `${network.podCIDR}: ${network.nodeCIDRCapacity} node ranges of /${network.nodePodCIDRPrefix}, ${plan.nodes.length} used; ${network.podAddressesPerNode} pod addresses per node (max pods ${network.maxPodsPerNode})`,
     ],
+    ...(network.secondary === undefined
+      ? []
+      : [
+          [
+            "Pod range (2nd)",
+            `${network.secondary.podCIDR}: ${network.secondary.nodeCIDRCapacity} node ranges of /${network.secondary.nodePodCIDRPrefix}, ${plan.nodes.length} used`,
+          ],
+        ]),
     ["Service range", `${network.serviceCIDR}: ${network.serviceCapacity} service IPs`],
+    ...(network.secondary === undefined
+      ? []
+      : [
+          [
+            "Service range (2nd)",
+            `${network.secondary.serviceCIDR}: ${network.secondary.serviceCapacity} service IPs`,
+          ],
+        ]),
     ["kubernetes svc", network.kubernetesServiceIP],
-    ["DNS service IP", `${network.dnsServiceIP} (domain ${network.clusterDomain})`],
+    [
+      "DNS service IP",
+      `${[network.dnsServiceIP, ...(network.secondary === undefined ? [] : [network.secondary.dnsServiceIP])].join(", ")} (domain ${network.clusterDomain})`,
+    ],
+    ...(network.secondary === undefined
+      ? []
+      : [
+          [
+            "Families",
+            `dual-stack: ${network.families.map((family) => (family === "ipv4" ? "IPv4" : "IPv6")).join(" (primary), ")}`,
+          ],
+        ]),
     ["etcd", plan.etcd.members.map((member) => `${member.name}=${member.clientURL}`).join(", ")],
   ];
   const nodes = [
     ["NODE", "ROLES", "IP", "POD CIDR", "BRIDGE ADDR", "CIDR FROM"],
-    ...plan.nodes.map((node) => [
-      node.name,
-      node.roles.join(","),
-      node.ip,
-      node.podCIDR,
-      node.bridgeAddress,
-      node.podCIDRSource,
+    ...plan.nodes.flatMap((node) => [
+      [node.name, node.roles.join(","), node.ip, node.podCIDR, node.bridgeAddress, node.podCIDRSource],
+      // A dual-stack node's other family on a line of its own, under the node.
+      ...(node.secondary === undefined
+        ? []
+        : [
+            [
+              "",
+              "",
+              node.secondary.ip,
+              node.secondary.podCIDR,
+              node.secondary.bridgeAddress,
+              node.secondary.podCIDRSource,
+            ],
+          ]),
     ]),
   ];
   return `${table(summary.map(([label, value]) => [`${label}:`, value ?? ""]))}\n\n${table(nodes)}\n`;
