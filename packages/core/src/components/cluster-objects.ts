@@ -84,8 +84,19 @@ function kubeDnsService(
         "kubernetes.io/name": "KubeDNS",
       },
     },
-    // The address every kubelet hands to pods as their resolver (--cluster-dns / clusterDNS, S30).
-    spec: { selector, clusterIP: context.plan.network.dnsServiceIP, ports },
+    // The address every kubelet hands to pods as their resolver (--cluster-dns / clusterDNS, S30); a
+    // dual-stack cluster's DNS answers on an address of each family, both pinned like the first.
+    spec: {
+      selector,
+      clusterIP: context.plan.network.dnsServiceIP,
+      ...(context.plan.network.secondary === undefined
+        ? {}
+        : {
+            ipFamilyPolicy: "PreferDualStack",
+            clusterIPs: [context.plan.network.dnsServiceIP, context.plan.network.secondary.dnsServiceIP],
+          }),
+      ports,
+    },
   };
 }
 
@@ -346,7 +357,9 @@ export function nodeObjects(context: ClusterContext): KubernetesObject[] {
     },
     spec: {
       podCIDR: node.podCIDR,
-      ...(current ? { podCIDRs: [node.podCIDR] } : {}),
+      ...(current
+        ? { podCIDRs: [node.podCIDR, ...(node.secondary === undefined ? [] : [node.secondary.podCIDR])] }
+        : {}),
       ...(current && controlPlaneTaint(node) ? { taints: [{ ...CONTROL_PLANE_TAINT }] } : {}),
     },
   }));

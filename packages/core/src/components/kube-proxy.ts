@@ -4,6 +4,7 @@
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import { renderTemplate } from "../render/template.js";
+import { podRanges } from "../plan/plan.js";
 import { FlagSet } from "../versions/flags.js";
 import { artifact, type NodeContext } from "./context.js";
 import { execStart } from "./kubelet.js";
@@ -42,8 +43,8 @@ export function kubeProxyConfiguration(context: NodeContext): Record<string, unk
     kind: "KubeProxyConfiguration",
     clientConnection: { kubeconfig: KUBE_PROXY_KUBECONFIG },
     mode: "iptables",
-    // Traffic to a service from outside this range is masqueraded.
-    clusterCIDR: plan.network.podCIDR,
+    // Traffic to a service from outside this range is masqueraded (one range per family, comma-separated).
+    clusterCIDR: podRanges(plan).join(","),
     hostnameOverride: node.name,
   };
 }

@@ -105,7 +105,8 @@ export function kubeletFlags(context: NodeContext): string[] {
     // The Node authorizer knows this kubelet as system:node:<name> (its client certificate), so the
     // Node object must carry exactly that name, whatever the machine's hostname is.
     .set("--hostname-override", node.name)
-    .set("--node-ip", node.ip)
+    // Both families' addresses on a dual-stack node, the primary first (the Node's InternalIPs).
+    .set("--node-ip", [node.ip, ...(node.secondary === undefined ? [] : [node.secondary.ip])].join(","))
     // In-tree providers cannot run in the kubelet any more (KEP-2395); "external" defers to a
     // cloud-controller-manager.
     .when(provider === "external", "--cloud-provider", "external");

@@ -6,6 +6,7 @@
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import { separateServiceAccountKey } from "../pki/profiles.js";
+import { podRanges, serviceRanges } from "../plan/plan.js";
 import { FlagSet } from "../versions/flags.js";
 import {
   artifact,
@@ -347,7 +348,7 @@ function apiserverPod(context: NodeContext): Artifact {
       .set("--etcd-cafile", `${PKI}/etcd/ca.crt`)
       .set("--etcd-certfile", `${PKI}/apiserver-etcd-client.crt`)
       .set("--etcd-keyfile", `${PKI}/apiserver-etcd-client.key`)
-      .set("--service-cluster-ip-range", plan.network.serviceCIDR)
+      .set("--service-cluster-ip-range", serviceRanges(plan).join(","))
       .set("--service-account-issuer", `https://kubernetes.default.svc.${domain}`)
       .set("--service-account-key-file", `${PKI}/sa.pub`)
       .set("--service-account-signing-key-file", `${PKI}/sa.key`)
@@ -431,6 +432,7 @@ function allocatesNodeRanges(context: NodeContext): boolean {
 
 function controllerManagerPod(context: NodeContext): Artifact {
   const { plan, profile, spec, node } = context;
+  const secondary = plan.network.secondary;
   const flags = new FlagSet("kube-controller-manager", profile);
   const provider = cloudProvider(context);
   const allocate = allocatesNodeRanges(context);
@@ -469,9 +471,21 @@ function controllerManagerPod(context: NodeContext): Artifact {
       .set("--use-service-account-credentials", true)
       .set("--controllers", "*,bootstrapsigner,tokencleaner")
       .set("--allocate-node-cidrs", allocate)
-      .set("--cluster-cidr", plan.network.podCIDR)
-      .when(allocate, "--node-cidr-mask-size", plan.network.nodePodCIDRPrefix)
-      .set("--service-cluster-ip-range", plan.network.serviceCIDR)
+      .set("--cluster-cidr", podRanges(plan).join(","))
+      // A dual-stack controller-manager refuses --node-cidr-mask-size (setNodeCIDRMaskSizes in
+      // cmd/kube-controller-manager/app/core.go): one size per family instead.
+      .when(allocate && secondary === undefined, "--node-cidr-mask-size", plan.network.nodePodCIDRPrefix)
+      .when(
+        allocate && secondary !== undefined,
+        `--node-cidr-mask-size-${plan.network.families[0] ?? ""}`,
+        plan.network.nodePodCIDRPrefix,
+      )
+      .when(
+        allocate && secondary !== undefined,
+        `--node-cidr-mask-size-${secondary?.family ?? ""}`,
+        secondary?.nodePodCIDRPrefix ?? 0,
+      )
+      .set("--service-cluster-ip-range", serviceRanges(plan).join(","))
       .set("--cluster-name", plan.clusterName);
   }
   const legacy = profile.era === "legacy";

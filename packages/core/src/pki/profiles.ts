@@ -103,7 +103,10 @@ function apiserverNames(target: ProfileTarget, { plan, spec }: ProfileContext): 
     "kubernetes.default.svc",
     `kubernetes.default.svc.${domain}`,
     plan.network.kubernetesServiceIP,
+    // A dual-stack cluster's other family: pods of that family reach the apiserver there.
+    ...(plan.network.secondary === undefined ? [] : [plan.network.secondary.kubernetesServiceIP]),
     node.ip,
+    ...(node.secondary === undefined ? [] : [node.secondary.ip]),
     plan.controlPlane.masterIP,
     ...(plan.controlPlane.endpoint === undefined ? [] : [plan.controlPlane.endpoint.host]),
     ...spec.security.apiserverExtraSANs,

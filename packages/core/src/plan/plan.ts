@@ -238,6 +238,18 @@ function allocatePodRanges(
   });
 }
 
+/** The pod ranges, the primary family's first: one, or two in a dual-stack cluster (flags join them with ","). */
+export function podRanges(plan: Pick<ClusterPlan, "network">): string[] {
+  const network = plan.network;
+  return [network.podCIDR, ...(network.secondary === undefined ? [] : [network.secondary.podCIDR])];
+}
+
+/** The service ranges, the primary family's first. */
+export function serviceRanges(plan: Pick<ClusterPlan, "network">): string[] {
+  const network = plan.network;
+  return [network.serviceCIDR, ...(network.secondary === undefined ? [] : [network.secondary.serviceCIDR])];
+}
+
 /** Plans a validated spec. Pure and deterministic: the same inputs give the same plan. */
 export function planCluster(spec: ClusterSpec, options: PlanOptions = {}): ClusterPlan {
   const version = resolveKubernetesVersion(spec.kubernetesVersion);

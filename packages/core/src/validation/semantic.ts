@@ -303,15 +303,10 @@ export function semanticIssues(
         `Use a prefix of at least ${range.prefix}, e.g. ${Math.min(bits, Math.max(range.prefix, range.family === "ipv4" ? 24 : 64))}.`,
       );
     } else {
-      // pkg/controller/nodeipam/ipam/cidrset (clusterSubnetMaxDiff = 16): the controller-manager
-      // refuses to start its IPv6 allocator when node ranges are more than 16 bits longer.
-      if (version?.era === "current" && range.family === "ipv6" && prefix - range.prefix > 16) {
-        error(
-          podPointer,
-          `the controller-manager splits an IPv6 pod range into at most 2^16 node ranges, but ${formatCidr(range)} into /${prefix} makes 2^${prefix - range.prefix}.`,
-          `Use a pod range of /${prefix - 16} or a longer prefix (e.g. fd10::/${prefix - 16}), or shorter node ranges.`,
-        );
-      }
+      // pkg/controller/nodeipam/ipam/cidrset refuses an IPv6 cluster range split more than 2^16 ways
+      // (clusterSubnetMaxDiff), but only when the controller-manager allocates node ranges: current
+      // clusters get their ranges from the plan (the Node objects carry them, --allocate-node-cidrs
+      // is false), so a /40 split into /64s is fine here.
       const perNode = podAddressesPerRange(range.family, prefix);
       if (perNode < BigInt(spec.network.maxPodsPerNode)) {
         const needed = spec.network.maxPodsPerNode + reservedPerNodeRange(range.family);

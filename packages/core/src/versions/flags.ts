@@ -109,6 +109,9 @@ export const FLAG_WINDOWS: readonly FlagWindow[] = [
     ],
     12,
   ),
+  // Dual-stack mask sizes (cmd/kube-controller-manager/app/options/nodeipamcontroller.go); present in
+  // every current release this table covers (checked in 1.30.14 and 1.34.8).
+  ...w("kube-controller-manager", ["--node-cidr-mask-size-ipv4", "--node-cidr-mask-size-ipv6"], 17),
   // kube-scheduler
   ...w("kube-scheduler", ["--master"], undefined, 24),
   ...w("kube-scheduler", ["--kubeconfig"]),
