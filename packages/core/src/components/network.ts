@@ -54,6 +54,33 @@ function forwardingSysctl(family: Family): string {
   return family === "ipv6" ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward";
 }
 
+/** The cluster's pod ranges by family, the primary first: one, or two for a dual-stack cluster. */
+function familyRanges(plan: NodeContext["plan"]): { family: Family; podCIDR: string }[] {
+  const network = plan.network;
+  return [
+    { family: familyOf(network.podCIDR), podCIDR: network.podCIDR },
+    ...(network.secondary === undefined
+      ? []
+      : [{ family: network.secondary.family, podCIDR: network.secondary.podCIDR }]),
+  ];
+}
+
+/** A node's part of each family, the primary first: its address, pod range and bridge address. */
+function nodeFamilies(
+  node: NodeContext["node"],
+): { family: Family; ip: string; podCIDR: string; bridgeIP: string; bridgeAddress: string }[] {
+  return [
+    {
+      family: familyOf(node.podCIDR),
+      ip: node.ip,
+      podCIDR: node.podCIDR,
+      bridgeIP: node.bridgeIP,
+      bridgeAddress: node.bridgeAddress,
+    },
+    ...(node.secondary === undefined ? [] : [node.secondary]),
+  ];
+}
+
 /** A route setup.sh writes itself (overlays); a routed cluster's come from pod-routes. */
 interface PodRoute {
   readonly destination: string;
@@ -94,13 +121,16 @@ function overlayRoutes(context: NodeContext): PodRoute[] {
   return [];
 }
 
-/** The seed's masquerade rule (S21), as iptables arguments after the -C/-A/-D flag. */
-export function masqueradeRule(context: ClusterContext): string[] {
+/**
+ * The seed's masquerade rule (S21), as iptables arguments after the -C/-A/-D flag; a dual-stack
+ * cluster's second family gets the same rule for its own pod range (ip6tables or iptables).
+ */
+export function masqueradeRule(context: ClusterContext, podCIDR = context.plan.network.podCIDR): string[] {
   return [
     "POSTROUTING",
     "!",
     "-d",
-    context.plan.network.podCIDR,
+    podCIDR,
     "-m",
     "addrtype",
     "!",
@@ -122,10 +152,12 @@ export interface RuleSet {
  * mode the insecure port open to the cluster's own networks (loopback, every node, the pod range) and
  * refused to the rest. Undefined on nodes without the control-plane role.
  */
-export function firewallRules(context: NodeContext): RuleSet | undefined {
+export function firewallRules(
+  context: NodeContext,
+  family: Family = familyOf(context.node.ip),
+): RuleSet | undefined {
   if (!isControlPlane(context)) return undefined;
-  const { plan, profile, node } = context;
-  const family = familyOf(node.ip);
+  const { plan, profile } = context;
   const host = family === "ipv6" ? 128 : 32;
   const secure = plan.controlPlane.apiserverPort;
   const insecureAccepts: { match: string; port: number; what: string }[] = [];
@@ -153,7 +185,7 @@ export function firewallRules(context: NodeContext): RuleSet | undefined {
 export function cniBridgeConfig(context: NodeContext): Record<string, unknown> {
   const { plan, node } = context;
   const network = plan.network;
-  const anyAddress = familyOf(node.podCIDR) === "ipv6" ? "::/0" : "0.0.0.0/0";
+  const families = nodeFamilies(node);
   return {
     cniVersion: CNI_VERSION,
     name: "kubescratch",
@@ -168,8 +200,9 @@ export function cniBridgeConfig(context: NodeContext): Record<string, unknown> {
     mtu: podMTU(network),
     ipam: {
       type: "host-local",
-      ranges: [[{ subnet: node.podCIDR, gateway: node.bridgeIP }]],
-      routes: [{ dst: anyAddress }],
+      // One range set per family: a dual-stack pod gets an address of each.
+      ranges: families.map((part) => [{ subnet: part.podCIDR, gateway: part.bridgeIP }]),
+      routes: families.map((part) => ({ dst: part.family === "ipv6" ? "::/0" : "0.0.0.0/0" })),
     },
   };
 }
@@ -211,7 +244,10 @@ export function podRouteTable(plan: NodeContext["plan"]): string {
       path: POD_ROUTES_PATH,
       cluster: plan.clusterName,
       protocol: ROUTE_PROTOCOL,
-      nodes: plan.nodes,
+      // A dual-stack node's second range follows its first, via its address of that family.
+      rows: plan.nodes.flatMap((node) =>
+        nodeFamilies(node).map((part) => ({ podCIDR: part.podCIDR, ip: part.ip, name: node.name })),
+      ),
     });
     routeTableCache.set(plan, table);
   }
@@ -222,9 +258,8 @@ export function podRouteTable(plan: NodeContext["plan"]): string {
 export function networkSetupScript(context: NodeContext): string {
   const { spec, plan, profile, node } = context;
   const network = plan.network;
-  const family = familyOf(network.podCIDR);
-  const ipt = iptables(family);
-  const ip = family === "ipv6" ? "ip -6" : "ip -4";
+  const families = familyRanges(plan);
+  const ownRanges = nodeFamilies(node);
   const bridge = network.bridge.name;
   const mtu = podMTU(network);
   // Each section is a template of its own under templates/setup-network/; this decides which run,
@@ -241,12 +276,20 @@ export function networkSetupScript(context: NodeContext): string {
 
   section("forwarding", {
     sysctlFile: NETWORK_SYSCTL_PATH,
-    forwardingSysctl: forwardingSysctl(family),
-    iptables: family === "ipv6" ? "ip6tables" : "iptables",
+    forwardingSysctls: families.map((entry) => forwardingSysctl(entry.family)),
+    iptables: families.map((entry) => iptables(entry.family)),
   });
   if (spec.runtime.type === "docker") section("docker0");
   if (setupCreatesBridge(context)) {
-    section("bridge", { bridge, address: node.bridgeAddress, mtu });
+    section("bridge", {
+      bridge,
+      address: ownRanges.map((part) => part.bridgeAddress).join(", "),
+      // An IPv6 gateway skips duplicate address detection: pods must reach it the moment they start.
+      addresses: ownRanges.map((part) =>
+        part.family === "ipv6" && ownRanges.length > 1 ? `${part.bridgeAddress} nodad` : part.bridgeAddress,
+      ),
+      mtu,
+    });
   } else if (network.bridge.management === "kubelet") {
     section("bridge-kubelet", { bridge });
   } else {
@@ -257,14 +300,21 @@ export function networkSetupScript(context: NodeContext): string {
   }
 
   if (routesFromTable(plan)) {
-    section("routes-from-table", {
-      protocol: ROUTE_PROTOCOL,
-      routesFile: POD_ROUTES_PATH.slice(POD_ROUTES_PATH.lastIndexOf("/") + 1),
-      ownPodCIDR: node.podCIDR,
-      ip,
-      clusterPodCIDR: network.podCIDR,
-    });
+    // One pass per family over the shared table, each skipping the other family's lines.
+    for (const part of ownRanges) {
+      const cluster = families.find((entry) => entry.family === part.family);
+      section("routes-from-table", {
+        protocol: ROUTE_PROTOCOL,
+        routesFile: POD_ROUTES_PATH.slice(POD_ROUTES_PATH.lastIndexOf("/") + 1),
+        ownPodCIDR: part.podCIDR,
+        ip: part.family === "ipv6" ? "ip -6" : "ip -4",
+        clusterPodCIDR: cluster?.podCIDR ?? part.podCIDR,
+        otherFamily: ownRanges.length === 1 ? [] : [part.family === "ipv6" ? "*.*" : "*:*"],
+      });
+    }
   } else {
+    const family = families[0]?.family ?? "ipv4";
+    const ip = family === "ipv6" ? "ip -6" : "ip -4";
     const notes: string[] = [];
     if (network.mode === "routed" && network.bridge.management === "kubelet") {
       notes.push(
@@ -288,11 +338,14 @@ export function networkSetupScript(context: NodeContext): string {
     });
   }
 
-  const rule = masqueradeRule(context).join(" ");
-  section(network.masquerade ? "masquerade" : "no-masquerade", { iptables: ipt, rule });
+  for (const entry of families) {
+    const rule = masqueradeRule(context, entry.podCIDR).join(" ");
+    section(network.masquerade ? "masquerade" : "no-masquerade", { iptables: iptables(entry.family), rule });
+  }
 
-  const firewall = firewallRules(context);
-  if (firewall) {
+  for (const entry of ownRanges) {
+    const firewall = firewallRules(context, entry.family);
+    if (!firewall) continue;
     section("firewall", {
       title:
         plan.security.mode === "firewall-only"
@@ -308,8 +361,8 @@ export function networkSetupScript(context: NodeContext): string {
     node: node.name,
     ip: node.ip,
     why: networkWhy(context),
-    clusterPodCIDR: network.podCIDR,
-    nodePodCIDR: node.podCIDR,
+    clusterPodCIDR: families.map((entry) => entry.podCIDR).join(", "),
+    nodePodCIDR: ownRanges.map((part) => part.podCIDR).join(", "),
     mtu: `${mtu}${network.mode === "overlay" ? ` (network MTU ${network.mtu} less the ${network.overlay ?? ""} encapsulation)` : ""}`,
     sections,
   });
@@ -333,7 +386,7 @@ function jsonFile(value: unknown): string {
 export function networkArtifacts(context: NodeContext): Artifact[] {
   const { plan, node } = context;
   const network = plan.network;
-  const family = familyOf(network.podCIDR);
+  const families = familyRanges(plan);
   const runtime = runtimeUnit(context);
   const requirements = ["S3", "S4", "S6", "S20"];
   if (context.spec.runtime.type === "docker") requirements.push("S16");
@@ -370,8 +423,8 @@ export function networkArtifacts(context: NodeContext): Artifact[] {
       renderTemplate("network-sysctl.conf.hbs", {
         path: NETWORK_SYSCTL_PATH,
         node: node.name,
-        forwardingSysctl: forwardingSysctl(family),
-        iptables: family === "ipv6" ? "ip6tables" : "iptables",
+        forwardingSysctls: families.map((entry) => forwardingSysctl(entry.family)),
+        iptables: families.map((entry) => iptables(entry.family)),
       }),
       {
         kind: "config",

@@ -266,6 +266,14 @@ export function semanticIssues(
     }
   }
 
+  if (dualStack && version?.era === "current" && spec.network.mode === "overlay") {
+    error(
+      "/network/mode",
+      `kubescratch generates dual-stack clusters with routed pod IPs only; the ${spec.network.overlay ?? "flannel"} overlay's files are single-stack here.`,
+      'Use network.mode "routed" (each node routes the other nodes\' ranges of both families), or one address family with the overlay.',
+    );
+  }
+
   // The node range sizes: one per family. A number is the size of a single-stack cluster's ranges.
   const prefixSetting = spec.network.nodePodCIDRPrefix;
   const nodePrefix = (family: IpFamily): { prefix: number; pointer: string } | undefined => {

@@ -46,7 +46,7 @@ export class NetnsLab {
   }
 
   /** Creates PREFIX-name with its loopback up and IPv6 off; fails the test with a clear message when it cannot. */
-  add(name: string): string {
+  add(name: string, options: { readonly ipv6?: boolean } = {}): string {
     const full = `${this.prefix}-${name}`;
     const result = run("ip", ["netns", "add", full]);
     if (result.status !== 0) {
@@ -58,13 +58,22 @@ export class NetnsLab {
     this.created.push(full);
     must("ip", ["-n", full, "link", "set", "lo", "up"]);
     // No IPv6 on the lab's links: link-local addresses come up asynchronously (duplicate address
-    // detection) and would make two snapshots of the same state differ.
-    this.mustExec(full, [
-      "sysctl",
-      "-qw",
-      "net.ipv6.conf.all.disable_ipv6=1",
-      "net.ipv6.conf.default.disable_ipv6=1",
-    ]);
+    // detection) and would make two snapshots of the same state differ. A dual-stack lab keeps IPv6
+    // (neighbour discovery needs the link-local addresses: without them the bridges' multicast
+    // snooping drops solicitations) but skips duplicate address detection, so every address is
+    // usable the moment its link is up, and takes no router advertisements.
+    this.mustExec(
+      full,
+      options.ipv6
+        ? [
+            "sysctl",
+            "-qw",
+            "net.ipv6.conf.default.accept_dad=0",
+            "net.ipv6.conf.default.accept_ra=0",
+            "net.ipv6.conf.all.accept_ra=0",
+          ]
+        : ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"],
+    );
     return full;
   }
 
