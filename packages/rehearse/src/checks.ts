@@ -2,16 +2,10 @@
 // apiserver answers, the controllers hold their leases, every node is Ready, pods get addresses from
 // their node's planned range and reach each other across nodes, Services and DNS answer everywhere.
 import type { ClusterPlan } from "@kubescratch/core";
-import {
-  CHECK_IMAGES,
-  CONTROL_PLANE_ROLE_LABEL,
-  cidrContains,
-  controlPlaneTaint,
-  parseCidr,
-  parseIp,
-} from "@kubescratch/core";
+import { CHECK_IMAGES, CONTROL_PLANE_ROLE_LABEL, controlPlaneTaint } from "@kubescratch/core";
 import { waitFor, type RunOptions, type RunResult } from "./exec.js";
-import { tail } from "./layout.js";
+import { dualStackChecks } from "./dualstack-checks.js";
+import { insideCidr, tail } from "./layout.js";
 import type { SandboxNode } from "./sandbox.js";
 import type { CheckResult } from "./rehearse.js";
 import {
@@ -52,16 +46,6 @@ spec:
 `;
 
 const NAMESPACE = "kubescratch-rehearse";
-
-export function insideCidr(address: string, cidr: string): boolean {
-  const parsedAddress = parseIp(address);
-  const parsedCidr = parseCidr(cidr);
-  return (
-    parsedAddress !== undefined &&
-    parsedCidr.ok &&
-    cidrContains(parsedCidr.cidr, parsedAddress.family, parsedAddress.value)
-  );
-}
 
 async function check(name: string, test: () => Promise<string | undefined>): Promise<CheckResult> {
   try {
@@ -497,6 +481,20 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         ),
       );
     }
+    if (plan.network.secondary !== undefined)
+      await dualStackChecks({
+        plan,
+        kubectl,
+        namespace: NAMESPACE,
+        inClient: (client, command) => inClient(kubectl, client, command),
+        clients: schedulable,
+        readyTimeout: input.readyTimeout,
+        check: async (name, test) => {
+          const result = await check(name, test);
+          results.push(result);
+          return result;
+        },
+      });
     const clusterIP = await webServiceIP(kubectl);
     for (const node of alive) {
       const sandbox = nodes.get(node.name);

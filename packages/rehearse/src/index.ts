@@ -8,9 +8,9 @@ export {
   type ImageSpec,
   type ImageFile,
 } from "./images.js";
-export { insideCidr } from "./checks.js";
 export { legacyNodeOverlays, overlaysFor, type Overlay } from "./overlays.js";
-export { imagesListed, installOrder, lanPrefix, scriptChecks } from "./layout.js";
+export { imagesListed, insideCidr, installOrder, lanPrefix, lanPrefix6, scriptChecks } from "./layout.js";
+export { nodeFamilyProblems, podFamilyProblems } from "./dualstack-checks.js";
 export {
   rehearse,
   type CheckResult,

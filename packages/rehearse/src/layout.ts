@@ -1,6 +1,6 @@
 // Pure parts of the rehearsal: where the nodes sit on the LAN, the order they install in, and how the
 // generated validation scripts' lines become check results.
-import { formatIp, parseIp, type ClusterPlan } from "@kubescratch/core";
+import { cidrContains, formatIp, parseCidr, parseIp, type ClusterPlan } from "@kubescratch/core";
 import type { RunResult } from "./exec.js";
 import type { CheckResult } from "./rehearse.js";
 
@@ -16,6 +16,26 @@ export function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: st
   let admin = network(first, prefix) * size + size - 2n;
   while (addresses.includes(admin)) admin--;
   return { prefix, adminAddress: formatIp(admin, "ipv4") };
+}
+
+/** Whether an address lies inside a range (of its own family). */
+export function insideCidr(address: string, cidr: string): boolean {
+  const parsedAddress = parseIp(address);
+  const parsedCidr = parseCidr(cidr);
+  return (
+    parsedAddress !== undefined &&
+    parsedCidr.ok &&
+    cidrContains(parsedCidr.cidr, parsedAddress.family, parsedAddress.value)
+  );
+}
+
+/** A dual-stack LAN's IPv6 prefix: the nodes' second addresses must share one /64. */
+export function lanPrefix6(plan: ClusterPlan): number {
+  const addresses = plan.nodes.map((node) => parseIp(node.secondary?.ip ?? "")?.value ?? 0n);
+  const first = addresses[0] ?? 0n;
+  if (!addresses.every((value) => value >> 64n === first >> 64n))
+    throw new Error("the rehearsal's LAN needs every node's IPv6 address in one /64");
+  return 64;
 }
 
 /** The admin README's order: etcd members, then the other control-plane nodes, then the rest. */

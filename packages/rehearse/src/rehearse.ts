@@ -8,7 +8,7 @@ import type { ClusterPlan } from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
 import { run, waitFor, type RunResult } from "./exec.js";
 import { archiveImages, normalizeImageName } from "./images.js";
-import { imagesListed, installOrder, lanPrefix, scriptChecks, tail } from "./layout.js";
+import { imagesListed, installOrder, lanPrefix, lanPrefix6, scriptChecks, tail } from "./layout.js";
 import { checkHost, ensureBaseRoot, ensureLegacyRoot, Lan, SandboxNode } from "./sandbox.js";
 import { afterLossChecks, clusterChecks, legacyClusterChecks, webServiceIP, type Kubectl } from "./checks.js";
 import {
@@ -231,7 +231,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       `--lose-node: the checks after a loss are written for current releases, not ${plan.profile.version}`,
     );
   if (plan.nodes.some((node) => node.ip.includes(":")))
-    throw new Error("the rehearsal boots IPv4 clusters only: its LAN does not carry IPv6 node addresses yet");
+    throw new Error(
+      "the rehearsal boots clusters whose primary family is IPv4 (single-stack, or dual-stack with IPv6 second)",
+    );
+  const ipv6Lan = plan.network.secondary === undefined ? undefined : lanPrefix6(plan);
   const problems = await checkHost();
   for (const binary of nodeBinaries)
     if (!existsSync(join(options.binaries, binary)))
@@ -321,7 +324,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   try {
     const { prefix, adminAddress } = lanPrefix(plan);
     for (const planned of plan.nodes) {
-      const namespace = await lan.addHost(planned.name, `${planned.ip}/${prefix}`);
+      const namespace = await lan.addHost(
+        planned.name,
+        `${planned.ip}/${prefix}`,
+        planned.secondary === undefined ? undefined : `${planned.secondary.ip}/${ipv6Lan ?? 64}`,
+      );
       namespaces.push(namespace);
       nodes.set(
         planned.name,

@@ -168,8 +168,11 @@ export class Lan {
     return lan;
   }
 
-  /** A namespace of its own plugged into the LAN with `address` (CIDR) on eth0 and a default route there. */
-  async addHost(name: string, address: string): Promise<string> {
+  /**
+   * A namespace of its own plugged into the LAN with `address` (CIDR) on eth0 and a default route
+   * there; a dual-stack node's IPv6 address (CIDR) too, usable at once (no duplicate address detection).
+   */
+  async addHost(name: string, address: string, ipv6Address?: string): Promise<string> {
     const namespace = `ks${this.id}-${name}`.slice(0, 60);
     const port = `p${this.links++}`;
     const temporary = `ks${this.id}${port}`.slice(0, 15);
@@ -181,6 +184,8 @@ export class Lan {
     await run("ip", ["link", "set", `${temporary}x`, "netns", namespace]);
     await run("ip", ["-n", namespace, "link", "set", `${temporary}x`, "name", "eth0"]);
     await run("ip", ["-n", namespace, "addr", "add", address, "dev", "eth0"]);
+    if (ipv6Address !== undefined)
+      await run("ip", ["-n", namespace, "addr", "add", ipv6Address, "dev", "eth0", "nodad"]);
     await run("ip", ["-n", namespace, "link", "set", "eth0", "up"]);
     await run("ip", ["-n", namespace, "link", "set", "lo", "up"]);
     await run("ip", ["-n", namespace, "route", "add", "default", "dev", "eth0"]);

@@ -1,0 +1,161 @@
+// The checks a dual-stack cluster adds: every Node carries both families' addresses and pod ranges,
+// every pod an address of each family, a PreferDualStack Service two ClusterIPs that both answer,
+// and CoreDNS both the A and the AAAA record of that Service.
+import type { ClusterPlan } from "@kubescratch/core";
+import { insideCidr } from "./layout.js";
+import { waitFor, type RunOptions, type RunResult } from "./exec.js";
+
+type Kubectl = (args: readonly string[], options?: RunOptions) => Promise<RunResult>;
+
+export const DUAL_SERVICE = "web-dual";
+
+/** The dual-stack Service in front of the web Deployment of clusterChecks. */
+export function dualStackService(namespace: string): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: DUAL_SERVICE, namespace },
+    spec: {
+      ipFamilyPolicy: "PreferDualStack",
+      selector: { app: "web" },
+      ports: [{ port: 80, targetPort: 80 }],
+    },
+  });
+}
+
+/** Problems with a Node object's addresses and pod ranges against the plan; empty when it matches. */
+export function nodeFamilyProblems(
+  node: ClusterPlan["nodes"][number],
+  object: { spec?: { podCIDRs?: string[] }; status?: { addresses?: { type: string; address: string }[] } },
+): string[] {
+  const internal = (object.status?.addresses ?? [])
+    .filter((address) => address.type === "InternalIP")
+    .map((address) => address.address);
+  const wantedIps = [node.ip, ...(node.secondary === undefined ? [] : [node.secondary.ip])];
+  const wantedRanges = [node.podCIDR, ...(node.secondary === undefined ? [] : [node.secondary.podCIDR])];
+  const problems: string[] = [];
+  if (JSON.stringify(internal) !== JSON.stringify(wantedIps))
+    problems.push(`InternalIPs ${internal.join(", ") || "none"}, planned ${wantedIps.join(", ")}`);
+  const ranges = object.spec?.podCIDRs ?? [];
+  if (JSON.stringify(ranges) !== JSON.stringify(wantedRanges))
+    problems.push(`podCIDRs ${ranges.join(", ") || "none"}, planned ${wantedRanges.join(", ")}`);
+  return problems;
+}
+
+/** Problems with a pod's addresses: one inside each of its node's planned ranges, in that order. */
+export function podFamilyProblems(podIPs: readonly string[], node: ClusterPlan["nodes"][number]): string[] {
+  const ranges = [node.podCIDR, ...(node.secondary === undefined ? [] : [node.secondary.podCIDR])];
+  if (podIPs.length !== ranges.length)
+    return [`${podIPs.length} address(es) ${podIPs.join(", ")}, planned one in each of ${ranges.join(", ")}`];
+  return ranges.flatMap((range, index) => {
+    const ip = podIPs[index] ?? "";
+    return insideCidr(ip, range) ? [] : [`${ip} is outside ${range}`];
+  });
+}
+
+export interface DualStackCheckInput {
+  readonly plan: ClusterPlan;
+  readonly kubectl: Kubectl;
+  readonly namespace: string;
+  /** Runs a command in the client pod on a node. */
+  readonly inClient: (
+    client: string,
+    command: readonly string[],
+  ) => Promise<{ code: number; stdout: string; stderr: string }>;
+  readonly clients: readonly string[];
+  readonly readyTimeout: number;
+  readonly check: (name: string, test: () => Promise<string | undefined>) => Promise<{ ok: boolean }>;
+}
+
+export async function dualStackChecks(input: DualStackCheckInput): Promise<void> {
+  const { plan, kubectl, namespace } = input;
+  const domain = plan.network.clusterDomain;
+  for (const node of plan.nodes)
+    await input.check(
+      `node ${node.name} shows both InternalIPs and both pod ranges (${node.ip}, ${node.secondary?.ip ?? ""})`,
+      async () => {
+        const result = await kubectl(["get", "node", node.name, "-o", "json"]);
+        if (result.code !== 0) return result.stderr.trim();
+        const problems = nodeFamilyProblems(
+          node,
+          JSON.parse(result.stdout) as Parameters<typeof nodeFamilyProblems>[1],
+        );
+        return problems.length === 0 ? undefined : problems.join("; ");
+      },
+    );
+  await input.check("every pod has an address of each family, inside its node's planned ranges", async () => {
+    const result = await kubectl(["get", "pods", "--all-namespaces", "-o", "json"]);
+    if (result.code !== 0) return result.stderr.trim();
+    const list = JSON.parse(result.stdout) as {
+      items: {
+        metadata: { name: string; namespace: string };
+        spec: { nodeName?: string; hostNetwork?: boolean };
+        status: { podIPs?: { ip: string }[] };
+      }[];
+    };
+    const byName = new Map(plan.nodes.map((node) => [node.name, node]));
+    const wrong = list.items
+      .filter((pod) => pod.spec.hostNetwork !== true && (pod.status.podIPs ?? []).length > 0)
+      .flatMap((pod) => {
+        const node = byName.get(pod.spec.nodeName ?? "");
+        if (!node) return [];
+        return podFamilyProblems(
+          (pod.status.podIPs ?? []).map((entry) => entry.ip),
+          node,
+        ).map((problem) => `${pod.metadata.namespace}/${pod.metadata.name}: ${problem}`);
+      });
+    return wrong.length === 0 ? undefined : wrong.join("\n");
+  });
+  let clusterIPs: string[] = [];
+  await input.check(`a PreferDualStack Service gets a ClusterIP of each family`, async () => {
+    const created = await kubectl(["apply", "-f", "-"], { input: dualStackService(namespace) });
+    if (created.code !== 0) return created.stderr.trim();
+    const result = await kubectl([
+      "-n",
+      namespace,
+      "get",
+      "service",
+      DUAL_SERVICE,
+      "-o",
+      "jsonpath={.spec.clusterIPs[*]}",
+    ]);
+    clusterIPs = result.stdout.trim().split(/\s+/).filter(Boolean);
+    const families = clusterIPs.map((ip) => (ip.includes(":") ? "IPv6" : "IPv4"));
+    return families.join(",") === "IPv4,IPv6" ? undefined : `clusterIPs ${clusterIPs.join(", ") || "none"}`;
+  });
+  for (const client of input.clients) {
+    await input.check(`pods on ${client} reach the PreferDualStack Service on both ClusterIPs`, async () => {
+      if (clusterIPs.length !== 2) return "the Service has no ClusterIP of each family";
+      const script = clusterIPs
+        .map((ip) => {
+          const host = ip.includes(":") ? `[${ip}]` : ip;
+          return `wget -q -T 5 -O /dev/null http://${host}/ && echo ok ${ip} || echo FAIL ${ip}`;
+        })
+        .join("; ");
+      const result = await waitFor(
+        `the Service's two ClusterIPs from ${client}`,
+        async () => {
+          const run = await input.inClient(client, ["sh", "-c", script]);
+          if (run.stdout.includes("FAIL") || run.code !== 0) throw new Error(run.stdout + run.stderr);
+          return run;
+        },
+        30_000,
+        3000,
+      ).catch((error: Error) => error.message);
+      return typeof result === "string" ? result : undefined;
+    });
+  }
+  const first = input.clients[0];
+  if (first !== undefined)
+    await input.check(
+      `CoreDNS answers both the A and the AAAA record of ${DUAL_SERVICE}.${namespace}.svc.${domain}`,
+      async () => {
+        const name = `${DUAL_SERVICE}.${namespace}.svc.${domain}`;
+        const result = await input.inClient(first, ["nslookup", name]);
+        const missing = clusterIPs.filter((ip) => !result.stdout.includes(ip));
+        return result.code === 0 && clusterIPs.length === 2 && missing.length === 0
+          ? undefined
+          : `nslookup ${name}: ${result.stdout.trim()} ${result.stderr.trim()}`.trim();
+      },
+    );
+}
