@@ -110,26 +110,36 @@ describe("setup.sh: routes (S3a)", () => {
     )) {
       const script = mustFile(files, NETWORK_SETUP_PATH).content;
       const table = fileOf(files, POD_ROUTES_PATH)?.content ?? "";
-      const own = /^own_pod_cidr=(\S+)$/m.exec(script)?.[1];
+      // One routing pass per family: a dual-stack node skips its own range of each.
+      const own = [...script.matchAll(/^own_pod_cidr=(\S+)$/gm)].map((match) => match[1]);
       const routes = table
         .split("\n")
         .filter((line) => line !== "" && !line.startsWith("#"))
         .map((line) => line.split(" "))
-        .filter(([cidr]) => cidr !== own)
+        .filter(([cidr]) => !own.includes(cidr))
         .map(([cidr, via]) => `${cidr ?? ""} ${via ?? ""}`);
       const expected =
         cluster.plan.network.bridge.management === "kubelet"
           ? []
           : cluster.plan.nodes
               .filter((other) => other.name !== node)
-              .map((other) => `${other.podCIDR} ${other.ip}`);
+              .flatMap((other) => [
+                `${other.podCIDR} ${other.ip}`,
+                ...(other.secondary === undefined
+                  ? []
+                  : [`${other.secondary.podCIDR} ${other.secondary.ip}`]),
+              ]);
       expect({ cluster: cluster.name, node, routes }).toEqual({
         cluster: cluster.name,
         node,
         routes: expected,
       });
+      const self = cluster.plan.nodes.find((each) => each.name === node);
       if (expected.length > 0)
-        expect(own).toBe(cluster.plan.nodes.find((each) => each.name === node)?.podCIDR);
+        expect(own).toEqual([
+          self?.podCIDR,
+          ...(self?.secondary === undefined ? [] : [self.secondary.podCIDR]),
+        ]);
     }
   });
 
@@ -268,7 +278,16 @@ describe("CNI configuration (current releases)", () => {
         bridge: network.bridge.name,
         isGateway: true,
         ipMasq: false,
-        ipam: { type: "host-local", ranges: [[{ subnet: plan?.podCIDR, gateway: plan?.bridgeIP }]] },
+        ipam: {
+          type: "host-local",
+          // One range set per family: a dual-stack pod gets an address of each.
+          ranges: [
+            [{ subnet: plan?.podCIDR, gateway: plan?.bridgeIP }],
+            ...(plan?.secondary === undefined
+              ? []
+              : [[{ subnet: plan.secondary.podCIDR, gateway: plan.secondary.bridgeIP }]]),
+          ],
+        },
       });
     }
     expect(count).toBeGreaterThan(10);
