@@ -200,7 +200,8 @@ describe("reproducible bundles", () => {
       const first = await generate(spec);
       const input = JSON.parse(JSON.stringify(spec)) as ClusterSpecInput;
       const last = input.nodes[input.nodes.length - 1];
-      const ip = (last?.ip ?? "").replace(/\.(\d+)$/, (_, octet: string) => `.${Number(octet) + 20}`);
+      const lastIp = typeof last?.ip === "string" ? last.ip : "";
+      const ip = lastIp.replace(/\.(\d+)$/, (_, octet: string) => `.${Number(octet) + 20}`);
       input.nodes.push({ name: "added", ip, roles: ["worker"] });
       const second = await generate(parseSpec(input).spec, first);
       const before = new Map(bundleCluster(first).nodes.map((bundle) => [bundle.fileName, bundle]));
