@@ -27,7 +27,7 @@ export function topologySvg(plan: ClusterPlan, nodeHref: (name: string) => strin
   const network =
     plan.network.mode === "overlay"
       ? `overlay network: ${plan.network.overlay ?? "overlay"} over ${plan.network.podCIDR}, MTU ${plan.network.mtu}`
-      : `routed pod network ${plan.network.podCIDR}: one route per node range via the node's IP`;
+      : `routed pod network ${[plan.network.podCIDR, ...(plan.network.secondary ? [plan.network.secondary.podCIDR] : [])].join(" and ")}: one route per node range via the node's IP`;
   const parts: string[] = [];
   parts.push(
     `<rect class="t-net" x="${GAP}" y="12" width="${width - 2 * GAP}" height="30" rx="6"/>`,
@@ -56,7 +56,7 @@ export function topologySvg(plan: ClusterPlan, nodeHref: (name: string) => strin
     const master = node.ip === plan.controlPlane.masterIP ? " t-is-master" : "";
     parts.push(
       `<a href="${h(nodeHref(node.name))}"><g class="t-node${etcd.has(node.name) ? " t-is-etcd" : ""}${master}">`,
-      `<title>${h(`${node.name}: ${roles}; IP ${node.ip}; pods ${node.podCIDR}`)}</title>`,
+      `<title>${h(`${node.name}: ${roles}; IP ${[node.ip, ...(node.secondary ? [node.secondary.ip] : [])].join(", ")}; pods ${[node.podCIDR, ...(node.secondary ? [node.secondary.podCIDR] : [])].join(", ")}`)}</title>`,
       `<rect x="${x}" y="${y}" width="${BOX_WIDTH}" height="${BOX_HEIGHT}" rx="8"/>`,
       `<text class="t-name" x="${x + 10}" y="${y + 20}">${h(node.name)}</text>`,
       `<text x="${x + 10}" y="${y + 38}">${h(roles)}</text>`,

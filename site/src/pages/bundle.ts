@@ -83,9 +83,15 @@ export function bundlePage(context: Context, bundle: BundleView): SiteFile {
     ...(node
       ? ([
           ["Roles", h(node.roles.join(", "))],
-          ["IP", h(node.ip)],
-          ["Pod CIDR", `${h(node.podCIDR)} (${h(podCIDRNote(context, node))})`],
-          ["Bridge", h(node.bridgeAddress)],
+          ["IP", h([node.ip, ...(node.secondary ? [node.secondary.ip] : [])].join(", "))],
+          [
+            "Pod CIDR",
+            `${h([node.podCIDR, ...(node.secondary ? [node.secondary.podCIDR] : [])].join(", "))} (${h(podCIDRNote(context, node))})`,
+          ],
+          [
+            "Bridge",
+            h([node.bridgeAddress, ...(node.secondary ? [node.secondary.bridgeAddress] : [])].join(", ")),
+          ],
         ] as [string, string][])
       : []),
     [

@@ -7,6 +7,15 @@ import { topologySvg } from "../topology.js";
 import { certificateTable, expiring } from "./certificates.js";
 import { badge, changeBadge, page, podCIDRNote, size, type Context, type SiteFile } from "./common.js";
 
+/** A dual-stack node's second value, on a line of its own under the first. */
+function second(value: string | undefined): string {
+  return value === undefined ? "" : `<br>${h(value)}`;
+}
+
+function familyName(family: "ipv4" | "ipv6"): string {
+  return family === "ipv4" ? "IPv4" : "IPv6";
+}
+
 /** Up to this many certificates the overview shows them all; past it, only those expiring soon. */
 export const OVERVIEW_CERTIFICATE_LIMIT = 120;
 
@@ -69,7 +78,7 @@ export function overviewPage(context: Context): SiteFile {
   const nodeRow = (bundle: BundleView): string => {
     const node = bundle.node;
     if (!node) return "";
-    return `<tr data-search="${h(`${node.name} ${node.roles.join(" ")} ${node.ip} ${node.podCIDR}`)}"><td><a data-nav href="${relativeHref(path, `${bundle.id}/index.html`)}">${h(node.name)}</a> ${changeBadge(bundle.change)}</td><td>${h(node.roles.join(", "))}</td><td>${h(node.ip)}</td><td>${h(node.podCIDR)} <span class="why">${h(podCIDRNote(context, node))}</span></td><td>${h(node.bridgeAddress)}</td><td>${bundle.files.length}</td><td>${bundle.secretCount}</td><td>${size(bundle.bytes.length)}</td></tr>`;
+    return `<tr data-search="${h(`${node.name} ${node.roles.join(" ")} ${node.ip} ${node.podCIDR}`)}"><td><a data-nav href="${relativeHref(path, `${bundle.id}/index.html`)}">${h(node.name)}</a> ${changeBadge(bundle.change)}</td><td>${h(node.roles.join(", "))}</td><td>${h(node.ip)}${second(node.secondary?.ip)}</td><td>${h(node.podCIDR)}${second(node.secondary?.podCIDR)} <span class="why">${h(podCIDRNote(context, node))}</span></td><td>${h(node.bridgeAddress)}${second(node.secondary?.bridgeAddress)}</td><td>${bundle.files.length}</td><td>${bundle.secretCount}</td><td>${size(bundle.bytes.length)}</td></tr>`;
   };
   const dnsEnabled = cluster.spec.addons.dns.enabled;
   const serviceUsed = 1 + (dnsEnabled ? 1 : 0);
@@ -96,6 +105,25 @@ export function overviewPage(context: Context): SiteFile {
       plan.network.serviceCapacity,
       `fixed addresses: kubernetes ${plan.network.kubernetesServiceIP}${dnsEnabled ? `, DNS ${plan.network.dnsServiceIP}` : ""}`,
     ],
+    // A dual-stack cluster's second family, row for row.
+    ...(plan.network.secondary === undefined
+      ? []
+      : ([
+          [
+            `Pod range, ${familyName(plan.network.secondary.family)}`,
+            plan.network.secondary.podCIDR,
+            plan.nodes.length,
+            plan.network.secondary.nodeCIDRCapacity,
+            `node ranges of /${plan.network.secondary.nodePodCIDRPrefix} in use`,
+          ],
+          [
+            `Service range, ${familyName(plan.network.secondary.family)}`,
+            plan.network.secondary.serviceCIDR,
+            serviceUsed,
+            plan.network.secondary.serviceCapacity,
+            `fixed addresses: kubernetes ${plan.network.secondary.kubernetesServiceIP}${dnsEnabled ? `, DNS ${plan.network.secondary.dnsServiceIP}` : ""}`,
+          ],
+        ] as [string, string, number, number, string][])),
   ];
   const certificates = cluster.pki.certificates;
   const soon = expiring(context);
