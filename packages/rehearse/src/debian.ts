@@ -2,6 +2,7 @@
 // Debian's own packages, which are real nginx and busybox, under the names the generated files use;
 // and the Debian parts of flannel's images (busybox's cp, iptables).
 // The report says which package version stands in for which tag.
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -151,6 +152,9 @@ http {
   access_log /dev/stdout;
   server {
     listen 80 default_server;
+    # As the nginx image's entrypoint does (10-listen-on-ipv6-by-default.sh): a dual-stack
+    # Service's IPv6 ClusterIP reaches the pods on their IPv6 address.
+    listen [::]:80 default_server;
     root /usr/share/nginx/html;
     index index.html;
   }
@@ -245,9 +249,13 @@ export async function debianPackageFiles(log: (line: string) => void): Promise<S
     cmd: ["sh"],
     description: `stand-in: ${busyboxDescription}`,
   };
-  const key = [...nginxVersions, ...busyboxVersions, ...iptablesVersions].map(
-    ([name, version]) => `${name}=${version}`,
-  );
+  const key = [
+    ...[...nginxVersions, ...busyboxVersions, ...iptablesVersions].map(
+      ([name, version]) => `${name}=${version}`,
+    ),
+    // The configuration is part of the image: a change must build new image archives.
+    `nginx.conf=${createHash("sha256").update(NGINX_CONF).digest("hex").slice(0, 12)}`,
+  ];
   return {
     key,
     images: [nginx, busybox],
