@@ -65,6 +65,26 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
   );
 
   it(
+    "current-dualstack: three nodes with an IPv4 and an IPv6 address boot; every Node shows both InternalIPs and pod ranges, every pod gets an address of each family, a PreferDualStack Service gets two ClusterIPs that both answer, CoreDNS answers its A and AAAA records",
+    async () => {
+      const { code, report } = await rehearseSpec("fixtures/specs/current-dualstack.yaml", assets);
+      expect(failures(report)).toBe("");
+      expect(code).toBe(0);
+      expect(names(report)).toEqual(
+        expect.arrayContaining([
+          "node node-1 shows both InternalIPs and both pod ranges (198.18.0.1, 2001:db8::1)",
+          "node node-3 shows both InternalIPs and both pod ranges (198.18.0.3, 2001:db8::3)",
+          "every pod has an address of each family, inside its node's planned ranges",
+          "a PreferDualStack Service gets a ClusterIP of each family",
+          "pods on node-2 reach the PreferDualStack Service on both ClusterIPs",
+          "CoreDNS answers both the A and the AAAA record of web-dual.kubescratch-rehearse.svc.cluster.local",
+        ]),
+      );
+    },
+    30 * MINUTE,
+  );
+
+  it(
     "current-ha: 3 control-plane/etcd nodes behind a keepalived-haproxy endpoint and 3 workers all Ready, pods in their ranges and reaching each other and the API endpoint across nodes; then cp-1 is lost and every client, Service and DNS lookup keeps working",
     async () => {
       const { code, report } = await rehearseSpec("fixtures/specs/current-ha.yaml", assets, [
