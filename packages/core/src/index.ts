@@ -12,6 +12,7 @@ export type { ClusterSpec, ClusterSpecInput } from "./validation/generated/types
 export { clusterSchema } from "./validation/generated/cluster-schema.js";
 export type { JsonSchema } from "./validation/json-schema.js";
 export {
+  nodeFamilies,
   planCluster,
   type ClusterPlan,
   type EtcdMemberPlan,

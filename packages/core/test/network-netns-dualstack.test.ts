@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import type { NodeFamilyPlan, NodePlan } from "../src/plan/plan.js";
-import { parseSpec, planCluster } from "../src/index.js";
+import { nodeFamilies, parseSpec, planCluster } from "../src/index.js";
 import { networkArtifacts, ROUTE_PROTOCOL } from "../src/components/network.js";
 import { writeNetworkFiles } from "./tools/network-variants.js";
 import { addressAt, formatIp, parseCidr } from "../src/net/ip.js";
@@ -18,19 +18,6 @@ import { must, NetnsLab, networkState } from "./tools/netns.js";
 const OUTSIDE = { ipv4: "198.18.0.254", ipv6: "2001:db8::fe" } as const;
 const SEGMENT = { ipv4: 24, ipv6: 64 } as const;
 type Family = keyof typeof OUTSIDE;
-
-/** Both families' parts of a node, the primary first. */
-function parts(node: NodePlan): NodeFamilyPlan[] {
-  const primary: NodeFamilyPlan = {
-    family: node.ip.includes(":") ? "ipv6" : "ipv4",
-    ip: node.ip,
-    podCIDR: node.podCIDR,
-    podCIDRSource: node.podCIDRSource,
-    bridgeIP: node.bridgeIP,
-    bridgeAddress: node.bridgeAddress,
-  };
-  return node.secondary === undefined ? [primary] : [primary, node.secondary];
-}
 
 /** The pod's address of a family: the second of the node's range (the first is the bridge's). */
 function podAddress(part: NodeFamilyPlan): string {
@@ -65,7 +52,7 @@ describe("three dual-stack nodes in network namespaces run their generated setup
       plan.nodes
         .filter((to) => to.name !== from.name)
         .flatMap((to) =>
-          parts(to).map((part) => ({
+          nodeFamilies(to).map((part) => ({
             from: from.name,
             to: podAddress(part),
             ok: ping(from, podAddress(part)),
@@ -114,7 +101,7 @@ describe("three dual-stack nodes in network namespaces run their generated setup
         sw,
       ]);
       must("ip", ["-n", sw, "link", "set", `p${index + 1}`, "master", "br0", "up"]);
-      for (const part of parts(node))
+      for (const part of nodeFamilies(node))
         must("ip", [
           "-n",
           ns,
@@ -141,7 +128,7 @@ describe("three dual-stack nodes in network namespaces run their generated setup
       podNs.set(node.name, pod);
       must("ip", ["link", "add", "eth0", "netns", pod, "type", "veth", "peer", "name", "vpod", "netns", ns]);
       must("ip", ["-n", ns, "link", "set", "vpod", "master", plan.network.bridge.name, "up"]);
-      for (const part of parts(node)) {
+      for (const part of nodeFamilies(node)) {
         const prefix = part.podCIDR.split("/")[1] ?? "";
         must("ip", [
           "-n",
@@ -155,7 +142,7 @@ describe("three dual-stack nodes in network namespaces run their generated setup
         ]);
       }
       must("ip", ["-n", pod, "link", "set", "eth0", "up"]);
-      for (const part of parts(node))
+      for (const part of nodeFamilies(node))
         must("ip", [
           "-n",
           pod,
@@ -199,7 +186,7 @@ describe("three dual-stack nodes in network namespaces run their generated setup
           .split("\n");
         const expected = plan.nodes
           .filter((other) => other.name !== node.name)
-          .flatMap(parts)
+          .flatMap(nodeFamilies)
           .filter((part) => part.family === family)
           .map((part) => `${part.podCIDR} via ${part.ip}`);
         expect(tagged.map((line) => line.split(" ").slice(0, 3).join(" ")).sort()).toEqual(expected.sort());

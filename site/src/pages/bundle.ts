@@ -1,5 +1,6 @@
 // A bundle's page (each node's and the admin's): its facts, the tarball, the file tree, and the
 // sections of the files no other bundle holds.
+import { nodeFamilies } from "@kubescratch/core";
 import { h, relativeHref } from "../html.js";
 import type { BundleView, FileView, SharedFileView } from "../model.js";
 import {
@@ -83,14 +84,29 @@ export function bundlePage(context: Context, bundle: BundleView): SiteFile {
     ...(node
       ? ([
           ["Roles", h(node.roles.join(", "))],
-          ["IP", h([node.ip, ...(node.secondary ? [node.secondary.ip] : [])].join(", "))],
+          [
+            "IP",
+            h(
+              nodeFamilies(node)
+                .map((part) => part.ip)
+                .join(", "),
+            ),
+          ],
           [
             "Pod CIDR",
-            `${h([node.podCIDR, ...(node.secondary ? [node.secondary.podCIDR] : [])].join(", "))} (${h(podCIDRNote(context, node))})`,
+            `${h(
+              nodeFamilies(node)
+                .map((part) => part.podCIDR)
+                .join(", "),
+            )} (${h(podCIDRNote(context, node))})`,
           ],
           [
             "Bridge",
-            h([node.bridgeAddress, ...(node.secondary ? [node.secondary.bridgeAddress] : [])].join(", ")),
+            h(
+              nodeFamilies(node)
+                .map((part) => part.bridgeAddress)
+                .join(", "),
+            ),
           ],
         ] as [string, string][])
       : []),

@@ -4,7 +4,7 @@
 import { gcfgValue } from "../render/quote.js";
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
-import type { NodePlan } from "../plan/plan.js";
+import { nodeFamilies, type NodePlan } from "../plan/plan.js";
 import { hostPort } from "../net/ip.js";
 import type { LegacyProbe } from "../versions/profile.js";
 import { overlayObjects } from "./network-overlays.js";
@@ -357,9 +357,7 @@ export function nodeObjects(context: ClusterContext): KubernetesObject[] {
     },
     spec: {
       podCIDR: node.podCIDR,
-      ...(current
-        ? { podCIDRs: [node.podCIDR, ...(node.secondary === undefined ? [] : [node.secondary.podCIDR])] }
-        : {}),
+      ...(current ? { podCIDRs: nodeFamilies(node).map((part) => part.podCIDR) } : {}),
       ...(current && controlPlaneTaint(node) ? { taints: [{ ...CONTROL_PLANE_TAINT }] } : {}),
     },
   }));

@@ -7,7 +7,7 @@ import { systemdWord } from "../render/quote.js";
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
 import type { CertificateFiles } from "../pki/profiles.js";
-import type { NodePlan } from "../plan/plan.js";
+import { nodeFamilies, type NodePlan } from "../plan/plan.js";
 import { urlHost } from "../net/ip.js";
 import { renderTemplate } from "../render/template.js";
 import { FlagSet } from "../versions/flags.js";
@@ -106,7 +106,12 @@ export function kubeletFlags(context: NodeContext): string[] {
     // Node object must carry exactly that name, whatever the machine's hostname is.
     .set("--hostname-override", node.name)
     // Both families' addresses on a dual-stack node, the primary first (the Node's InternalIPs).
-    .set("--node-ip", [node.ip, ...(node.secondary === undefined ? [] : [node.secondary.ip])].join(","))
+    .set(
+      "--node-ip",
+      nodeFamilies(node)
+        .map((part) => part.ip)
+        .join(","),
+    )
     // In-tree providers cannot run in the kubelet any more (KEP-2395); "external" defers to a
     // cloud-controller-manager.
     .when(provider === "external", "--cloud-provider", "external");

@@ -9,6 +9,7 @@
 import type { Artifact } from "../artifact.js";
 import { artifact, cloudProvider, isControlPlane, type ClusterContext, type NodeContext } from "./context.js";
 import { renderTemplate } from "../render/template.js";
+import { nodeFamilies } from "../plan/plan.js";
 import { podMTU } from "./network-mtu.js";
 import {
   flannelUnitArtifacts,
@@ -62,22 +63,6 @@ function familyRanges(plan: NodeContext["plan"]): { family: Family; podCIDR: str
     ...(network.secondary === undefined
       ? []
       : [{ family: network.secondary.family, podCIDR: network.secondary.podCIDR }]),
-  ];
-}
-
-/** A node's part of each family, the primary first: its address, pod range and bridge address. */
-function nodeFamilies(
-  node: NodeContext["node"],
-): { family: Family; ip: string; podCIDR: string; bridgeIP: string; bridgeAddress: string }[] {
-  return [
-    {
-      family: familyOf(node.podCIDR),
-      ip: node.ip,
-      podCIDR: node.podCIDR,
-      bridgeIP: node.bridgeIP,
-      bridgeAddress: node.bridgeAddress,
-    },
-    ...(node.secondary === undefined ? [] : [node.secondary]),
   ];
 }
 

@@ -244,6 +244,19 @@ export function podRanges(plan: Pick<ClusterPlan, "network">): string[] {
   return [network.podCIDR, ...(network.secondary === undefined ? [] : [network.secondary.podCIDR])];
 }
 
+/** A node's part of each family, the primary first: one, or two on a dual-stack node. */
+export function nodeFamilies(node: NodePlan): NodeFamilyPlan[] {
+  const primary: NodeFamilyPlan = {
+    family: parseIp(node.ip)?.family ?? "ipv4",
+    ip: node.ip,
+    podCIDR: node.podCIDR,
+    podCIDRSource: node.podCIDRSource,
+    bridgeIP: node.bridgeIP,
+    bridgeAddress: node.bridgeAddress,
+  };
+  return node.secondary === undefined ? [primary] : [primary, node.secondary];
+}
+
 /** The service ranges, the primary family's first. */
 export function serviceRanges(plan: Pick<ClusterPlan, "network">): string[] {
   const network = plan.network;
