@@ -1,6 +1,7 @@
 // A dual-stack cluster's review site shows both families: the address plan, the node table, every
 // node's page and the topology.
 import { renderSite } from "../src/index.js";
+import { topologySvg } from "../src/topology.js";
 import { FIXED_NOW, generateFixture, htmlText } from "./helpers.js";
 
 describe("a dual-stack cluster's site", () => {
@@ -27,5 +28,33 @@ describe("a dual-stack cluster's site", () => {
     expect(node).toContain("198.18.0.2, 2001:db8::2");
     expect(node).toContain("198.19.1.0/24, 2001:db8:19:1::/64");
     expect(node).toContain("198.19.1.1/24, 2001:db8:19:1::1/64");
+  });
+
+  it("draws both families in every topology box, each line inside its box", async () => {
+    const cluster = await generateFixture("current-dualstack.yaml");
+    const svg = topologySvg(cluster.plan, (name) => `nodes/${name}/`);
+    expect(svg).toContain("routed pod network 198.19.0.0/16 and 2001:db8:19::/56");
+    expect(svg).toContain("service range 198.18.128.0/20 and 2001:db8:96::/108");
+    const boxes = [...svg.matchAll(/<g class="t-node[^"]*">(.*?)<\/g>/g)].map((match) => match[1] ?? "");
+    expect(boxes).toHaveLength(cluster.plan.nodes.length);
+    for (const [index, node] of cluster.plan.nodes.entries()) {
+      const box = boxes[index] ?? "";
+      const lines = [...box.matchAll(/<text[^>]* y="(\d+)">([^<]*)<\/text>/g)].map((match) => ({
+        y: Number(match[1]),
+        text: match[2],
+      }));
+      expect(lines.map((line) => line.text)).toEqual([
+        node.name,
+        node.roles.join(", "),
+        `IP ${node.ip}`,
+        `IP ${node.secondary?.ip ?? ""}`,
+        `pods ${node.podCIDR}`,
+        `pods ${node.secondary?.podCIDR ?? ""}`,
+      ]);
+      const rect = /<rect x="\d+" y="(\d+)" width="\d+" height="(\d+)"/.exec(box);
+      const top = Number(rect?.[1]);
+      const bottom = top + Number(rect?.[2]);
+      for (const line of lines) expect(line.y > top && line.y < bottom).toBe(true);
+    }
   });
 });

@@ -12,10 +12,13 @@ export type { ClusterSpec, ClusterSpecInput } from "./validation/generated/types
 export { clusterSchema } from "./validation/generated/cluster-schema.js";
 export type { JsonSchema } from "./validation/json-schema.js";
 export {
+  networkFamilies,
   nodeFamilies,
   planCluster,
   type ClusterPlan,
   type EtcdMemberPlan,
+  type NetworkFamilyPlan,
+  type NodeFamilyPlan,
   type NodePlan,
   type NodeRole,
   type PlanOptions,
@@ -30,7 +33,15 @@ export {
   type ReleaseLine,
 } from "./versions/kubernetes.js";
 export { versionProfile, type VersionProfile } from "./versions/profile.js";
-export { cidrContains, formatIp, parseCidr, parseIp, type Cidr, type IpFamily } from "./net/ip.js";
+export {
+  cidrContains,
+  familyName,
+  formatIp,
+  parseCidr,
+  parseIp,
+  type Cidr,
+  type IpFamily,
+} from "./net/ip.js";
 export type { Artifact, ArtifactKind } from "./artifact.js";
 export {
   issuePki,
@@ -96,7 +107,11 @@ export {
   type PackedBundle,
 } from "./bundle/index.js";
 export { CHECK_IMAGES } from "./install-paths.js";
-export { FLANNEL_IMAGE, FLANNEL_CNI_PLUGIN_IMAGE } from "./components/network-overlays.js";
+export {
+  FLANNEL_ANNOTATION_PREFIX,
+  FLANNEL_IMAGE,
+  FLANNEL_CNI_PLUGIN_IMAGE,
+} from "./components/network-overlays.js";
 export { CONTROL_PLANE_ROLE_LABEL, controlPlaneTaint } from "./components/kubelet.js";
 export { cloudInit } from "./bundle/cloud-init.js";
 export {

@@ -18,7 +18,7 @@ import {
   POD_ROUTES_PATH,
   NETWORK_UNIT_PATH,
 } from "../src/components/network.js";
-import { ENCAPSULATION_OVERHEAD, podMTU } from "../src/components/network-mtu.js";
+import { encapsulationOverhead, podMTU } from "../src/components/network-mtu.js";
 import {
   FLANNEL_ETCD_SCRIPT_PATH,
   FLANNEL_UNIT_PATH,
@@ -196,13 +196,31 @@ describe("setup.sh: routes (S3a)", () => {
 });
 
 describe("one pod MTU everywhere (S3b, S16, S20)", () => {
+  it("each overlay leaves room for its headers: VXLAN 50 over IPv4, 70 over IPv6 (flannel's second tunnel too), weave 124", () => {
+    const mtus = Object.fromEntries(
+      all
+        .filter(
+          (cluster) => cluster.plan.network.mode === "overlay" && cluster.plan.profile.era === "current",
+        )
+        .map((cluster) => [cluster.name, [cluster.plan.network.mtu, podMTU(cluster.plan.network)]]),
+    );
+    expect(mtus).toEqual({
+      "current-flannel.yaml": [1450, 1400],
+      "current-flannel-dualstack.yaml": [1500, 1430],
+      "current-flannel": [1500, 1450],
+      "current-flannel-ipv6": [1500, 1430],
+      "current-weave": [1500, 1376],
+      "current-openvswitch": [9000, 8950],
+      "current-openvswitch-1500": [1500, 1450],
+    });
+  });
+
   it("overlays take their encapsulation off network.mtu; bridge, docker, CNI, flannel and weave agree", () => {
     const seen: string[] = [];
     for (const cluster of all) {
       const network = cluster.plan.network;
       const mtu = podMTU(network);
-      if (network.mode === "overlay")
-        expect(mtu).toBe(network.mtu - ENCAPSULATION_OVERHEAD[network.overlay ?? "flannel"]);
+      if (network.mode === "overlay") expect(mtu).toBe(network.mtu - encapsulationOverhead(network));
       else expect(mtu).toBe(network.mtu);
       for (const [, files] of cluster.nodes) {
         const script = mustFile(files, NETWORK_SETUP_PATH).content;
@@ -304,6 +322,8 @@ describe("overlays (S3b)", () => {
     );
     expect(manifests.map(({ cluster, file }) => `${cluster.name} ${file.path}`).sort()).toEqual([
       "current-flannel addons/flannel.yaml",
+      "current-flannel-dualstack.yaml addons/flannel.yaml",
+      "current-flannel-ipv6 addons/flannel.yaml",
       "current-flannel.yaml addons/flannel.yaml",
       "current-weave addons/weave-net.yaml",
     ]);
@@ -320,13 +340,66 @@ describe("overlays (S3b)", () => {
         const config = objects.find((object) => object.kind === "ConfigMap") as {
           data: Record<string, string>;
         };
-        expect(JSON.parse(config.data["net-conf.json"] ?? "")).toEqual({
-          Network: cluster.plan.network.podCIDR,
-          SubnetLen: cluster.plan.network.nodePodCIDRPrefix,
-          Backend: { Type: "vxlan" },
-        });
+        // flannel's keys per family (pkg/subnet/config.go): IPv4 is on unless EnableIPv4 is false.
+        const expected: Record<string, Record<string, unknown>> = {
+          "current-flannel-dualstack.yaml": {
+            Network: "10.244.0.0/16",
+            SubnetLen: 24,
+            EnableIPv6: true,
+            IPv6Network: "fd00:10:244::/56",
+            IPv6SubnetLen: 64,
+            Backend: { Type: "vxlan" },
+          },
+          "current-flannel-ipv6": {
+            EnableIPv4: false,
+            EnableIPv6: true,
+            IPv6Network: "2001:db8:19::/56",
+            IPv6SubnetLen: 64,
+            Backend: { Type: "vxlan" },
+          },
+        };
+        expect(JSON.parse(config.data["net-conf.json"] ?? "")).toEqual(
+          expected[cluster.name] ?? {
+            Network: cluster.plan.network.podCIDR,
+            SubnetLen: cluster.plan.network.nodePodCIDRPrefix,
+            Backend: { Type: "vxlan" },
+          },
+        );
       }
     }
+  });
+
+  it("a dual-stack node's Node object gives flannel its tunnel address of each family; single-stack ones none", () => {
+    const annotations = (name: string) =>
+      mustFile(byName(name).admin, "nodes.yaml")
+        .content.split(/^---$/m)
+        .map((doc) => load(doc) as { metadata: { name: string; annotations?: Record<string, string> } })
+        .map((node) => [node.metadata.name, node.metadata.annotations]);
+    expect(annotations("current-flannel-dualstack.yaml")).toEqual([
+      [
+        "master",
+        {
+          "flannel.alpha.coreos.com/node-public-ip": "192.168.60.10",
+          "flannel.alpha.coreos.com/node-public-ipv6": "fd00:60::10",
+        },
+      ],
+      [
+        "node-1",
+        {
+          "flannel.alpha.coreos.com/node-public-ip": "192.168.60.11",
+          "flannel.alpha.coreos.com/node-public-ipv6": "fd00:60::11",
+        },
+      ],
+      [
+        "node-2",
+        {
+          "flannel.alpha.coreos.com/node-public-ip": "192.168.60.12",
+          "flannel.alpha.coreos.com/node-public-ipv6": "fd00:60::12",
+        },
+      ],
+    ]);
+    for (const name of ["current-flannel.yaml", "current-flannel-ipv6", "current-dualstack.yaml"])
+      expect(annotations(name).every(([, value]) => value === undefined)).toBe(true);
   });
 
   it("the validation catches a misspelt field in the flannel DaemonSet", () => {

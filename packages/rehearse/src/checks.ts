@@ -205,11 +205,13 @@ function workload(nodes: readonly string[]): string {
   return JSON.stringify({ apiVersion: "v1", kind: "List", items: [web, service, ...clients] });
 }
 
-interface PodInfo {
+export interface PodInfo {
   readonly name: string;
   readonly namespace: string;
   readonly node: string;
   readonly ip: string;
+  /** Every address, the primary family's first (status.podIPs): two on a dual-stack pod. */
+  readonly ips: readonly string[];
   readonly hostNetwork: boolean;
   readonly phase: string;
 }
@@ -226,7 +228,7 @@ async function pods(kubectl: Kubectl, namespace?: string): Promise<PodInfo[]> {
     items: {
       metadata: { name: string; namespace: string };
       spec: { nodeName?: string; hostNetwork?: boolean };
-      status: { podIP?: string; phase?: string };
+      status: { podIP?: string; podIPs?: { ip: string }[]; phase?: string };
     }[];
   };
   return list.items.map((item) => ({
@@ -234,6 +236,7 @@ async function pods(kubectl: Kubectl, namespace?: string): Promise<PodInfo[]> {
     namespace: item.metadata.namespace,
     node: item.spec.nodeName ?? "",
     ip: item.status.podIP ?? "",
+    ips: item.status.podIPs?.map((entry) => entry.ip) ?? (item.status.podIP ? [item.status.podIP] : []),
     hostNetwork: item.spec.hostNetwork === true,
     phase: item.status.phase ?? "",
   }));
@@ -440,25 +443,30 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
     const webPods = (await pods(kubectl, NAMESPACE)).filter((pod) => pod.name.startsWith("web-"));
     for (const client of schedulable) {
       results.push(
-        await check(`pods on ${client} reach every web pod, on every node, by pod IP`, async () => {
-          const script = webPods
-            .map(
-              (pod) =>
-                `wget -q -T 5 -O /dev/null http://${pod.ip}/ && echo ok ${pod.ip} || echo FAIL ${pod.ip}`,
-            )
-            .join("; ");
-          const result = await inClient(kubectl, client, ["sh", "-c", script]);
-          const failed = result.stdout.split("\n").filter((line) => line.startsWith("FAIL"));
-          if (result.code !== 0 && failed.length === 0) return output(result);
-          return failed.length === 0
-            ? undefined
-            : failed
-                .map(
-                  (line) =>
-                    `${line.slice(5)} (on ${webPods.find((pod) => pod.ip === line.slice(5))?.node ?? "?"})`,
-                )
-                .join(", ");
-        }),
+        await check(
+          `pods on ${client} reach every web pod, on every node, by pod IP${plan.network.secondary === undefined ? "" : " of each family"}`,
+          async () => {
+            // A dual-stack pod answers on each of its addresses: the IPv6 ones travel the nodes' IPv6 routes or tunnel.
+            const targets = webPods.flatMap((pod) => pod.ips.map((ip) => ({ ip, node: pod.node })));
+            const script = targets
+              .map(({ ip }) => {
+                const host = ip.includes(":") ? `[${ip}]` : ip;
+                return `wget -q -T 5 -O /dev/null http://${host}/ && echo ok ${ip} || echo FAIL ${ip}`;
+              })
+              .join("; ");
+            const result = await inClient(kubectl, client, ["sh", "-c", script]);
+            const failed = result.stdout.split("\n").filter((line) => line.startsWith("FAIL"));
+            if (result.code !== 0 && failed.length === 0) return output(result);
+            return failed.length === 0
+              ? undefined
+              : failed
+                  .map(
+                    (line) =>
+                      `${line.slice(5)} (on ${targets.find((target) => target.ip === line.slice(5))?.node ?? "?"})`,
+                  )
+                  .join(", ");
+          },
+        ),
       );
       if (plan.controlPlane.endpoint !== undefined)
         results.push(
@@ -488,6 +496,8 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
         namespace: NAMESPACE,
         inClient: (client, command) => inClient(kubectl, client, command),
         clients: schedulable,
+        allPods: () => pods(kubectl),
+        onNode: async (name, command) => nodes.get(name)?.exec(command, { allowFailure: true }),
         readyTimeout: input.readyTimeout,
         check: async (name, test) => {
           const result = await check(name, test);

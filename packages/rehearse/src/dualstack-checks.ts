@@ -1,7 +1,8 @@
 // The checks a dual-stack cluster adds: every Node carries both families' addresses and pod ranges,
 // every pod an address of each family, a PreferDualStack Service two ClusterIPs that both answer,
 // and CoreDNS both the A and the AAAA record of that Service.
-import type { ClusterPlan } from "@kubescratch/core";
+import { FLANNEL_ANNOTATION_PREFIX, nodeFamilies, type ClusterPlan } from "@kubescratch/core";
+import type { PodInfo } from "./checks.js";
 import { insideCidr } from "./layout.js";
 import { waitFor, type RunOptions, type RunResult } from "./exec.js";
 
@@ -53,6 +54,37 @@ export function podFamilyProblems(podIPs: readonly string[], node: ClusterPlan["
   });
 }
 
+/** flannel's VXLAN device of each family with the default VNI 1 (pkg/backend/vxlan/vxlan.go). */
+export const FLANNEL_DEVICES = { ipv4: "flannel.1", ipv6: "flannel-v6.1" } as const;
+
+/**
+ * Problems with flannel's tunnels on a dual-stack node: the public address flannel announces for each
+ * family must be the node's planned address of it (annotations public-ip and public-ipv6), and the
+ * family's VXLAN device must route every other node's range of that family. `routes` holds
+ * `ip route show dev DEVICE` per family.
+ */
+export function flannelTunnelProblems(
+  plan: ClusterPlan,
+  node: ClusterPlan["nodes"][number],
+  annotations: Readonly<Record<string, string>>,
+  routes: Readonly<Record<"ipv4" | "ipv6", string>>,
+): string[] {
+  const problems: string[] = [];
+  for (const part of nodeFamilies(node)) {
+    const key = `${FLANNEL_ANNOTATION_PREFIX}${part.family === "ipv6" ? "public-ipv6" : "public-ip"}`;
+    if (annotations[key] !== part.ip)
+      problems.push(`${key} is ${annotations[key] ?? "missing"}, planned ${part.ip}`);
+    const routed = new Set(routes[part.family].split("\n").map((line) => line.split(" ")[0]));
+    const missing = plan.nodes
+      .filter((other) => other.name !== node.name)
+      .flatMap((other) => nodeFamilies(other).filter((each) => each.family === part.family))
+      .map((each) => each.podCIDR)
+      .filter((range) => !routed.has(range));
+    if (missing.length > 0) problems.push(`${FLANNEL_DEVICES[part.family]} routes no ${missing.join(", ")}`);
+  }
+  return problems;
+}
+
 export interface DualStackCheckInput {
   readonly plan: ClusterPlan;
   readonly kubectl: Kubectl;
@@ -63,6 +95,10 @@ export interface DualStackCheckInput {
     command: readonly string[],
   ) => Promise<{ code: number; stdout: string; stderr: string }>;
   readonly clients: readonly string[];
+  /** Runs a command on a node (undefined when the node is not there). */
+  readonly onNode: (node: string, command: readonly string[]) => Promise<RunResult | undefined>;
+  /** Every pod in the cluster. */
+  readonly allPods: () => Promise<readonly PodInfo[]>;
   readonly readyTimeout: number;
   readonly check: (name: string, test: () => Promise<string | undefined>) => Promise<{ ok: boolean }>;
 }
@@ -84,28 +120,45 @@ export async function dualStackChecks(input: DualStackCheckInput): Promise<void>
       },
     );
   await input.check("every pod has an address of each family, inside its node's planned ranges", async () => {
-    const result = await kubectl(["get", "pods", "--all-namespaces", "-o", "json"]);
-    if (result.code !== 0) return result.stderr.trim();
-    const list = JSON.parse(result.stdout) as {
-      items: {
-        metadata: { name: string; namespace: string };
-        spec: { nodeName?: string; hostNetwork?: boolean };
-        status: { podIPs?: { ip: string }[] };
-      }[];
-    };
     const byName = new Map(plan.nodes.map((node) => [node.name, node]));
-    const wrong = list.items
-      .filter((pod) => pod.spec.hostNetwork !== true && (pod.status.podIPs ?? []).length > 0)
+    const wrong = (await input.allPods())
+      .filter((pod) => !pod.hostNetwork && pod.ips.length > 0)
       .flatMap((pod) => {
-        const node = byName.get(pod.spec.nodeName ?? "");
+        const node = byName.get(pod.node);
         if (!node) return [];
-        return podFamilyProblems(
-          (pod.status.podIPs ?? []).map((entry) => entry.ip),
-          node,
-        ).map((problem) => `${pod.metadata.namespace}/${pod.metadata.name}: ${problem}`);
+        return podFamilyProblems(pod.ips, node).map((problem) => `${pod.namespace}/${pod.name}: ${problem}`);
       });
     return wrong.length === 0 ? undefined : wrong.join("\n");
   });
+  if (plan.network.mode === "overlay" && plan.network.overlay === "flannel")
+    for (const node of plan.nodes)
+      await input.check(
+        `flannel on ${node.name} tunnels each family between the planned addresses (${FLANNEL_DEVICES.ipv4}, ${FLANNEL_DEVICES.ipv6}) and routes the other nodes' ranges through them`,
+        async () => {
+          const object = await kubectl(["get", "node", node.name, "-o", "jsonpath={.metadata.annotations}"]);
+          if (object.code !== 0) return object.stderr.trim();
+          const routes = { ipv4: "", ipv6: "" };
+          for (const family of ["ipv4", "ipv6"] as const) {
+            const shown = await input.onNode(node.name, [
+              "ip",
+              family === "ipv6" ? "-6" : "-4",
+              "route",
+              "show",
+              "dev",
+              FLANNEL_DEVICES[family],
+            ]);
+            if (shown === undefined) return `${node.name} is not running`;
+            routes[family] = shown.stdout;
+          }
+          const problems = flannelTunnelProblems(
+            plan,
+            node,
+            JSON.parse(object.stdout || "{}") as Record<string, string>,
+            routes,
+          );
+          return problems.length === 0 ? undefined : problems.join("; ");
+        },
+      );
   let clusterIPs: string[] = [];
   await input.check(`a PreferDualStack Service gets a ClusterIP of each family`, async () => {
     const created = await kubectl(["apply", "-f", "-"], { input: dualStackService(namespace) });

@@ -10,7 +10,7 @@ export {
 } from "./images.js";
 export { legacyNodeOverlays, overlaysFor, type Overlay } from "./overlays.js";
 export { imagesListed, insideCidr, installOrder, lanPrefix, lanPrefix6, scriptChecks } from "./layout.js";
-export { nodeFamilyProblems, podFamilyProblems } from "./dualstack-checks.js";
+export { flannelTunnelProblems, nodeFamilyProblems, podFamilyProblems } from "./dualstack-checks.js";
 export {
   rehearse,
   type CheckResult,

@@ -78,6 +78,34 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
           "a PreferDualStack Service gets a ClusterIP of each family",
           "pods on node-2 reach the PreferDualStack Service on both ClusterIPs",
           "CoreDNS answers both the A and the AAAA record of web-dual.kubescratch-rehearse.svc.cluster.local",
+          "pods on node-3 reach every web pod, on every node, by pod IP of each family",
+        ]),
+      );
+    },
+    30 * MINUTE,
+  );
+
+  it(
+    "current-flannel-dualstack: flannel carries both families over one VXLAN tunnel each, between the nodes' planned addresses; every pod's two addresses answer from every node, the PreferDualStack Service on both ClusterIPs",
+    async () => {
+      const { code, report } = await rehearseSpec("fixtures/specs/current-flannel-dualstack.yaml", assets);
+      expect(failures(report)).toBe("");
+      expect(code).toBe(0);
+      const checks = names(report);
+      for (const node of ["master", "node-1", "node-2"]) {
+        expect(checks).toContain(
+          `pods on ${node} reach every web pod, on every node, by pod IP of each family`,
+        );
+        expect(checks).toContain(
+          `flannel on ${node} tunnels each family between the planned addresses (flannel.1, flannel-v6.1) and routes the other nodes' ranges through them`,
+        );
+        expect(checks).toContain(`pods on ${node} reach the PreferDualStack Service on both ClusterIPs`);
+      }
+      expect(checks).toEqual(
+        expect.arrayContaining([
+          "node node-1 shows both InternalIPs and both pod ranges (192.168.60.11, fd00:60::11)",
+          "every pod has an address of each family, inside its node's planned ranges",
+          "CoreDNS answers both the A and the AAAA record of web-dual.kubescratch-rehearse.svc.cluster.local",
         ]),
       );
     },

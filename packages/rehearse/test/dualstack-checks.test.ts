@@ -3,7 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { parseSpec, planCluster } from "@kubescratch/core";
-import { lanPrefix6, nodeFamilyProblems, podFamilyProblems } from "@kubescratch/rehearse";
+import {
+  flannelTunnelProblems,
+  lanPrefix6,
+  nodeFamilyProblems,
+  podFamilyProblems,
+} from "@kubescratch/rehearse";
 import { ROOT } from "./rehearse-cli.js";
 
 const plan = planCluster(
@@ -52,5 +57,34 @@ describe("dual-stack checks", () => {
 
   it("put the nodes' IPv6 addresses on one /64 of the LAN", () => {
     expect(lanPrefix6(plan)).toBe(64);
+  });
+
+  it("want flannel to announce each planned address and route the other nodes' ranges of each family", () => {
+    const overlay = planCluster(
+      parseSpec(load(readFileSync(join(ROOT, "fixtures/specs/current-flannel-dualstack.yaml"), "utf8"))).spec,
+    );
+    const [, node1] = overlay.nodes;
+    if (!node1) throw new Error("the fixture has node-1");
+    const annotations = {
+      "flannel.alpha.coreos.com/public-ip": "192.168.60.11",
+      "flannel.alpha.coreos.com/public-ipv6": "fd00:60::11",
+    };
+    // As `ip route show dev` prints flannel's routes on node-1.
+    const routes = {
+      ipv4: "10.244.0.0/24 via 10.244.0.0 onlink \n10.244.2.0/24 via 10.244.2.0 onlink \n",
+      ipv6: "fd00:10:244::/64 via fd00:10:244:: metric 1024 onlink pref medium\nfd00:10:244:2::/64 via fd00:10:244:2:: metric 1024 onlink pref medium\nfe80::/64 proto kernel metric 256 pref medium\n",
+    };
+    expect(flannelTunnelProblems(overlay, node1, annotations, routes)).toEqual([]);
+    expect(
+      flannelTunnelProblems(
+        overlay,
+        node1,
+        { ...annotations, "flannel.alpha.coreos.com/public-ipv6": "fd00:60::99" },
+        { ...routes, ipv6: "fd00:10:244::/64 via fd00:10:244:: onlink\n" },
+      ),
+    ).toEqual([
+      "flannel.alpha.coreos.com/public-ipv6 is fd00:60::99, planned fd00:60::11",
+      "flannel-v6.1 routes no fd00:10:244:2::/64",
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 // The overview page: the cluster's facts, warnings, changes against the previous generation,
 // topology, nodes, address plan and the certificates that need attention.
-import { EXPIRY_WARNING_DAYS, type SpecIssue } from "@kubescratch/core";
+import { EXPIRY_WARNING_DAYS, familyName, type SpecIssue } from "@kubescratch/core";
 import { h, relativeHref } from "../html.js";
 import type { BundleView } from "../model.js";
 import { topologySvg } from "../topology.js";
@@ -10,10 +10,6 @@ import { badge, changeBadge, page, podCIDRNote, size, type Context, type SiteFil
 /** A dual-stack node's second value, on a line of its own under the first. */
 function second(value: string | undefined): string {
   return value === undefined ? "" : `<br>${h(value)}`;
-}
-
-function familyName(family: "ipv4" | "ipv6"): string {
-  return family === "ipv4" ? "IPv4" : "IPv6";
 }
 
 /** Up to this many certificates the overview shows them all; past it, only those expiring soon. */

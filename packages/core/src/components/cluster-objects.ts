@@ -4,10 +4,10 @@
 import { gcfgValue } from "../render/quote.js";
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
-import { nodeFamilies, type NodePlan } from "../plan/plan.js";
+import { networkFamilies, nodeFamilies, type NodePlan } from "../plan/plan.js";
 import { hostPort } from "../net/ip.js";
 import type { LegacyProbe } from "../versions/profile.js";
-import { overlayObjects } from "./network-overlays.js";
+import { flannelNodeAnnotations, overlayObjects } from "./network-overlays.js";
 import { CONTROL_PLANE_ROLE_LABEL, CONTROL_PLANE_TAINT, controlPlaneTaint } from "./kubelet.js";
 import { CHECK_IMAGES } from "../install-paths.js";
 import {
@@ -93,7 +93,7 @@ function kubeDnsService(
         ? {}
         : {
             ipFamilyPolicy: "PreferDualStack",
-            clusterIPs: [context.plan.network.dnsServiceIP, context.plan.network.secondary.dnsServiceIP],
+            clusterIPs: networkFamilies(context.plan).map((part) => part.dnsServiceIP),
           }),
       ports,
     },
@@ -333,34 +333,38 @@ export function dnsAddonObjects(context: ClusterContext): KubernetesObject[] {
   return context.profile.era === "legacy" ? legacyDns(context) : coreDns(context);
 }
 
-/** Node objects with their planned pod ranges, for clusters whose kubelets do not register (S29). */
 /**
  * Node objects with what the kubelets cannot give themselves. The seed's kubelets that do not
  * register (S29) need the whole object with its pod range. Today's kubelets register, but
  * NodeRestriction keeps them from setting node-role labels (and most others) on themselves, and flannel
- * takes each node's range from its Node: the admin applies the labels, the control-plane taint and the
- * planned range (a range can be set once, so applying before or after registration gives the same).
+ * takes each node's range (and a dual-stack node's tunnel addresses) from its Node: the admin applies
+ * the labels, the control-plane taint, the planned range (a range can be set once, so applying before
+ * or after registration gives the same) and flannel's annotations.
  */
 export function nodeObjects(context: ClusterContext): KubernetesObject[] {
   const current = context.profile.era === "current";
   if (context.spec.kubelet.registerNode && !current) return [];
-  return context.plan.nodes.map((node: NodePlan) => ({
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: {
-      name: node.name,
-      labels: {
-        "kubernetes.io/hostname": node.name,
-        ...(current && node.roles.includes("control-plane") ? { [CONTROL_PLANE_ROLE_LABEL]: "" } : {}),
-        ...node.labels,
+  return context.plan.nodes.map((node: NodePlan) => {
+    const annotations = flannelNodeAnnotations(context, node);
+    return {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: node.name,
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+        labels: {
+          "kubernetes.io/hostname": node.name,
+          ...(current && node.roles.includes("control-plane") ? { [CONTROL_PLANE_ROLE_LABEL]: "" } : {}),
+          ...node.labels,
+        },
       },
-    },
-    spec: {
-      podCIDR: node.podCIDR,
-      ...(current ? { podCIDRs: nodeFamilies(node).map((part) => part.podCIDR) } : {}),
-      ...(current && controlPlaneTaint(node) ? { taints: [{ ...CONTROL_PLANE_TAINT }] } : {}),
-    },
-  }));
+      spec: {
+        podCIDR: node.podCIDR,
+        ...(current ? { podCIDRs: nodeFamilies(node).map((part) => part.podCIDR) } : {}),
+        ...(current && controlPlaneTaint(node) ? { taints: [{ ...CONTROL_PLANE_TAINT }] } : {}),
+      },
+    };
+  });
 }
 
 /** RBAC the PKI's identities rely on instead of privileged groups (e.g. apiserver → kubelet). */
@@ -454,12 +458,15 @@ export function clusterObjectArtifacts(context: ClusterContext): Artifact[] {
     );
   }
   const nodes = nodeObjects(context);
+  const flannelAnnotated = context.plan.nodes.some(
+    (node) => Object.keys(flannelNodeAnnotations(context, node)).length > 0,
+  );
   if (nodes.length > 0) {
     artifacts.push(
       artifact("nodes.yaml", yamlDocuments(nodes), {
         kind: "kubernetes-manifest",
         why: context.spec.kubelet.registerNode
-          ? "What the kubelets cannot set on their own Nodes (NodeRestriction): the spec's labels, the control-plane role label and taint, and each node's planned pod range (flannel reads it there)."
+          ? `What the kubelets cannot set on their own Nodes (NodeRestriction): the spec's labels, the control-plane role label and taint, and each node's planned pod range (flannel reads it there)${flannelAnnotated ? "; flannel's tunnel address of each family" : ""}.`
           : "Node objects with their pod ranges: the kubelets do not register themselves (register-node is off).",
         requirements: ["S29"],
       }),

@@ -3,23 +3,38 @@
 // headers first, so pod interfaces must be smaller by that much (the seed: docker --mtu "is needed
 // with Flannel, because the encapsulation makes packets too big").
 import type { ClusterPlan } from "../plan/plan.js";
+import type { IpFamily } from "../net/ip.js";
 
 type Overlay = NonNullable<ClusterPlan["network"]["overlay"]>;
 
 /**
- * Bytes each overlay adds to a pod packet. VXLAN (flannel's vxlan backend, Open vSwitch tunnels):
- * outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 = 50, the figure flannel itself subtracts.
- * Weave: 124, the difference between a 1500-byte network and weave's own default WEAVE_MTU of 1376,
- * which leaves room for its sleeve and encrypted modes too.
+ * Bytes a VXLAN tunnel adds to a pod packet, by the family of the node addresses it runs between:
+ * outer IPv4 20 (IPv6 40) + UDP 8 + VXLAN 8 + inner Ethernet 14 = 50 (70). 50 is the figure flannel
+ * subtracts from the link for every VXLAN device, its IPv6 one too (pkg/backend/vxlan/device.go in
+ * v0.28), which leaves an IPv6 tunnel 20 bytes short; the pod MTU makes up for it.
  */
-export const ENCAPSULATION_OVERHEAD: Readonly<Record<Overlay, number>> = {
-  flannel: 50,
-  weave: 124,
-  openvswitch: 50,
-};
+export const VXLAN_OVERHEAD: Readonly<Record<IpFamily, number>> = { ipv4: 50, ipv6: 70 };
+
+/**
+ * Weave's overhead: 124, the difference between a 1500-byte network and weave's own default WEAVE_MTU
+ * of 1376, which leaves room for its sleeve and encrypted modes too (weave is IPv4 only).
+ */
+export const WEAVE_OVERHEAD = 124;
+
+/**
+ * Bytes each overlay adds to a pod packet in this network. flannel runs one VXLAN tunnel per family
+ * (a dual-stack pod's IPv6 packets travel between the nodes' IPv6 addresses), so the larger overhead
+ * of the two counts; Open vSwitch tunnels between the nodes' primary addresses.
+ */
+export function encapsulationOverhead(network: ClusterPlan["network"]): number {
+  const overlay: Overlay = network.overlay ?? "flannel";
+  if (overlay === "weave") return WEAVE_OVERHEAD;
+  const tunnelFamilies = overlay === "flannel" ? network.families : network.families.slice(0, 1);
+  return Math.max(...tunnelFamilies.map((family) => VXLAN_OVERHEAD[family]));
+}
 
 /** The MTU of the pod bridge and of every pod interface on the nodes. */
 export function podMTU(network: ClusterPlan["network"]): number {
   if (network.mode !== "overlay") return network.mtu;
-  return network.mtu - ENCAPSULATION_OVERHEAD[network.overlay ?? "flannel"];
+  return network.mtu - encapsulationOverhead(network);
 }

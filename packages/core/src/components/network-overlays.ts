@@ -14,7 +14,7 @@
 // mirroring, see images.txt).
 import { toYaml } from "../render/yaml.js";
 import type { Artifact } from "../artifact.js";
-import type { NodePlan } from "../plan/plan.js";
+import { networkFamilies, nodeFamilies, type NodePlan } from "../plan/plan.js";
 import { renderTemplate, templateText } from "../render/template.js";
 import { artifact, type ClusterContext, type NodeContext } from "./context.js";
 import { podMTU } from "./network-mtu.js";
@@ -25,6 +25,8 @@ export const WEAVE_IMAGES = {
   kube: "docker.io/weaveworks/weave-kube:2.8.1",
   npc: "docker.io/weaveworks/weave-npc:2.8.1",
 } as const;
+/** The prefix of flannel's Node annotations (pkg/subnet/kube/annotations.go). */
+export const FLANNEL_ANNOTATION_PREFIX = "flannel.alpha.coreos.com/";
 /** flannel's default etcd prefix; flanneld and the etcd script agree on it. */
 export const FLANNEL_ETCD_PREFIX = "/coreos.com/network";
 export const FLANNEL_UNIT_PATH = "/etc/systemd/system/flanneld.service";
@@ -40,14 +42,28 @@ function yamlDocuments(header: string, objects: readonly KubernetesObject[]): st
   return header + objects.map((object) => toYaml(object)).join("---\n");
 }
 
-/** flannel's network configuration (net-conf.json, or the etcd key of the seed's flanneld). */
-export function flannelNetworkConfig(context: ClusterContext): Record<string, unknown> {
-  const { network } = context.plan;
-  return {
-    Network: network.podCIDR,
-    SubnetLen: network.nodePodCIDRPrefix,
-    Backend: { Type: "vxlan" },
-  };
+/**
+ * flannel's network configuration (net-conf.json, or the etcd key of the seed's flanneld): one part
+ * per family. IPv4 is on unless EnableIPv4 is false; IPv6 needs EnableIPv6 and IPv6Network
+ * (pkg/subnet/config.go). With the kube subnet manager flannel leases each node the ranges of its
+ * Node's podCIDRs; the sizes here describe the same split.
+ */
+export function flannelNetworkConfig(context: Pick<ClusterContext, "plan">): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  const families = networkFamilies(context.plan);
+  if (!families.some((part) => part.family === "ipv4")) config.EnableIPv4 = false;
+  for (const part of families) {
+    if (part.family === "ipv4") {
+      config.Network = part.podCIDR;
+      config.SubnetLen = part.nodePodCIDRPrefix;
+    } else {
+      config.EnableIPv6 = true;
+      config.IPv6Network = part.podCIDR;
+      config.IPv6SubnetLen = part.nodePodCIDRPrefix;
+    }
+  }
+  config.Backend = { Type: "vxlan" };
+  return config;
 }
 
 /** The CNI configuration flannel's install-cni puts on every node (current releases). */
@@ -70,6 +86,30 @@ export function flannelCniConfig(context: Pick<ClusterContext, "plan">): Record<
       { type: "portmap", capabilities: { portMappings: true } },
     ],
   };
+}
+
+/**
+ * A dual-stack node's tunnel addresses for flannel, as annotations of its Node: flanneld takes them
+ * as --public-ip and --public-ipv6 when it starts (node-public-ip and node-public-ipv6, read by
+ * GetStoredPublicIP in v0.28). Without them it finds the interface by --iface=$(POD_IP), the primary
+ * address, and takes that interface's first address of the other family: whatever sorts first, and
+ * nothing at all when the primary is IPv6 (LookupExtIface then has no interface). Single-stack nodes
+ * need none: the primary address is the tunnel's.
+ */
+export function flannelNodeAnnotations(
+  context: Pick<ClusterContext, "plan" | "profile">,
+  node: NodePlan,
+): Record<string, string> {
+  const { network } = context.plan;
+  if (network.mode !== "overlay" || network.overlay !== "flannel" || context.profile.era !== "current")
+    return {};
+  if (node.secondary === undefined) return {};
+  const annotations: Record<string, string> = {};
+  for (const part of nodeFamilies(node))
+    annotations[
+      `${FLANNEL_ANNOTATION_PREFIX}${part.family === "ipv6" ? "node-public-ipv6" : "node-public-ip"}`
+    ] = part.ip;
+  return annotations;
 }
 
 function flannelObjects(context: ClusterContext): KubernetesObject[] {

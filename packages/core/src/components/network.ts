@@ -9,7 +9,8 @@
 import type { Artifact } from "../artifact.js";
 import { artifact, cloudProvider, isControlPlane, type ClusterContext, type NodeContext } from "./context.js";
 import { renderTemplate } from "../render/template.js";
-import { nodeFamilies } from "../plan/plan.js";
+import { familyName } from "../net/ip.js";
+import { networkFamilies, nodeFamilies } from "../plan/plan.js";
 import { podMTU } from "./network-mtu.js";
 import {
   flannelUnitArtifacts,
@@ -53,17 +54,6 @@ function iptables(family: Family): "iptables" | "ip6tables" {
 
 function forwardingSysctl(family: Family): string {
   return family === "ipv6" ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward";
-}
-
-/** The cluster's pod ranges by family, the primary first: one, or two for a dual-stack cluster. */
-function familyRanges(plan: NodeContext["plan"]): { family: Family; podCIDR: string }[] {
-  const network = plan.network;
-  return [
-    { family: familyOf(network.podCIDR), podCIDR: network.podCIDR },
-    ...(network.secondary === undefined
-      ? []
-      : [{ family: network.secondary.family, podCIDR: network.secondary.podCIDR }]),
-  ];
 }
 
 /** A route setup.sh writes itself (overlays); a routed cluster's come from pod-routes. */
@@ -243,7 +233,7 @@ export function podRouteTable(plan: NodeContext["plan"]): string {
 export function networkSetupScript(context: NodeContext): string {
   const { spec, plan, profile, node } = context;
   const network = plan.network;
-  const families = familyRanges(plan);
+  const families = networkFamilies(plan);
   const ownRanges = nodeFamilies(node);
   const bridge = network.bridge.name;
   const mtu = podMTU(network);
@@ -298,8 +288,6 @@ export function networkSetupScript(context: NodeContext): string {
       });
     }
   } else {
-    const family = families[0]?.family ?? "ipv4";
-    const ip = family === "ipv6" ? "ip -6" : "ip -4";
     const notes: string[] = [];
     if (network.mode === "routed" && network.bridge.management === "kubelet") {
       notes.push(
@@ -310,17 +298,20 @@ export function networkSetupScript(context: NodeContext): string {
     } else if (network.mode === "overlay" && network.overlay !== "openvswitch") {
       notes.push(overlayNotes(context)?.routes ?? "The overlay routes the other nodes' pod ranges.");
     }
-    const routes = overlayRoutes(context);
-    const keep = routes.map((route) => route.destination);
-    section("routes", {
-      what: network.mode === "routed" ? "Routes to the other nodes' pod ranges" : "Routes of the overlay",
-      protocol: ROUTE_PROTOCOL,
-      notes,
-      routes,
-      ip,
-      clusterPodCIDR: network.podCIDR,
-      keep: keep.length > 0 ? [keep.join(" | ")] : [],
-    });
+    // One pass per family: each removes its own family's routes of an earlier plan.
+    for (const [index, entry] of families.entries()) {
+      const routes = overlayRoutes(context).filter((route) => familyOf(route.destination) === entry.family);
+      const keep = routes.map((route) => route.destination);
+      section("routes", {
+        what: `${network.mode === "routed" ? "Routes to the other nodes' pod ranges" : "Routes of the overlay"}${families.length > 1 ? `, ${familyName(entry.family)}` : ""}`,
+        protocol: ROUTE_PROTOCOL,
+        notes: index === 0 ? notes : [],
+        routes,
+        ip: entry.family === "ipv6" ? "ip -6" : "ip -4",
+        clusterPodCIDR: entry.podCIDR,
+        keep: keep.length > 0 ? [keep.join(" | ")] : [],
+      });
+    }
   }
 
   for (const entry of families) {
@@ -371,7 +362,7 @@ function jsonFile(value: unknown): string {
 export function networkArtifacts(context: NodeContext): Artifact[] {
   const { plan, node } = context;
   const network = plan.network;
-  const families = familyRanges(plan);
+  const families = networkFamilies(plan);
   const runtime = runtimeUnit(context);
   const requirements = ["S3", "S4", "S6", "S20"];
   if (context.spec.runtime.type === "docker") requirements.push("S16");

@@ -13,6 +13,11 @@ export interface Cidr {
 
 const BITS: Readonly<Record<IpFamily, number>> = { ipv4: 32, ipv6: 128 };
 
+/** The family as people write it: IPv4, IPv6. */
+export function familyName(family: IpFamily): string {
+  return family === "ipv4" ? "IPv4" : "IPv6";
+}
+
 export function familyBits(family: IpFamily): number {
   return BITS[family];
 }

@@ -3,7 +3,7 @@
 // issue.ts. Rows are data; the few computed columns (subject, SANs) are small functions of the plan.
 import { canonicalIp } from "../net/ip.js";
 import { DAY_MS } from "./time.js";
-import type { ClusterPlan, NodePlan } from "../plan/plan.js";
+import { networkFamilies, nodeFamilies, type ClusterPlan, type NodePlan } from "../plan/plan.js";
 import type { ClusterSpec } from "../validation/generated/types.js";
 import type { Era } from "../versions/kubernetes.js";
 import type { DistinguishedName, ExtendedKeyUsage, KeyUsage, SubjectNames } from "./x509.js";
@@ -102,11 +102,9 @@ function apiserverNames(target: ProfileTarget, { plan, spec }: ProfileContext): 
     "kubernetes.default",
     "kubernetes.default.svc",
     `kubernetes.default.svc.${domain}`,
-    plan.network.kubernetesServiceIP,
-    // A dual-stack cluster's other family: pods of that family reach the apiserver there.
-    ...(plan.network.secondary === undefined ? [] : [plan.network.secondary.kubernetesServiceIP]),
-    node.ip,
-    ...(node.secondary === undefined ? [] : [node.secondary.ip]),
+    // Each family's: a dual-stack cluster's pods of the other family reach the apiserver there.
+    ...networkFamilies(plan).map((part) => part.kubernetesServiceIP),
+    ...nodeFamilies(node).map((part) => part.ip),
     plan.controlPlane.masterIP,
     ...(plan.controlPlane.endpoint === undefined ? [] : [plan.controlPlane.endpoint.host]),
     ...spec.security.apiserverExtraSANs,

@@ -244,6 +244,23 @@ export function podRanges(plan: Pick<ClusterPlan, "network">): string[] {
   return [network.podCIDR, ...(network.secondary === undefined ? [] : [network.secondary.podCIDR])];
 }
 
+/** The cluster's part of each family, the primary first: one, or two in a dual-stack cluster. */
+export function networkFamilies(plan: Pick<ClusterPlan, "network">): NetworkFamilyPlan[] {
+  const network = plan.network;
+  const primary: NetworkFamilyPlan = {
+    family: network.families[0] ?? "ipv4",
+    podCIDR: network.podCIDR,
+    nodePodCIDRPrefix: network.nodePodCIDRPrefix,
+    nodeCIDRCapacity: network.nodeCIDRCapacity,
+    podAddressesPerNode: network.podAddressesPerNode,
+    serviceCIDR: network.serviceCIDR,
+    serviceCapacity: network.serviceCapacity,
+    kubernetesServiceIP: network.kubernetesServiceIP,
+    dnsServiceIP: network.dnsServiceIP,
+  };
+  return network.secondary === undefined ? [primary] : [primary, network.secondary];
+}
+
 /** A node's part of each family, the primary first: one, or two on a dual-stack node. */
 export function nodeFamilies(node: NodePlan): NodeFamilyPlan[] {
   const primary: NodeFamilyPlan = {

@@ -5,6 +5,7 @@ import {
   cidrSize,
   cidrsOverlap,
   familyBits,
+  familyName,
   formatCidr,
   nodeAddressProblem,
   parseCidr,
@@ -166,7 +167,6 @@ export function semanticIssues(
       ? undefined
       : ipField("/network/dnsServiceIP", spec.network.dnsServiceIP, "the DNS service IP");
 
-  const familyName = (family: IpFamily): string => (family === "ipv4" ? "IPv4" : "IPv6");
   // Two entries in one field are one per family.
   for (const entries of [podEntries, serviceEntries, ...nodeIpEntries, ...pinnedEntries]) {
     const [first, second] = entries;
@@ -266,12 +266,21 @@ export function semanticIssues(
     }
   }
 
-  if (dualStack && version?.era === "current" && spec.network.mode === "overlay") {
-    error(
-      "/network/mode",
-      `kubescratch generates dual-stack clusters with routed pod IPs only; the ${spec.network.overlay ?? "flannel"} overlay's files are single-stack here.`,
-      'Use network.mode "routed" (each node routes the other nodes\' ranges of both families), or one address family with the overlay.',
-    );
+  if (version?.era === "current" && spec.network.mode === "overlay") {
+    if (spec.network.overlay === "weave" && ipv6.length > 0) {
+      // weave's address allocator holds addresses as 32-bit numbers (net/address in weave 2.8.1).
+      error(
+        "/network/overlay",
+        `weave Net is IPv4 only: its address allocator refuses ${dualStack ? "the IPv6 pod range" : "an IPv6 pod range"} ("Non-IPv4 address not supported"), so it cannot carry ${dualStack ? "a dual-stack" : "an IPv6"} cluster's pods.`,
+        `Use network.overlay "flannel" (its vxlan backend carries both families) or network.mode "routed"${dualStack ? "" : ", or IPv4 ranges and addresses with weave"}.`,
+      );
+    } else if (spec.network.overlay === "openvswitch" && dualStack) {
+      error(
+        "/network/overlay",
+        "kubescratch's Open vSwitch files tunnel and route one address family (the nodes' primary addresses and pod range), so they cannot carry a dual-stack cluster's pods.",
+        'Use network.overlay "flannel" (its vxlan backend carries both families) or network.mode "routed", or one address family with Open vSwitch.',
+      );
+    }
   }
 
   // The node range sizes: one per family. A number is the size of a single-stack cluster's ranges.

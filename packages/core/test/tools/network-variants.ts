@@ -87,6 +87,17 @@ export const VARIANTS: Readonly<Record<string, () => Input>> = {
     variant((input) => Object.assign(network(input), { mode: "overlay", overlay: "openvswitch", mtu: 9000 })),
   "current-openvswitch-1500": () =>
     variant((input) => Object.assign(network(input), { mode: "overlay", overlay: "openvswitch" })),
+  "current-flannel-ipv6": () =>
+    variant((input) => {
+      Object.assign(network(input), {
+        mode: "overlay",
+        overlay: "flannel",
+        podCIDR: "2001:db8:19::/56",
+        nodePodCIDRPrefix: 64,
+        serviceCIDR: "2001:db8:96::/108",
+      });
+      (input.nodes as Input[]).forEach((node, index) => (node.ip = `2001:db8::${index + 1}`));
+    }),
   "current-monit-storage": () =>
     variant((input) => {
       input.hygiene = { monit: true, storageClients: ["nfs-common", "glusterfs-client"] };
