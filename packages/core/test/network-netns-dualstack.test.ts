@@ -1,4 +1,5 @@
-// The dual-stack pod network on the real kernel: the three nodes of fixtures/specs/current-dualstack.yaml,
+// The dual-stack pod network on the real kernel: the three nodes of fixtures/specs/current-dualstack.yaml
+// (and of current-dualstack-ipv6-primary.yaml, the same addresses with IPv6 first),
 // each a network namespace on one L2 segment with an IPv4 and an IPv6 address, each running its
 // generated setup.sh unchanged, with a "pod" namespace on every node's cbr0 that holds an address of
 // each family. IPv4 stays in 198.18.0.0/15 and IPv6 in 2001:db8::/32 (documentation); nothing is
@@ -26,194 +27,214 @@ function podAddress(part: NodeFamilyPlan): string {
   return formatIp(addressAt(parsed.cidr, 2n), parsed.cidr.family);
 }
 
-describe("three dual-stack nodes in network namespaces run their generated setup.sh (current-dualstack.yaml)", () => {
-  const lab = new NetnsLab("d");
-  const scratch = mkdtempSync(join(tmpdir(), "kubescratch-netns-ds-"));
-  const file = fixtureFiles("specs").find((entry) => entry.name === "current-dualstack.yaml");
-  if (!file) throw new Error("no fixture current-dualstack.yaml");
-  const { spec } = parseSpec(load(file.text));
-  const plan = planCluster(spec);
-  const nodeNs = new Map<string, string>();
-  const podNs = new Map<string, string>();
-  const scripts = new Map<string, string>();
-  const families: Family[] = ["ipv4", "ipv6"];
+// IPv4 primary, and IPv6 primary (the same addresses, each list the other way round).
+describe.each([
+  { fixture: "current-dualstack.yaml", labName: "d" },
+  { fixture: "current-dualstack-ipv6-primary.yaml", labName: "e" },
+])(
+  "three dual-stack nodes in network namespaces run their generated setup.sh ($fixture)",
+  ({ fixture, labName }) => {
+    const lab = new NetnsLab(labName);
+    const scratch = mkdtempSync(join(tmpdir(), "kubescratch-netns-ds-"));
+    const file = fixtureFiles("specs").find((entry) => entry.name === fixture);
+    if (!file) throw new Error(`no fixture ${fixture}`);
+    const { spec } = parseSpec(load(file.text));
+    const plan = planCluster(spec);
+    const nodeNs = new Map<string, string>();
+    const podNs = new Map<string, string>();
+    const scripts = new Map<string, string>();
+    const families: Family[] = ["ipv4", "ipv6"];
 
-  const runSetup = (node: NodePlan): void => {
-    const result = lab.runScriptReadOnly(nodeNs.get(node.name) ?? "", scripts.get(node.name) ?? "");
-    if (result.status !== 0)
-      throw new Error(
-        `setup.sh of ${node.name} failed (${result.status}):\n${result.stderr}${result.stdout}`,
+    const runSetup = (node: NodePlan): void => {
+      const result = lab.runScriptReadOnly(nodeNs.get(node.name) ?? "", scripts.get(node.name) ?? "");
+      if (result.status !== 0)
+        throw new Error(
+          `setup.sh of ${node.name} failed (${result.status}):\n${result.stderr}${result.stdout}`,
+        );
+    };
+    const ping = (from: NodePlan, address: string): boolean =>
+      lab.exec(podNs.get(from.name) ?? "", ["ping", "-c", "1", "-W", "2", address]).status === 0;
+    const pingMatrix = () =>
+      plan.nodes.flatMap((from) =>
+        plan.nodes
+          .filter((to) => to.name !== from.name)
+          .flatMap((to) =>
+            nodeFamilies(to).map((part) => ({
+              from: from.name,
+              to: podAddress(part),
+              ok: ping(from, podAddress(part)),
+            })),
+          ),
       );
-  };
-  const ping = (from: NodePlan, address: string): boolean =>
-    lab.exec(podNs.get(from.name) ?? "", ["ping", "-c", "1", "-W", "2", address]).status === 0;
-  const pingMatrix = () =>
-    plan.nodes.flatMap((from) =>
-      plan.nodes
-        .filter((to) => to.name !== from.name)
-        .flatMap((to) =>
-          nodeFamilies(to).map((part) => ({
-            from: from.name,
-            to: podAddress(part),
-            ok: ping(from, podAddress(part)),
-          })),
-        ),
-    );
-  const masqueradePackets = (node: NodePlan, family: Family): number => {
-    const tool = family === "ipv6" ? "ip6tables" : "iptables";
-    const listing = lab.mustExec(nodeNs.get(node.name) ?? "", [
-      tool,
-      "-t",
-      "nat",
-      "-L",
-      "POSTROUTING",
-      "-n",
-      "-v",
-      "-x",
-    ]);
-    const line = listing.split("\n").find((each) => /\bMASQUERADE\b/.test(each));
-    if (!line) throw new Error(`no ${tool} MASQUERADE rule on ${node.name}:\n${listing}`);
-    return Number(line.trim().split(/\s+/)[0]);
-  };
-
-  beforeAll(() => {
-    expect(plan.network.families).toEqual(["ipv4", "ipv6"]);
-    const sw = lab.add("sw", { ipv6: true });
-    must("ip", ["-n", sw, "link", "add", "br0", "type", "bridge"]);
-    must("ip", ["-n", sw, "addr", "add", `${OUTSIDE.ipv4}/${SEGMENT.ipv4}`, "dev", "br0"]);
-    must("ip", ["-n", sw, "addr", "add", `${OUTSIDE.ipv6}/${SEGMENT.ipv6}`, "dev", "br0", "nodad"]);
-    must("ip", ["-n", sw, "link", "set", "br0", "up"]);
-    plan.nodes.forEach((node, index) => {
-      const ns = lab.add(`n${index + 1}`, { ipv6: true });
-      nodeNs.set(node.name, ns);
-      must("ip", [
-        "link",
-        "add",
-        "eth0",
-        "netns",
-        ns,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        `p${index + 1}`,
-        "netns",
-        sw,
+    const masqueradePackets = (node: NodePlan, family: Family): number => {
+      const tool = family === "ipv6" ? "ip6tables" : "iptables";
+      const listing = lab.mustExec(nodeNs.get(node.name) ?? "", [
+        tool,
+        "-t",
+        "nat",
+        "-L",
+        "POSTROUTING",
+        "-n",
+        "-v",
+        "-x",
       ]);
-      must("ip", ["-n", sw, "link", "set", `p${index + 1}`, "master", "br0", "up"]);
-      for (const part of nodeFamilies(node))
+      const line = listing.split("\n").find((each) => /\bMASQUERADE\b/.test(each));
+      if (!line) throw new Error(`no ${tool} MASQUERADE rule on ${node.name}:\n${listing}`);
+      return Number(line.trim().split(/\s+/)[0]);
+    };
+
+    beforeAll(() => {
+      expect([...plan.network.families].sort()).toEqual(["ipv4", "ipv6"]);
+      const sw = lab.add("sw", { ipv6: true });
+      must("ip", ["-n", sw, "link", "add", "br0", "type", "bridge"]);
+      must("ip", ["-n", sw, "addr", "add", `${OUTSIDE.ipv4}/${SEGMENT.ipv4}`, "dev", "br0"]);
+      must("ip", ["-n", sw, "addr", "add", `${OUTSIDE.ipv6}/${SEGMENT.ipv6}`, "dev", "br0", "nodad"]);
+      must("ip", ["-n", sw, "link", "set", "br0", "up"]);
+      plan.nodes.forEach((node, index) => {
+        const ns = lab.add(`n${index + 1}`, { ipv6: true });
+        nodeNs.set(node.name, ns);
         must("ip", [
-          "-n",
+          "link",
+          "add",
+          "eth0",
+          "netns",
           ns,
-          "addr",
-          "add",
-          `${part.ip}/${SEGMENT[part.family]}`,
-          "dev",
-          "eth0",
-          ...(part.family === "ipv6" ? ["nodad"] : []),
+          "type",
+          "veth",
+          "peer",
+          "name",
+          `p${index + 1}`,
+          "netns",
+          sw,
         ]);
-      must("ip", ["-n", ns, "link", "set", "eth0", "up"]);
-      scripts.set(
-        node.name,
-        writeNetworkFiles(
-          join(scratch, node.name),
-          networkArtifacts({ spec, plan, pki: undefined as never, profile: plan.profile, node }),
-        ),
-      );
-    });
-    for (const node of plan.nodes) runSetup(node);
-    plan.nodes.forEach((node, index) => {
-      const ns = nodeNs.get(node.name) ?? "";
-      const pod = lab.add(`p${index + 1}`, { ipv6: true });
-      podNs.set(node.name, pod);
-      must("ip", ["link", "add", "eth0", "netns", pod, "type", "veth", "peer", "name", "vpod", "netns", ns]);
-      must("ip", ["-n", ns, "link", "set", "vpod", "master", plan.network.bridge.name, "up"]);
-      for (const part of nodeFamilies(node)) {
-        const prefix = part.podCIDR.split("/")[1] ?? "";
+        must("ip", ["-n", sw, "link", "set", `p${index + 1}`, "master", "br0", "up"]);
+        for (const part of nodeFamilies(node))
+          must("ip", [
+            "-n",
+            ns,
+            "addr",
+            "add",
+            `${part.ip}/${SEGMENT[part.family]}`,
+            "dev",
+            "eth0",
+            ...(part.family === "ipv6" ? ["nodad"] : []),
+          ]);
+        must("ip", ["-n", ns, "link", "set", "eth0", "up"]);
+        scripts.set(
+          node.name,
+          writeNetworkFiles(
+            join(scratch, node.name),
+            networkArtifacts({ spec, plan, pki: undefined as never, profile: plan.profile, node }),
+          ),
+        );
+      });
+      for (const node of plan.nodes) runSetup(node);
+      plan.nodes.forEach((node, index) => {
+        const ns = nodeNs.get(node.name) ?? "";
+        const pod = lab.add(`p${index + 1}`, { ipv6: true });
+        podNs.set(node.name, pod);
         must("ip", [
-          "-n",
-          pod,
-          "addr",
+          "link",
           "add",
-          `${podAddress(part)}/${prefix}`,
-          "dev",
           "eth0",
-          ...(part.family === "ipv6" ? ["nodad"] : []),
-        ]);
-      }
-      must("ip", ["-n", pod, "link", "set", "eth0", "up"]);
-      for (const part of nodeFamilies(node))
-        must("ip", [
-          "-n",
+          "netns",
           pod,
-          ...(part.family === "ipv6" ? ["-6"] : []),
-          "route",
-          "add",
-          "default",
-          "via",
-          part.bridgeIP,
+          "type",
+          "veth",
+          "peer",
+          "name",
+          "vpod",
+          "netns",
+          ns,
         ]);
-    });
-  });
-
-  afterAll(() => {
-    const problems = lab.cleanup();
-    rmSync(scratch, { recursive: true, force: true });
-    expect(problems).toEqual([]);
-    expect(lab.leftovers()).toEqual([]);
-  });
-
-  it("every pod pings every other node's pod at both its addresses (12 pairs)", () => {
-    const matrix = pingMatrix();
-    expect(matrix).toHaveLength(12);
-    expect(matrix.filter((entry) => !entry.ok)).toEqual([]);
-  });
-
-  it("routes of both families: two tagged routes per family on every node, each via the other node's address of that family", () => {
-    for (const node of plan.nodes) {
-      const ns = nodeNs.get(node.name) ?? "";
-      for (const family of families) {
-        const tagged = lab
-          .mustExec(ns, [
-            "ip",
-            family === "ipv6" ? "-6" : "-4",
+        must("ip", ["-n", ns, "link", "set", "vpod", "master", plan.network.bridge.name, "up"]);
+        for (const part of nodeFamilies(node)) {
+          const prefix = part.podCIDR.split("/")[1] ?? "";
+          must("ip", [
+            "-n",
+            pod,
+            "addr",
+            "add",
+            `${podAddress(part)}/${prefix}`,
+            "dev",
+            "eth0",
+            ...(part.family === "ipv6" ? ["nodad"] : []),
+          ]);
+        }
+        must("ip", ["-n", pod, "link", "set", "eth0", "up"]);
+        for (const part of nodeFamilies(node))
+          must("ip", [
+            "-n",
+            pod,
+            ...(part.family === "ipv6" ? ["-6"] : []),
             "route",
-            "show",
-            "proto",
-            String(ROUTE_PROTOCOL),
-          ])
-          .trim()
-          .split("\n");
-        const expected = plan.nodes
-          .filter((other) => other.name !== node.name)
-          .flatMap(nodeFamilies)
-          .filter((part) => part.family === family)
-          .map((part) => `${part.podCIDR} via ${part.ip}`);
-        expect(tagged.map((line) => line.split(" ").slice(0, 3).join(" ")).sort()).toEqual(expected.sort());
+            "add",
+            "default",
+            "via",
+            part.bridgeIP,
+          ]);
+      });
+    });
+
+    afterAll(() => {
+      const problems = lab.cleanup();
+      rmSync(scratch, { recursive: true, force: true });
+      expect(problems).toEqual([]);
+      expect(lab.leftovers()).toEqual([]);
+    });
+
+    it("every pod pings every other node's pod at both its addresses (12 pairs)", () => {
+      const matrix = pingMatrix();
+      expect(matrix).toHaveLength(12);
+      expect(matrix.filter((entry) => !entry.ok)).toEqual([]);
+    });
+
+    it("routes of both families: two tagged routes per family on every node, each via the other node's address of that family", () => {
+      for (const node of plan.nodes) {
+        const ns = nodeNs.get(node.name) ?? "";
+        for (const family of families) {
+          const tagged = lab
+            .mustExec(ns, [
+              "ip",
+              family === "ipv6" ? "-6" : "-4",
+              "route",
+              "show",
+              "proto",
+              String(ROUTE_PROTOCOL),
+            ])
+            .trim()
+            .split("\n");
+          const expected = plan.nodes
+            .filter((other) => other.name !== node.name)
+            .flatMap(nodeFamilies)
+            .filter((part) => part.family === family)
+            .map((part) => `${part.podCIDR} via ${part.ip}`);
+          expect(tagged.map((line) => line.split(" ").slice(0, 3).join(" ")).sort()).toEqual(expected.sort());
+        }
       }
-    }
-  });
+    });
 
-  it("traffic leaving the pod ranges is masqueraded in both families: each rule's counters move and the outside answers", () => {
-    for (const family of families) {
-      const before = plan.nodes.map((node) => masqueradePackets(node, family));
-      for (const node of plan.nodes)
-        expect({ node: node.name, family, ok: ping(node, OUTSIDE[family]) }).toEqual({
-          node: node.name,
-          family,
-          ok: true,
-        });
-      const after = plan.nodes.map((node) => masqueradePackets(node, family));
-      after.forEach((count, index) => expect(count).toBeGreaterThan(before[index] ?? 0));
-    }
-  });
+    it("traffic leaving the pod ranges is masqueraded in both families: each rule's counters move and the outside answers", () => {
+      for (const family of families) {
+        const before = plan.nodes.map((node) => masqueradePackets(node, family));
+        for (const node of plan.nodes)
+          expect({ node: node.name, family, ok: ping(node, OUTSIDE[family]) }).toEqual({
+            node: node.name,
+            family,
+            ok: true,
+          });
+        const after = plan.nodes.map((node) => masqueradePackets(node, family));
+        after.forEach((count, index) => expect(count).toBeGreaterThan(before[index] ?? 0));
+      }
+    });
 
-  it("running setup.sh again leaves exactly the same routes and rules of both families", () => {
-    const before = plan.nodes.map((node) => networkState(lab, nodeNs.get(node.name) ?? ""));
-    for (const node of plan.nodes) runSetup(node);
-    const after = plan.nodes.map((node) => networkState(lab, nodeNs.get(node.name) ?? ""));
-    expect(after).toEqual(before);
-    for (const state of after) expect((state.rules.match(/-j MASQUERADE/g) ?? []).length).toBe(2);
-    expect(after[0]?.rules.match(/-A INPUT -j KUBESCRATCH-APISERVER/g)).toHaveLength(2);
-  });
-});
+    it("running setup.sh again leaves exactly the same routes and rules of both families", () => {
+      const before = plan.nodes.map((node) => networkState(lab, nodeNs.get(node.name) ?? ""));
+      for (const node of plan.nodes) runSetup(node);
+      const after = plan.nodes.map((node) => networkState(lab, nodeNs.get(node.name) ?? ""));
+      expect(after).toEqual(before);
+      for (const state of after) expect((state.rules.match(/-j MASQUERADE/g) ?? []).length).toBe(2);
+      expect(after[0]?.rules.match(/-A INPUT -j KUBESCRATCH-APISERVER/g)).toHaveLength(2);
+    });
+  },
+);

@@ -5,7 +5,7 @@ import type { ClusterPlan } from "@kubescratch/core";
 import { CHECK_IMAGES, CONTROL_PLANE_ROLE_LABEL, controlPlaneTaint } from "@kubescratch/core";
 import { waitFor, type RunOptions, type RunResult } from "./exec.js";
 import { dualStackChecks } from "./dualstack-checks.js";
-import { insideCidr, tail } from "./layout.js";
+import { insideCidr, tail, urlHost } from "./layout.js";
 import type { SandboxNode } from "./sandbox.js";
 import type { CheckResult } from "./rehearse.js";
 import {
@@ -70,6 +70,8 @@ async function nodeResolvesKubernetes(node: SandboxNode, plan: ClusterPlan): Pro
       "+tries=2",
       `@${plan.network.dnsServiceIP}`,
       `kubernetes.default.svc.${plan.network.clusterDomain}`,
+      // The kubernetes Service has the primary family's address only: an IPv6 one is an AAAA record.
+      plan.network.kubernetesServiceIP.includes(":") ? "AAAA" : "A",
     ],
     { allowFailure: true },
   );
@@ -146,7 +148,7 @@ export async function coreDnsRuns(kubectl: Kubectl, timeoutMs: number): Promise<
 /** The node reaches a Service's ClusterIP over HTTP (kube-proxy's rules on the node). */
 async function nodeReachesService(node: SandboxNode, serviceIP: string): Promise<string | undefined> {
   const result = await node.exec(
-    ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://${serviceIP}/`],
+    ["curl", "-fsS", "--max-time", "5", "-o", "/dev/null", `http://${urlHost(serviceIP)}/`],
     {
       allowFailure: true,
     },
@@ -450,8 +452,7 @@ export async function clusterChecks(input: ClusterCheckInput): Promise<CheckResu
             const targets = webPods.flatMap((pod) => pod.ips.map((ip) => ({ ip, node: pod.node })));
             const script = targets
               .map(({ ip }) => {
-                const host = ip.includes(":") ? `[${ip}]` : ip;
-                return `wget -q -T 5 -O /dev/null http://${host}/ && echo ok ${ip} || echo FAIL ${ip}`;
+                return `wget -q -T 5 -O /dev/null http://${urlHost(ip)}/ && echo ok ${ip} || echo FAIL ${ip}`;
               })
               .join("; ");
             const result = await inClient(kubectl, client, ["sh", "-c", script]);
@@ -714,7 +715,7 @@ export async function legacyClusterChecks(input: ClusterCheckInput): Promise<Che
               "/dev/null",
               "-w",
               "%{http_code}",
-              `https://${plan.network.kubernetesServiceIP}/`,
+              `https://${urlHost(plan.network.kubernetesServiceIP)}/`,
             ],
             { allowFailure: true },
           );

@@ -1,9 +1,9 @@
 // The checks a dual-stack cluster adds: every Node carries both families' addresses and pod ranges,
 // every pod an address of each family, a PreferDualStack Service two ClusterIPs that both answer,
 // and CoreDNS both the A and the AAAA record of that Service.
-import { FLANNEL_ANNOTATION_PREFIX, nodeFamilies, type ClusterPlan } from "@kubescratch/core";
+import { FLANNEL_ANNOTATION_PREFIX, familyName, nodeFamilies, type ClusterPlan } from "@kubescratch/core";
 import type { PodInfo } from "./checks.js";
-import { insideCidr } from "./layout.js";
+import { insideCidr, urlHost } from "./layout.js";
 import { waitFor, type RunOptions, type RunResult } from "./exec.js";
 
 type Kubectl = (args: readonly string[], options?: RunOptions) => Promise<RunResult>;
@@ -173,16 +173,18 @@ export async function dualStackChecks(input: DualStackCheckInput): Promise<void>
       "jsonpath={.spec.clusterIPs[*]}",
     ]);
     clusterIPs = result.stdout.trim().split(/\s+/).filter(Boolean);
-    const families = clusterIPs.map((ip) => (ip.includes(":") ? "IPv6" : "IPv4"));
-    return families.join(",") === "IPv4,IPv6" ? undefined : `clusterIPs ${clusterIPs.join(", ") || "none"}`;
+    // The primary family's first, as the apiserver lists a PreferDualStack Service's addresses.
+    const families = clusterIPs.map((ip) => (ip.includes(":") ? "ipv6" : "ipv4"));
+    return families.join(",") === plan.network.families.join(",")
+      ? undefined
+      : `clusterIPs ${clusterIPs.join(", ") || "none"}, planned one of each family, ${plan.network.families.map(familyName).join(" first, then ")}`;
   });
   for (const client of input.clients) {
     await input.check(`pods on ${client} reach the PreferDualStack Service on both ClusterIPs`, async () => {
       if (clusterIPs.length !== 2) return "the Service has no ClusterIP of each family";
       const script = clusterIPs
         .map((ip) => {
-          const host = ip.includes(":") ? `[${ip}]` : ip;
-          return `wget -q -T 5 -O /dev/null http://${host}/ && echo ok ${ip} || echo FAIL ${ip}`;
+          return `wget -q -T 5 -O /dev/null http://${urlHost(ip)}/ && echo ok ${ip} || echo FAIL ${ip}`;
         })
         .join("; ");
       const result = await waitFor(

@@ -1,12 +1,36 @@
 // Pure parts of the rehearsal: where the nodes sit on the LAN, the order they install in, and how the
 // generated validation scripts' lines become check results.
-import { cidrContains, formatIp, parseCidr, parseIp, type ClusterPlan } from "@kubescratch/core";
+import {
+  cidrContains,
+  formatIp,
+  nodeFamilies,
+  parseCidr,
+  parseIp,
+  type ClusterPlan,
+} from "@kubescratch/core";
 import type { RunResult } from "./exec.js";
 import type { CheckResult } from "./rehearse.js";
 
-/** The covering prefix of the nodes' addresses (at most /24), so every node is on-link to the others. */
+/** Each node's address of one family, in plan order (undefined where a node has none). */
+function familyAddresses(plan: ClusterPlan, family: "ipv4" | "ipv6"): (bigint | undefined)[] {
+  return plan.nodes.map((node) => {
+    const part = nodeFamilies(node).find((each) => each.family === family);
+    return part === undefined ? undefined : parseIp(part.ip)?.value;
+  });
+}
+
+/**
+ * The covering prefix of the nodes' IPv4 addresses (at most /24), so every node is on-link to the
+ * others, and the admin machine's address there. Every node needs one: the admin machine and the
+ * nodes' resolver are IPv4 (an IPv6-primary dual-stack node's is its second address).
+ */
 export function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: string } {
-  const addresses = plan.nodes.map((node) => parseIp(node.ip)?.value ?? 0n);
+  const found = familyAddresses(plan, "ipv4");
+  const addresses = found.filter((value): value is bigint => value !== undefined);
+  if (addresses.length !== found.length)
+    throw new Error(
+      "the rehearsal's LAN needs an IPv4 address on every node (single-stack IPv6 is not rehearsed)",
+    );
   const first = addresses[0] ?? 0n;
   const network = (value: bigint, prefix: number): bigint => value >> BigInt(32 - prefix);
   let prefix = 24;
@@ -16,6 +40,11 @@ export function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: st
   let admin = network(first, prefix) * size + size - 2n;
   while (addresses.includes(admin)) admin--;
   return { prefix, adminAddress: formatIp(admin, "ipv4") };
+}
+
+/** An address as a URL's host: an IPv6 one in brackets. */
+export function urlHost(ip: string): string {
+  return ip.includes(":") ? `[${ip}]` : ip;
 }
 
 /** Whether an address lies inside a range (of its own family). */
@@ -29,13 +58,19 @@ export function insideCidr(address: string, cidr: string): boolean {
   );
 }
 
-/** A dual-stack LAN's IPv6 prefix: the nodes' second addresses must share one /64. */
-export function lanPrefix6(plan: ClusterPlan): number {
-  const addresses = plan.nodes.map((node) => parseIp(node.secondary?.ip ?? "")?.value ?? 0n);
-  const first = addresses[0] ?? 0n;
+/**
+ * A dual-stack LAN's IPv6 prefix, /64, which the nodes' IPv6 addresses must share, and the admin
+ * machine's IPv6 address there (the /64's last but one that no node holds); undefined without IPv6.
+ */
+export function lanPrefix6(plan: ClusterPlan): { prefix: number; adminAddress: string } | undefined {
+  const addresses = familyAddresses(plan, "ipv6").filter((value): value is bigint => value !== undefined);
+  const first = addresses[0];
+  if (first === undefined) return undefined;
   if (!addresses.every((value) => value >> 64n === first >> 64n))
     throw new Error("the rehearsal's LAN needs every node's IPv6 address in one /64");
-  return 64;
+  let admin = ((first >> 64n) << 64n) + (1n << 64n) - 2n;
+  while (addresses.includes(admin)) admin--;
+  return { prefix: 64, adminAddress: formatIp(admin, "ipv6") };
 }
 
 /** The admin README's order: etcd members, then the other control-plane nodes, then the rest. */

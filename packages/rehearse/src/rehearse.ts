@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rm, stat, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ClusterPlan } from "@kubescratch/core";
+import { nodeFamilies, type ClusterPlan } from "@kubescratch/core";
 import { cacheRoot } from "./cache.js";
 import { run, waitFor, type RunResult } from "./exec.js";
 import { archiveImages, normalizeImageName } from "./images.js";
@@ -230,11 +230,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     throw new Error(
       `--lose-node: the checks after a loss are written for current releases, not ${plan.profile.version}`,
     );
-  if (plan.nodes.some((node) => node.ip.includes(":")))
-    throw new Error(
-      "the rehearsal boots clusters whose primary family is IPv4 (single-stack, or dual-stack with IPv6 second)",
-    );
-  const ipv6Lan = plan.network.secondary === undefined ? undefined : lanPrefix6(plan);
+  // Before anything starts: a spec the LAN cannot hold is refused here.
+  const ipv4Lan = lanPrefix(plan);
+  const ipv6Lan = lanPrefix6(plan);
   const problems = await checkHost();
   for (const binary of nodeBinaries)
     if (!existsSync(join(options.binaries, binary)))
@@ -322,12 +320,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   process.once("SIGTERM", interrupted);
 
   try {
-    const { prefix, adminAddress } = lanPrefix(plan);
+    const { adminAddress } = ipv4Lan;
+    const lanAddress = (ip: string): string =>
+      `${ip}/${ip.includes(":") ? (ipv6Lan?.prefix ?? 64) : ipv4Lan.prefix}`;
     for (const planned of plan.nodes) {
       const namespace = await lan.addHost(
         planned.name,
-        `${planned.ip}/${prefix}`,
-        planned.secondary === undefined ? undefined : `${planned.secondary.ip}/${ipv6Lan ?? 64}`,
+        nodeFamilies(planned).map((part) => lanAddress(part.ip)),
       );
       namespaces.push(namespace);
       nodes.set(
@@ -354,7 +353,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         }),
       );
     }
-    adminNamespace = await lan.addHost("admin", `${adminAddress}/${prefix}`);
+    adminNamespace = await lan.addHost("admin", [
+      lanAddress(adminAddress),
+      ...(ipv6Lan === undefined ? [] : [lanAddress(ipv6Lan.adminAddress)]),
+    ]);
     namespaces.push(adminNamespace);
 
     await phase("boot", () => Promise.all([...nodes.values()].map((node) => node.boot(log))));

@@ -169,10 +169,11 @@ export class Lan {
   }
 
   /**
-   * A namespace of its own plugged into the LAN with `address` (CIDR) on eth0 and a default route
-   * there; a dual-stack node's IPv6 address (CIDR) too, usable at once (no duplicate address detection).
+   * A namespace of its own plugged into the LAN with `addresses` (CIDRs, one per family) on eth0 and a
+   * default route of each family there, as a real dual-stack machine has; IPv6 addresses usable at once
+   * (no duplicate address detection).
    */
-  async addHost(name: string, address: string, ipv6Address?: string): Promise<string> {
+  async addHost(name: string, addresses: readonly string[]): Promise<string> {
     const namespace = `ks${this.id}-${name}`.slice(0, 60);
     const port = `p${this.links++}`;
     const temporary = `ks${this.id}${port}`.slice(0, 15);
@@ -183,12 +184,21 @@ export class Lan {
     await run("ip", ["-n", this.namespace, "link", "set", port, "master", "lan", "up"]);
     await run("ip", ["link", "set", `${temporary}x`, "netns", namespace]);
     await run("ip", ["-n", namespace, "link", "set", `${temporary}x`, "name", "eth0"]);
-    await run("ip", ["-n", namespace, "addr", "add", address, "dev", "eth0"]);
-    if (ipv6Address !== undefined)
-      await run("ip", ["-n", namespace, "addr", "add", ipv6Address, "dev", "eth0", "nodad"]);
+    for (const address of addresses)
+      await run("ip", [
+        "-n",
+        namespace,
+        "addr",
+        "add",
+        address,
+        "dev",
+        "eth0",
+        ...(address.includes(":") ? ["nodad"] : []),
+      ]);
     await run("ip", ["-n", namespace, "link", "set", "eth0", "up"]);
     await run("ip", ["-n", namespace, "link", "set", "lo", "up"]);
-    await run("ip", ["-n", namespace, "route", "add", "default", "dev", "eth0"]);
+    for (const family of new Set(addresses.map((address) => (address.includes(":") ? "-6" : "-4"))))
+      await run("ip", ["-n", namespace, family, "route", "add", "default", "dev", "eth0"]);
     return namespace;
   }
 

@@ -86,6 +86,42 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
   );
 
   it(
+    "current-dualstack-ipv6-primary: the same cluster with IPv6 first boots on IPv6 URLs (etcd, apiserver, kubeconfigs); Services and DNS answer on IPv6, a PreferDualStack Service on both families",
+    async () => {
+      const { code, report } = await rehearseSpec(
+        "fixtures/specs/current-dualstack-ipv6-primary.yaml",
+        assets,
+      );
+      expect(failures(report)).toBe("");
+      expect(code).toBe(0);
+      const checks = names(report);
+      expect(checks).toEqual(
+        expect.arrayContaining([
+          "validate.sh: GET https://[2001:db8::1]:6443/healthz says ok",
+          "validate-cluster.sh exits 0",
+          "node node-2 shows both InternalIPs and both pod ranges (2001:db8::2, 198.18.0.2)",
+          "every pod has an address of each family, inside its node's planned ranges",
+          "a PreferDualStack Service gets a ClusterIP of each family",
+          "CoreDNS answers both the A and the AAAA record of web-dual.kubescratch-rehearse.svc.cluster.local",
+        ]),
+      );
+      for (const node of ["node-1", "node-2", "node-3"]) {
+        expect(checks).toContain(
+          `pods on ${node} reach every web pod, on every node, by pod IP of each family`,
+        );
+        expect(checks).toContain(
+          `${node} resolves kubernetes.default.svc.cluster.local at the DNS Service 2001:db8:96::a`,
+        );
+      }
+      // The web Service is single-stack, so of the primary family.
+      expect(checks.some((name) => /reaches the web Service's ClusterIP 2001:db8:96::/.test(name))).toBe(
+        true,
+      );
+    },
+    30 * MINUTE,
+  );
+
+  it(
     "current-flannel-dualstack: flannel carries both families over one VXLAN tunnel each, between the nodes' planned addresses; every pod's two addresses answer from every node, the PreferDualStack Service on both ClusterIPs",
     async () => {
       const { code, report } = await rehearseSpec("fixtures/specs/current-flannel-dualstack.yaml", assets);

@@ -56,7 +56,7 @@ describe("dual-stack checks", () => {
   });
 
   it("put the nodes' IPv6 addresses on one /64 of the LAN", () => {
-    expect(lanPrefix6(plan)).toBe(64);
+    expect(lanPrefix6(plan)).toEqual({ prefix: 64, adminAddress: "2001:db8::ffff:ffff:ffff:fffe" });
   });
 
   it("want flannel to announce each planned address and route the other nodes' ranges of each family", () => {

@@ -76,7 +76,7 @@ describe("install.sh on a real node (Debian 12, systemd, containerd; no package 
       join(folder, "out"),
     ]);
     lan = await Lan.create();
-    namespace = await lan.addHost("w1", "198.18.7.11/24");
+    namespace = await lan.addHost("w1", ["198.18.7.11/24"]);
     node = new SandboxNode({
       name: "w1",
       namespace,

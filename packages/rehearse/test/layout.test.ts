@@ -1,6 +1,6 @@
 import { load } from "js-yaml";
 import type { ClusterPlan } from "@kubescratch/core";
-import { installOrder, lanPrefix, overlaysFor, scriptChecks } from "@kubescratch/rehearse";
+import { installOrder, lanPrefix, lanPrefix6, overlaysFor, scriptChecks } from "@kubescratch/rehearse";
 
 function plan(nodes: { name: string; ip: string; roles: string[] }[], minorNumber = 34): ClusterPlan {
   return { nodes, profile: { minorNumber } } as unknown as ClusterPlan;
@@ -26,6 +26,27 @@ describe("the LAN", () => {
         ]),
       ),
     ).toEqual({ prefix: 22, adminAddress: "10.0.3.253" });
+  });
+  it("takes an IPv6-primary node's IPv4 address from its second family, and refuses a node without IPv4", () => {
+    const dual = {
+      nodes: [
+        { name: "a", ip: "fd00::11", roles: [], secondary: { family: "ipv4", ip: "192.168.50.11" } },
+        {
+          name: "b",
+          ip: "fd00::ffff:ffff:ffff:fffe",
+          roles: [],
+          secondary: { family: "ipv4", ip: "192.168.50.23" },
+        },
+      ],
+      profile: { minorNumber: 34 },
+    } as unknown as ClusterPlan;
+    expect(lanPrefix(dual)).toEqual({ prefix: 24, adminAddress: "192.168.50.254" });
+    // The admin's IPv6 address: the /64's last but one that no node holds.
+    expect(lanPrefix6(dual)).toEqual({ prefix: 64, adminAddress: "fd00::ffff:ffff:ffff:fffd" });
+    expect(lanPrefix6(plan([{ name: "a", ip: "192.168.50.11", roles: [] }]))).toBeUndefined();
+    expect(() => lanPrefix(plan([{ name: "a", ip: "fd00::11", roles: [] }]))).toThrow(
+      "the rehearsal's LAN needs an IPv4 address on every node",
+    );
   });
 });
 
