@@ -163,11 +163,14 @@ describe("every variant's setup.sh runs twice on the real kernel and leaves the 
       if (!cluster) throw new Error(`no ${name}`);
       const { plan, spec } = cluster;
       const network = plan.network;
+      // An IPv6 cluster's node: its link, rules, routes and forwarding are of that family.
+      const ipv6 = network.families[0] === "ipv6";
+      const tables = ipv6 ? "ip6tables" : "iptables";
       for (const node of plan.nodes) {
-        const namespace = lab.add("v");
+        const namespace = lab.add("v", { ipv6 });
         try {
           // The node's own link with its address (the other nodes' addresses are on-link).
-          lab.uplink(namespace, `${node.ip}/24`);
+          lab.uplink(namespace, `${node.ip}/${ipv6 ? 64 : 24}`);
           if (spec.runtime.type === "docker") {
             // What a docker that ran before Kubernetes leaves behind (S16).
             lab.mustExec(namespace, ["ip", "link", "add", "docker0", "type", "bridge"]);
@@ -230,20 +233,20 @@ describe("every variant's setup.sh runs twice on the real kernel and leaves the 
             ownBridge,
           );
           if (ownBridge)
-            expect(lab.mustExec(namespace, ["ip", "-4", "-o", "addr", "show", "dev", bridge])).toContain(
-              node.bridgeAddress,
-            );
+            expect(
+              lab.mustExec(namespace, ["ip", ipv6 ? "-6" : "-4", "-o", "addr", "show", "dev", bridge]),
+            ).toContain(node.bridgeAddress);
           expect(links).not.toMatch(/: docker0:/);
-          const nat = lab.mustExec(namespace, ["iptables", "-t", "nat", "-S"]);
+          const nat = lab.mustExec(namespace, [tables, "-t", "nat", "-S"]);
           expect(nat).not.toMatch(/DOCKER|198\.18\.254/);
           expect((nat.match(/-j MASQUERADE/g) ?? []).length).toBe(network.masquerade ? 1 : 0);
-          const filter = lab.mustExec(namespace, ["iptables", "-S"]);
+          const filter = lab.mustExec(namespace, [tables, "-S"]);
           const master = plan.controlPlane.nodes.includes(node.name);
           expect(filter.includes(`-A INPUT -j ${FIREWALL_CHAIN}`)).toBe(master);
           if (master && spec.security.mode === "firewall-only")
             expect(filter).toMatch(/--dport 8080 .*-j REJECT --reject-with tcp-reset/);
           const tagged = lab
-            .mustExec(namespace, ["ip", "-4", "route", "show", "proto", String(ROUTE_PROTOCOL)])
+            .mustExec(namespace, ["ip", ipv6 ? "-6" : "-4", "route", "show", "proto", String(ROUTE_PROTOCOL)])
             .trim();
           const expectedRoutes =
             network.mode === "routed" && network.bridge.management === "manual"
@@ -252,7 +255,15 @@ describe("every variant's setup.sh runs twice on the real kernel and leaves the 
                 ? 1
                 : 0;
           expect(tagged === "" ? 0 : tagged.split("\n").length).toBe(expectedRoutes);
-          expect(lab.mustExec(namespace, ["sysctl", "-n", "net.ipv4.ip_forward"]).trim()).toBe("1");
+          expect(
+            lab
+              .mustExec(namespace, [
+                "sysctl",
+                "-n",
+                ipv6 ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward",
+              ])
+              .trim(),
+          ).toBe("1");
           if (network.overlay === "openvswitch" && network.mode === "overlay") {
             const calls = first.stderr;
             for (const other of plan.nodes.filter((each) => each.name !== node.name))
