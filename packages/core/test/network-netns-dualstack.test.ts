@@ -11,6 +11,7 @@ import { load } from "js-yaml";
 import type { NodeFamilyPlan, NodePlan } from "../src/plan/plan.js";
 import { nodeFamilies, parseSpec, planCluster } from "../src/index.js";
 import { networkArtifacts, ROUTE_PROTOCOL } from "../src/components/network.js";
+import { podMTU } from "../src/components/network-mtu.js";
 import { writeNetworkFiles } from "./tools/network-variants.js";
 import { addressAt, formatIp, parseCidr } from "../src/net/ip.js";
 import { fixtureFiles } from "./helpers.js";
@@ -238,3 +239,92 @@ describe.each([
     });
   },
 );
+
+// flannel sizes its IPv6 VXLAN device like its IPv4 one, 50 bytes below the link
+// (pkg/backend/vxlan/device.go), but IPv6 outer headers take 70. Two namespaces build that device
+// over an IPv6 link of network.mtu: a packet of the pod MTU kubescratch plans must cross it, one byte
+// more must not (the kernel drops it and lowers the path MTU to exactly that size).
+describe("flannel's IPv6 VXLAN tunnel in network namespaces (current-flannel-dualstack.yaml)", () => {
+  const lab = new NetnsLab("f");
+  const file = fixtureFiles("specs").find((entry) => entry.name === "current-flannel-dualstack.yaml");
+  if (!file) throw new Error("no fixture current-flannel-dualstack.yaml");
+  const plan = planCluster(parseSpec(load(file.text)).spec);
+  const mtu = podMTU(plan.network);
+  const sides = [
+    { link: "2001:db8:60::1", inner: "2001:db8:244::1" },
+    { link: "2001:db8:60::2", inner: "2001:db8:244::2" },
+  ] as const;
+  const namespaces: string[] = [];
+
+  beforeAll(() => {
+    for (const [index] of sides.entries()) namespaces.push(lab.add(`t${index + 1}`, { ipv6: true }));
+    const [a, b] = namespaces;
+    must("ip", [
+      "link",
+      "add",
+      "eth0",
+      "netns",
+      a ?? "",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "eth0",
+      "netns",
+      b ?? "",
+    ]);
+    sides.forEach((side, index) => {
+      const ns = namespaces[index] ?? "";
+      const other = sides[1 - index];
+      must("ip", ["-n", ns, "link", "set", "eth0", "mtu", String(plan.network.mtu), "up"]);
+      must("ip", ["-n", ns, "addr", "add", `${side.link}/64`, "dev", "eth0", "nodad"]);
+      must("ip", [
+        "-n",
+        ns,
+        "link",
+        "add",
+        "flannel-v6.1",
+        "type",
+        "vxlan",
+        "id",
+        "1",
+        "local",
+        side.link,
+        "remote",
+        other?.link ?? "",
+        "dstport",
+        "8472",
+      ]);
+      must("ip", ["-n", ns, "link", "set", "flannel-v6.1", "mtu", String(plan.network.mtu - 50), "up"]);
+      must("ip", ["-n", ns, "addr", "add", `${side.inner}/64`, "dev", "flannel-v6.1", "nodad"]);
+    });
+  });
+
+  afterAll(() => {
+    expect(lab.cleanup()).toEqual([]);
+    expect(lab.leftovers()).toEqual([]);
+  });
+
+  it(`carries an IPv6 packet of the pod MTU (${mtu}) and refuses one byte more`, () => {
+    expect(mtu).toBe(plan.network.mtu - 70);
+    // ICMPv6 echo: 40 bytes of IPv6 header and 8 of ICMPv6 before the payload.
+    const ping = (size: number) =>
+      lab.exec(namespaces[0] ?? "", [
+        "ping",
+        "-6",
+        "-c",
+        "1",
+        "-W",
+        "2",
+        "-M",
+        "do",
+        "-s",
+        String(size - 48),
+        sides[1].inner,
+      ]);
+    expect(ping(mtu).status).toBe(0);
+    const over = ping(mtu + 1);
+    expect(over.status).not.toBe(0);
+    expect(ping(mtu).status).toBe(0);
+  });
+});

@@ -11,7 +11,8 @@ type Overlay = NonNullable<ClusterPlan["network"]["overlay"]>;
  * Bytes a VXLAN tunnel adds to a pod packet, by the family of the node addresses it runs between:
  * outer IPv4 20 (IPv6 40) + UDP 8 + VXLAN 8 + inner Ethernet 14 = 50 (70). 50 is the figure flannel
  * subtracts from the link for every VXLAN device, its IPv6 one too (pkg/backend/vxlan/device.go in
- * v0.28), which leaves an IPv6 tunnel 20 bytes short; the pod MTU makes up for it.
+ * v0.28), which leaves an IPv6 tunnel 20 bytes short: the kernel drops a packet that fits the device
+ * but not the link below it (network-netns-dualstack.test.ts). The pod MTU makes up for it.
  */
 export const VXLAN_OVERHEAD: Readonly<Record<IpFamily, number>> = { ipv4: 50, ipv6: 70 };
 
