@@ -91,6 +91,22 @@ describe("kubescratch plan", () => {
     );
   });
 
+  it("prints both families of a dual-stack plan and the pod MTU its overlay leaves", () => {
+    const result = kubescratch(["plan", "fixtures/specs/current-flannel-dualstack.yaml"]);
+    expect(result.code).toBe(0);
+    for (const line of [
+      "Network:              overlay (flannel), pod MTU 1430",
+      "Pod range (2nd):      fd00:10:244::/56: 256 node ranges of /64, 3 used",
+      "kubernetes svc:       10.96.0.1, fd00:10:96::1",
+      "DNS service IP:       10.96.0.10, fd00:10:96::a (domain cluster.local)",
+      "Families:             dual-stack: IPv4 (primary), IPv6",
+    ])
+      expect(result.stdout).toContain(line);
+    expect(result.stdout).toMatch(
+      /^\s+fd00:60::11\s+fd00:10:244:1::\/64\s+fd00:10:244:1::1\/64\s+allocated$/m,
+    );
+  });
+
   it("prints the seed's plan as a table", () => {
     const result = kubescratch(["plan", "fixtures/specs/seed-https.yaml"]);
     expect(result.code).toBe(0);

@@ -107,6 +107,7 @@ export {
   type PackedBundle,
 } from "./bundle/index.js";
 export { CHECK_IMAGES } from "./install-paths.js";
+export { podMTU } from "./components/network-mtu.js";
 export {
   FLANNEL_ANNOTATION_PREFIX,
   FLANNEL_IMAGE,

@@ -1,7 +1,10 @@
 import {
+  familyName,
   formatIssue,
+  networkFamilies,
   planCertificates,
   planCluster,
+  podMTU,
   type ClusterPlan,
   type PlannedCertificate,
   type PreviousAllocation,
@@ -102,6 +105,7 @@ export function formatCertificates(certificates: readonly PlannedCertificate[], 
 
 export function formatPlan(plan: ClusterPlan): string {
   const network = plan.network;
+  const families = networkFamilies(plan);
   const summary = [
     [
       "Cluster",
@@ -118,7 +122,10 @@ export function formatPlan(plan: ClusterPlan): string {
         ? plan.controlPlane.apiserverURL
         : `${plan.controlPlane.apiserverURL} (endpoint: ${plan.controlPlane.endpoint.loadBalancer === "external" ? "your load balancer" : `virtual IP and haproxy on ${plan.controlPlane.nodes.join(", ")}`})`,
     ],
-    ["Network", network.mode === "overlay" ? `overlay (${network.overlay ?? ""})` : "routed pod IPs"],
+    [
+      "Network",
+      `${network.mode === "overlay" ? `overlay (${network.overlay ?? ""})` : "routed pod IPs"}, pod MTU ${podMTU(network)}`,
+    ],
     [
       "Pod range",
       `${network.podCIDR}: ${network.nodeCIDRCapacity} node ranges of /${network.nodePodCIDRPrefix}, ${plan.nodes.length} used; ${network.podAddressesPerNode} pod addresses per node (max pods ${network.maxPodsPerNode})`,
@@ -140,19 +147,14 @@ export function formatPlan(plan: ClusterPlan): string {
             `${network.secondary.serviceCIDR}: ${network.secondary.serviceCapacity} service IPs`,
           ],
         ]),
-    ["kubernetes svc", network.kubernetesServiceIP],
+    ["kubernetes svc", families.map((part) => part.kubernetesServiceIP).join(", ")],
     [
       "DNS service IP",
-      `${[network.dnsServiceIP, ...(network.secondary === undefined ? [] : [network.secondary.dnsServiceIP])].join(", ")} (domain ${network.clusterDomain})`,
+      `${families.map((part) => part.dnsServiceIP).join(", ")} (domain ${network.clusterDomain})`,
     ],
     ...(network.secondary === undefined
       ? []
-      : [
-          [
-            "Families",
-            `dual-stack: ${network.families.map((family) => (family === "ipv4" ? "IPv4" : "IPv6")).join(" (primary), ")}`,
-          ],
-        ]),
+      : [["Families", `dual-stack: ${network.families.map(familyName).join(" (primary), ")}`]]),
     ["etcd", plan.etcd.members.map((member) => `${member.name}=${member.clientURL}`).join(", ")],
   ];
   const nodes = [
