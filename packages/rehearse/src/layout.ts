@@ -21,16 +21,14 @@ function familyAddresses(plan: ClusterPlan, family: "ipv4" | "ipv6"): (bigint | 
 
 /**
  * The covering prefix of the nodes' IPv4 addresses (at most /24), so every node is on-link to the
- * others, and the admin machine's address there. Every node needs one: the admin machine and the
- * nodes' resolver are IPv4 (an IPv6-primary dual-stack node's is its second address).
+ * others, and the admin machine's address there; undefined on an IPv6-only cluster.
  */
-export function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: string } {
+export function lanPrefix(plan: ClusterPlan): { prefix: number; adminAddress: string } | undefined {
   const found = familyAddresses(plan, "ipv4");
   const addresses = found.filter((value): value is bigint => value !== undefined);
+  if (addresses.length === 0) return undefined;
   if (addresses.length !== found.length)
-    throw new Error(
-      "the rehearsal's LAN needs an IPv4 address on every node (single-stack IPv6 is not rehearsed)",
-    );
+    throw new Error("the rehearsal's LAN needs an IPv4 address on every node, or on none");
   const first = addresses[0] ?? 0n;
   const network = (value: bigint, prefix: number): bigint => value >> BigInt(32 - prefix);
   let prefix = 24;

@@ -233,6 +233,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   // Before anything starts: a spec the LAN cannot hold is refused here.
   const ipv4Lan = lanPrefix(plan);
   const ipv6Lan = lanPrefix6(plan);
+  // The admin machine's IPv4 address (its IPv6 one on an IPv6-only LAN) is also the nodes' resolver.
+  const resolverLan = ipv4Lan ?? ipv6Lan;
+  if (resolverLan === undefined) throw new Error("the rehearsal's LAN found no node address");
   const problems = await checkHost();
   for (const binary of nodeBinaries)
     if (!existsSync(join(options.binaries, binary)))
@@ -320,9 +323,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   process.once("SIGTERM", interrupted);
 
   try {
-    const { adminAddress } = ipv4Lan;
+    const adminAddress = resolverLan.adminAddress;
     const lanAddress = (ip: string): string =>
-      `${ip}/${ip.includes(":") ? (ipv6Lan?.prefix ?? 64) : ipv4Lan.prefix}`;
+      `${ip}/${ip.includes(":") ? (ipv6Lan?.prefix ?? 64) : (ipv4Lan?.prefix ?? 24)}`;
     for (const planned of plan.nodes) {
       const namespace = await lan.addHost(
         planned.name,
@@ -354,8 +357,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       );
     }
     adminNamespace = await lan.addHost("admin", [
-      lanAddress(adminAddress),
-      ...(ipv6Lan === undefined ? [] : [lanAddress(ipv6Lan.adminAddress)]),
+      ...[ipv4Lan, ipv6Lan].flatMap((lan) => (lan === undefined ? [] : [lanAddress(lan.adminAddress)])),
     ]);
     namespaces.push(adminNamespace);
 

@@ -122,6 +122,31 @@ describe(`booting the generated bundles (Kubernetes ${DEFAULT_KUBERNETES_VERSION
   );
 
   it(
+    "current-ipv6: three IPv6-only nodes boot; pods, Services and DNS answer on IPv6 across nodes",
+    async () => {
+      const { code, report } = await rehearseSpec("fixtures/specs/current-ipv6.yaml", assets);
+      expect(failures(report)).toBe("");
+      expect(code).toBe(0);
+      const checks = names(report);
+      expect(checks).toEqual(
+        expect.arrayContaining([
+          "validate.sh: GET https://[2001:db8::1]:6443/healthz says ok",
+          "validate-cluster.sh exits 0",
+          "every pod's IP is inside its node's planned pod range",
+        ]),
+      );
+      for (const node of ["node-1", "node-2", "node-3"]) {
+        expect(checks).toContain(`node ${node} is registered by its kubelet and Ready`);
+        expect(checks).toContain(`pods on ${node} reach every web pod, on every node, by pod IP`);
+        expect(checks).toContain(
+          `${node} resolves kubernetes.default.svc.cluster.local at the DNS Service 2001:db8:96::a`,
+        );
+      }
+    },
+    30 * MINUTE,
+  );
+
+  it(
     "current-flannel-dualstack: flannel carries both families over one VXLAN tunnel each, between the nodes' planned addresses; every pod's two addresses answer from every node, the PreferDualStack Service on both ClusterIPs",
     async () => {
       const { code, report } = await rehearseSpec("fixtures/specs/current-flannel-dualstack.yaml", assets);

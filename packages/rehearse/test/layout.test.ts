@@ -27,7 +27,7 @@ describe("the LAN", () => {
       ),
     ).toEqual({ prefix: 22, adminAddress: "10.0.3.253" });
   });
-  it("takes an IPv6-primary node's IPv4 address from its second family, and refuses a node without IPv4", () => {
+  it("takes an IPv6-primary node's IPv4 address from its second family; an IPv6-only LAN has no IPv4 part", () => {
     const dual = {
       nodes: [
         { name: "a", ip: "fd00::11", roles: [], secondary: { family: "ipv4", ip: "192.168.50.11" } },
@@ -44,9 +44,11 @@ describe("the LAN", () => {
     // The admin's IPv6 address: the /64's last but one that no node holds.
     expect(lanPrefix6(dual)).toEqual({ prefix: 64, adminAddress: "fd00::ffff:ffff:ffff:fffd" });
     expect(lanPrefix6(plan([{ name: "a", ip: "192.168.50.11", roles: [] }]))).toBeUndefined();
-    expect(() => lanPrefix(plan([{ name: "a", ip: "fd00::11", roles: [] }]))).toThrow(
-      "the rehearsal's LAN needs an IPv4 address on every node",
-    );
+    expect(lanPrefix(plan([{ name: "a", ip: "fd00::11", roles: [] }]))).toBeUndefined();
+    expect(lanPrefix6(plan([{ name: "a", ip: "fd00::11", roles: [] }]))).toEqual({
+      prefix: 64,
+      adminAddress: "fd00::ffff:ffff:ffff:fffe",
+    });
   });
 });
 
