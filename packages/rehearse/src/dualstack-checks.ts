@@ -32,8 +32,8 @@ export function nodeFamilyProblems(
   const internal = (object.status?.addresses ?? [])
     .filter((address) => address.type === "InternalIP")
     .map((address) => address.address);
-  const wantedIps = [node.ip, ...(node.secondary === undefined ? [] : [node.secondary.ip])];
-  const wantedRanges = [node.podCIDR, ...(node.secondary === undefined ? [] : [node.secondary.podCIDR])];
+  const wantedIps = nodeFamilies(node).map((part) => part.ip);
+  const wantedRanges = nodeFamilies(node).map((part) => part.podCIDR);
   const problems: string[] = [];
   if (JSON.stringify(internal) !== JSON.stringify(wantedIps))
     problems.push(`InternalIPs ${internal.join(", ") || "none"}, planned ${wantedIps.join(", ")}`);
@@ -45,7 +45,7 @@ export function nodeFamilyProblems(
 
 /** Problems with a pod's addresses: one inside each of its node's planned ranges, in that order. */
 export function podFamilyProblems(podIPs: readonly string[], node: ClusterPlan["nodes"][number]): string[] {
-  const ranges = [node.podCIDR, ...(node.secondary === undefined ? [] : [node.secondary.podCIDR])];
+  const ranges = nodeFamilies(node).map((part) => part.podCIDR);
   if (podIPs.length !== ranges.length)
     return [`${podIPs.length} address(es) ${podIPs.join(", ")}, planned one in each of ${ranges.join(", ")}`];
   return ranges.flatMap((range, index) => {
@@ -108,7 +108,9 @@ export async function dualStackChecks(input: DualStackCheckInput): Promise<void>
   const domain = plan.network.clusterDomain;
   for (const node of plan.nodes)
     await input.check(
-      `node ${node.name} shows both InternalIPs and both pod ranges (${node.ip}, ${node.secondary?.ip ?? ""})`,
+      `node ${node.name} shows both InternalIPs and both pod ranges (${nodeFamilies(node)
+        .map((part) => part.ip)
+        .join(", ")})`,
       async () => {
         const result = await kubectl(["get", "node", node.name, "-o", "json"]);
         if (result.code !== 0) return result.stderr.trim();

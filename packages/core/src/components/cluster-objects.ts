@@ -7,7 +7,7 @@ import type { Artifact } from "../artifact.js";
 import { networkFamilies, nodeFamilies, type NodePlan } from "../plan/plan.js";
 import { hostPort } from "../net/ip.js";
 import type { LegacyProbe } from "../versions/profile.js";
-import { flannelNodeAnnotations, overlayObjects } from "./network-overlays.js";
+import { flannelNodeAnnotations, flannelTakesNodeAddresses, overlayObjects } from "./network-overlays.js";
 import { CONTROL_PLANE_ROLE_LABEL, CONTROL_PLANE_TAINT, controlPlaneTaint } from "./kubelet.js";
 import { CHECK_IMAGES } from "../install-paths.js";
 import {
@@ -458,15 +458,12 @@ export function clusterObjectArtifacts(context: ClusterContext): Artifact[] {
     );
   }
   const nodes = nodeObjects(context);
-  const flannelAnnotated = context.plan.nodes.some(
-    (node) => Object.keys(flannelNodeAnnotations(context, node)).length > 0,
-  );
   if (nodes.length > 0) {
     artifacts.push(
       artifact("nodes.yaml", yamlDocuments(nodes), {
         kind: "kubernetes-manifest",
         why: context.spec.kubelet.registerNode
-          ? `What the kubelets cannot set on their own Nodes (NodeRestriction): the spec's labels, the control-plane role label and taint, and each node's planned pod range (flannel reads it there)${flannelAnnotated ? "; flannel's tunnel address of each family" : ""}.`
+          ? `What the kubelets cannot set on their own Nodes (NodeRestriction): the spec's labels, the control-plane role label and taint, and each node's planned pod range (flannel reads it there)${flannelTakesNodeAddresses(context) ? "; flannel's tunnel address of each family" : ""}.`
           : "Node objects with their pod ranges: the kubelets do not register themselves (register-node is off).",
         requirements: ["S29"],
       }),

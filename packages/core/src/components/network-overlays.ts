@@ -89,27 +89,38 @@ export function flannelCniConfig(context: Pick<ClusterContext, "plan">): Record<
 }
 
 /**
- * A dual-stack node's tunnel addresses for flannel, as annotations of its Node: flanneld takes them
- * as --public-ip and --public-ipv6 when it starts (node-public-ip and node-public-ipv6, read by
- * GetStoredPublicIP in v0.28). Without them it finds the interface by --iface=$(POD_IP), the primary
- * address, and takes that interface's first address of the other family: whatever sorts first, and
- * nothing at all when the primary is IPv6 (LookupExtIface then has no interface). Single-stack nodes
- * need none: the primary address is the tunnel's.
+ * Whether flannel takes each node's tunnel addresses from its Node (flannelNodeAnnotations): on a
+ * dual-stack cluster of today's flannel. Without them flanneld finds the interface by
+ * --iface=$(POD_IP), the primary address, and takes that interface's first address of the other
+ * family: whatever sorts first, and nothing at all when the primary is IPv6 (LookupExtIface then has
+ * no interface). A single-stack node's primary address is its tunnel's.
+ */
+export function flannelTakesNodeAddresses(context: Pick<ClusterContext, "plan" | "profile">): boolean {
+  const { network } = context.plan;
+  return (
+    network.mode === "overlay" &&
+    network.overlay === "flannel" &&
+    context.profile.era === "current" &&
+    network.secondary !== undefined
+  );
+}
+
+/**
+ * A node's tunnel addresses for flannel, as annotations of its Node: flanneld takes them as
+ * --public-ip and --public-ipv6 when it starts (node-public-ip and node-public-ipv6, read by
+ * GetStoredPublicIP in v0.28). Empty where flannelTakesNodeAddresses is false.
  */
 export function flannelNodeAnnotations(
   context: Pick<ClusterContext, "plan" | "profile">,
   node: NodePlan,
 ): Record<string, string> {
-  const { network } = context.plan;
-  if (network.mode !== "overlay" || network.overlay !== "flannel" || context.profile.era !== "current")
-    return {};
-  if (node.secondary === undefined) return {};
-  const annotations: Record<string, string> = {};
-  for (const part of nodeFamilies(node))
-    annotations[
-      `${FLANNEL_ANNOTATION_PREFIX}${part.family === "ipv6" ? "node-public-ipv6" : "node-public-ip"}`
-    ] = part.ip;
-  return annotations;
+  if (!flannelTakesNodeAddresses(context)) return {};
+  return Object.fromEntries(
+    nodeFamilies(node).map((part) => [
+      `${FLANNEL_ANNOTATION_PREFIX}${part.family === "ipv6" ? "node-public-ipv6" : "node-public-ip"}`,
+      part.ip,
+    ]),
+  );
 }
 
 function flannelObjects(context: ClusterContext): KubernetesObject[] {

@@ -9,7 +9,7 @@
 import type { Artifact } from "../artifact.js";
 import { artifact, cloudProvider, isControlPlane, type ClusterContext, type NodeContext } from "./context.js";
 import { renderTemplate } from "../render/template.js";
-import { familyName } from "../net/ip.js";
+import { familyName, type IpFamily } from "../net/ip.js";
 import { networkFamilies, nodeFamilies } from "../plan/plan.js";
 import { podMTU } from "./network-mtu.js";
 import {
@@ -42,17 +42,15 @@ export const ROUTE_PROTOCOL = 75;
 /** The filter chain with the control plane's firewall rules (S6), jumped to from INPUT. */
 export const FIREWALL_CHAIN = "KUBESCRATCH-APISERVER";
 
-type Family = "ipv4" | "ipv6";
-
-function familyOf(cidrOrIp: string): Family {
+function familyOf(cidrOrIp: string): IpFamily {
   return cidrOrIp.includes(":") ? "ipv6" : "ipv4";
 }
 
-function iptables(family: Family): "iptables" | "ip6tables" {
+function iptables(family: IpFamily): "iptables" | "ip6tables" {
   return family === "ipv6" ? "ip6tables" : "iptables";
 }
 
-function forwardingSysctl(family: Family): string {
+function forwardingSysctl(family: IpFamily): string {
   return family === "ipv6" ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward";
 }
 
@@ -129,7 +127,7 @@ export interface RuleSet {
  */
 export function firewallRules(
   context: NodeContext,
-  family: Family = familyOf(context.node.ip),
+  family: IpFamily = familyOf(context.node.ip),
 ): RuleSet | undefined {
   if (!isControlPlane(context)) return undefined;
   const { plan, profile } = context;

@@ -240,8 +240,7 @@ function allocatePodRanges(
 
 /** The pod ranges, the primary family's first: one, or two in a dual-stack cluster (flags join them with ","). */
 export function podRanges(plan: Pick<ClusterPlan, "network">): string[] {
-  const network = plan.network;
-  return [network.podCIDR, ...(network.secondary === undefined ? [] : [network.secondary.podCIDR])];
+  return networkFamilies(plan).map((part) => part.podCIDR);
 }
 
 /** The cluster's part of each family, the primary first: one, or two in a dual-stack cluster. */
@@ -276,8 +275,7 @@ export function nodeFamilies(node: NodePlan): NodeFamilyPlan[] {
 
 /** The service ranges, the primary family's first. */
 export function serviceRanges(plan: Pick<ClusterPlan, "network">): string[] {
-  const network = plan.network;
-  return [network.serviceCIDR, ...(network.secondary === undefined ? [] : [network.secondary.serviceCIDR])];
+  return networkFamilies(plan).map((part) => part.serviceCIDR);
 }
 
 /** Plans a validated spec. Pure and deterministic: the same inputs give the same plan. */
